@@ -1,0 +1,42 @@
+// swift-tools-version: 6.0
+// TermLabel: AI-assisted annotation of 3D medical images in the terminal.
+import PackageDescription
+
+let package = Package(
+    name: "TermLabel",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "termlabel", targets: ["termlabel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // Tier 0: system-library shims. nifti2_io.h includes <znzlib.h> with angle brackets, so CNifti is a
+        // small C target whose include/ folder forwards both headers (a system-library target cannot add a path).
+        .target(
+            name: "CNifti",
+            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
+        ),
+        .systemLibrary(name: "COpenBLAS"),
+        .systemLibrary(name: "CNCursesW"),
+
+        // Tier 1
+        .target(name: "Volume", dependencies: ["CNifti"]),
+
+        // Test support
+        .target(name: "VolumeTesting", dependencies: ["Volume"]),
+
+        // Tier 4
+        .executableTarget(
+            name: "termlabel",
+            dependencies: [
+                "Volume", "VolumeTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

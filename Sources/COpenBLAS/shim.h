@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface (Debian libopenblas-dev, pthread build). Only sgemm is used.
+#include <cblas.h>

@@ -1,0 +1,201 @@
+// Reading NIfTI-1/2 files (.nii, .nii.gz, .hdr/.img): the header through nifti_clib, the voxel data streamed
+// in bounded chunks straight into Float32 so that loading peaks at little more than the result itself.
+
+import CNifti
+import Foundation
+
+/// An opened NIfTI file: its header and grid, with voxel data read on demand.
+public struct NiftiFile: Sendable {
+    public let path: String
+    public let header: ImageHeader
+    public let grid: Grid
+    let raw: RawNiftiHeader
+    /// Where the voxel bytes live: the file itself, or the .img of a pair.
+    let dataPath: String
+
+    /// Largest ratio a deflate stream can reach; a header promising more data than this is lying.
+    static let maximumDeflateRatio = 1032
+
+    public static func open(_ path: String) throws -> NiftiFile {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw VolumeError.fileNotFound(path: path)
+        }
+        guard !isDirectory.boolValue else { throw VolumeError.unreadable(path: path, reason: "it is a folder") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw VolumeError.unreadable(path: path, reason: "permission denied")
+        }
+        let isGzip = path.hasSuffix(".gz")
+        let leading = try GzipReader.readPrefix(path: path, count: RawNiftiHeader.nifti2Size, expectGzip: isGzip)
+        let raw = try RawNiftiHeader(bytes: leading, path: path)
+
+        // nifti_clib for the full header: it computes the qform and sform matrices.
+        nifti_set_debug_level(0)
+        guard let nim = nifti_image_read(path, 0) else {
+            throw VolumeError.invalidHeader(path: path, reason: "nifti_clib refused the header")
+        }
+        defer { nifti_image_free(nim) }
+        let image = nim.pointee
+
+        // Single files are read from the path given: nifti_clib would read "x.nii" if it sat beside "x.nii.gz".
+        let dataPath = raw.isSingleFile ? path : (image.iname.map { String(cString: $0) } ?? path)
+        let dataBytes = raw.dataByteCount!
+        try checkDataFits(raw: raw, dataBytes: dataBytes, dataPath: dataPath, headerPath: path)
+
+        let geometry = NiftiGeometry(
+            sformCode: Int32(image.sform_code), qformCode: Int32(image.qform_code),
+            sform: Affine(dmat: image.sto_xyz),
+            quaternB: image.quatern_b, quaternC: image.quatern_c, quaternD: image.quatern_d,
+            qoffsetX: image.qoffset_x, qoffsetY: image.qoffset_y, qoffsetZ: image.qoffset_z,
+            qfac: image.qfac == 0 ? 1 : image.qfac,
+            pixdim: (1...3).map { raw.pixdim.count >= $0 ? raw.pixdim[$0 - 1] : 1 },
+            xyzUnits: Int32(image.xyz_units), timeUnits: Int32(image.time_units))
+
+        let shape3 = (0..<3).map { raw.dims.count > $0 ? raw.dims[$0] : 1 }
+        let zooms3 = (0..<3).map { raw.pixdim.count > $0 ? raw.pixdim[$0] : 1 }
+        let affine: Affine
+        if image.sform_code > 0 {
+            affine = Affine(dmat: image.sto_xyz)
+        } else if image.qform_code > 0 {
+            affine = Affine(dmat: image.qto_xyz)
+        } else {
+            affine = baseAffine(shape: shape3, zooms: zooms3)
+        }
+        let description = withUnsafeBytes(of: image.descrip) { bytes in
+            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let scaling = raw.effectiveScaling
+        let header = ImageHeader(
+            niftiVersion: raw.version, datatype: raw.datatype, dims: raw.dims, zooms: raw.pixdim,
+            sclSlope: scaling.slope, sclInter: scaling.inter, description: description)
+        let grid = Grid(shape: shape3, affine: affine, spacingMM: zooms3.map { abs($0) == 0 ? 1 : abs($0) },
+                        geometry: geometry)
+        return NiftiFile(path: path, header: header, grid: grid, raw: raw, dataPath: dataPath)
+    }
+
+    /// Refuses a header that promises more voxel data than the file can hold, before allocating for it.
+    private static func checkDataFits(raw: RawNiftiHeader, dataBytes: Int, dataPath: String, headerPath: String) throws {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: dataPath),
+              let fileSize = (attributes[.size] as? NSNumber)?.intValue
+        else { throw VolumeError.fileNotFound(path: dataPath) }
+        if dataPath.hasSuffix(".gz") {
+            let bound = fileSize.multipliedReportingOverflow(by: maximumDeflateRatio)
+            if !bound.overflow && raw.voxOffset + dataBytes > bound.partialValue {
+                throw VolumeError.truncated(path: headerPath, expectedBytes: dataBytes, actualBytes: 0)
+            }
+        } else if raw.voxOffset + dataBytes > fileSize {
+            throw VolumeError.truncated(path: headerPath, expectedBytes: dataBytes,
+                                        actualBytes: max(0, fileSize - raw.voxOffset))
+        }
+    }
+
+    /// nibabel's affine when neither form is set: pixdim scaling about the centre, x flipped (Analyze style).
+    static func baseAffine(shape: [Int], zooms: [Double]) -> Affine {
+        var affine = Affine.identity
+        let signed = [-zooms[0], zooms[1], zooms[2]]
+        for axis in 0..<3 {
+            affine[axis, axis] = signed[axis]
+            affine[axis, 3] = -Double(shape[axis] - 1) / 2 * signed[axis]
+        }
+        return affine
+    }
+
+    public var volumeCount: Int { header.volumeCount }
+
+    /// Reads one 3D volume (the first by default) as Float32 with scaling applied.
+    public func readVolume(_ index: Int = 0) throws -> Volume {
+        guard index >= 0 && index < volumeCount else {
+            throw VolumeError.volumeIndexOutOfRange(path: path, index: index, count: volumeCount)
+        }
+        let count = grid.voxelCount
+        let voxels = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try readVoxels(volume: index) { chunk, start in
+                for n in 0..<chunk.count { buffer[start + n] = chunk[n] }
+            }
+            initialized = count
+        }
+        return Volume(grid: grid, voxels: voxels, header: header, volumeIndex: index)
+    }
+
+    /// Reads one 3D volume as a label map: values must be whole numbers in 0…65535.
+    public func readLabels(_ index: Int = 0) throws -> LabelVolume {
+        guard index >= 0 && index < volumeCount else {
+            throw VolumeError.volumeIndexOutOfRange(path: path, index: index, count: volumeCount)
+        }
+        let count = grid.voxelCount
+        var bad: Float?
+        let voxels = try [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try readVoxels(volume: index) { chunk, start in
+                for n in 0..<chunk.count {
+                    let v = chunk[n]
+                    if v >= 0 && v <= 65535 && v == v.rounded() {
+                        buffer[start + n] = UInt16(v)
+                    } else {
+                        bad = bad ?? v
+                        buffer[start + n] = 0
+                    }
+                }
+            }
+            initialized = count
+        }
+        if let bad {
+            throw VolumeError.invalidHeader(path: path, reason: "label value \(bad) is not a whole number in 0…65535")
+        }
+        return LabelVolume(grid: grid, voxels: voxels)
+    }
+
+    /// Streams one volume's voxels, scaled, in chunks: `consume(values, index of the first value)`.
+    public func readVoxels(volume index: Int, consume: (UnsafeBufferPointer<Float>, Int) throws -> Void) throws {
+        let bytesPerVoxel = raw.datatype.byteCount
+        let count = grid.voxelCount
+        let reader = try GzipReader(path: dataPath, expectGzip: dataPath.hasSuffix(".gz"))
+        defer { reader.close() }
+        let start = raw.voxOffset + index * count * bytesPerVoxel
+        try reader.skip(start, reportingAs: path)
+        let chunkVoxels = max(1, (4 << 20) / bytesPerVoxel)
+        var rawChunk = [UInt8](repeating: 0, count: chunkVoxels * bytesPerVoxel)
+        var values = [Float](repeating: 0, count: chunkVoxels)
+        let decoder = VoxelDecoder(type: raw.datatype, swapped: raw.swapped, scaling: raw.effectiveScaling)
+        var done = 0
+        while done < count {
+            let n = min(chunkVoxels, count - done)
+            let got = try rawChunk.withUnsafeMutableBytes { try reader.read(into: $0.baseAddress!, count: n * bytesPerVoxel, reportingAs: path) }
+            guard got == n * bytesPerVoxel else {
+                throw VolumeError.truncated(path: path, expectedBytes: count * bytesPerVoxel * volumeCount,
+                                            actualBytes: index * count * bytesPerVoxel + done * bytesPerVoxel + got)
+            }
+            try rawChunk.withUnsafeBytes { source in
+                try values.withUnsafeMutableBufferPointer { target in
+                    decoder.decode(source, into: target.baseAddress!, count: n)
+                    try consume(UnsafeBufferPointer(rebasing: target[0..<n]), done)
+                }
+            }
+            done += n
+        }
+    }
+}
+
+extension Affine {
+    init(dmat: nifti_dmat44) {
+        var values = [Double](repeating: 0, count: 16)
+        withUnsafeBytes(of: dmat.m) { raw in
+            let p = raw.bindMemory(to: Double.self)
+            for n in 0..<16 { values[n] = p[n] }
+        }
+        values[12] = 0; values[13] = 0; values[14] = 0; values[15] = 1
+        self.init(values: values)
+    }
+}
+
+extension Volume {
+    /// Reads one 3D volume of a NIfTI file (the first of a 4D series by default).
+    public init(contentsOf path: String, volumeIndex: Int = 0) throws {
+        self = try NiftiFile.open(path).readVolume(volumeIndex)
+    }
+}
+
+extension LabelVolume {
+    public init(contentsOf path: String) throws {
+        self = try NiftiFile.open(path).readLabels()
+    }
+}

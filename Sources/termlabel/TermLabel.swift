@@ -1,0 +1,12 @@
+// The termlabel command: opens the annotation app by default, and offers headless verbs.
+
+import ArgumentParser
+
+@main
+struct TermLabel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "termlabel",
+        abstract: "AI-assisted annotation of 3D medical images (NIfTI) in the terminal.",
+        subcommands: [InfoCommand.self, SamplesCommand.self, BenchCommand.self]
+    )
+}
