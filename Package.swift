@@ -37,6 +37,8 @@ let package = Package(
         ),
 
         .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting"]),
+        .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
+        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "Volume"]),
     ],
     swiftLanguageModes: [.v6]
 )

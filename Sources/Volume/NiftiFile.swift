@@ -26,7 +26,7 @@ public struct NiftiFile: Sendable {
             throw VolumeError.unreadable(path: path, reason: "permission denied")
         }
         let isGzip = path.hasSuffix(".gz")
-        let leading = try GzipReader.readPrefix(path: path, count: RawNiftiHeader.nifti2Size, expectGzip: isGzip)
+        let leading = try ByteReader.readPrefix(path: path, count: RawNiftiHeader.nifti2Size, expectGzip: isGzip)
         let raw = try RawNiftiHeader(bytes: leading, path: path)
 
         // nifti_clib for the full header: it computes the qform and sform matrices.
@@ -104,13 +104,11 @@ public struct NiftiFile: Sendable {
 
     /// Reads one 3D volume (the first by default) as Float32 with scaling applied.
     public func readVolume(_ index: Int = 0) throws -> Volume {
-        guard index >= 0 && index < volumeCount else {
-            throw VolumeError.volumeIndexOutOfRange(path: path, index: index, count: volumeCount)
-        }
         let count = grid.voxelCount
+        let decoder = VoxelDecoder(type: raw.datatype, swapped: raw.swapped, scaling: raw.effectiveScaling)
         let voxels = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            try readVoxels(volume: index) { chunk, start in
-                for n in 0..<chunk.count { buffer[start + n] = chunk[n] }
+            try readRawChunks(volume: index) { bytes, first, n in
+                decoder.decode(bytes, into: buffer.baseAddress! + first, count: n)
             }
             initialized = count
         }
@@ -119,9 +117,6 @@ public struct NiftiFile: Sendable {
 
     /// Reads one 3D volume as a label map: values must be whole numbers in 0…65535.
     public func readLabels(_ index: Int = 0) throws -> LabelVolume {
-        guard index >= 0 && index < volumeCount else {
-            throw VolumeError.volumeIndexOutOfRange(path: path, index: index, count: volumeCount)
-        }
         let count = grid.voxelCount
         var bad: Float?
         let voxels = try [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -146,30 +141,40 @@ public struct NiftiFile: Sendable {
 
     /// Streams one volume's voxels, scaled, in chunks: `consume(values, index of the first value)`.
     public func readVoxels(volume index: Int, consume: (UnsafeBufferPointer<Float>, Int) throws -> Void) throws {
+        let decoder = VoxelDecoder(type: raw.datatype, swapped: raw.swapped, scaling: raw.effectiveScaling)
+        var values = [Float](repeating: 0, count: NiftiFile.chunkBytes / raw.datatype.byteCount)
+        try readRawChunks(volume: index) { bytes, first, n in
+            try values.withUnsafeMutableBufferPointer { target in
+                decoder.decode(bytes, into: target.baseAddress!, count: n)
+                try consume(UnsafeBufferPointer(rebasing: target[0..<n]), first)
+            }
+        }
+    }
+
+    static let chunkBytes = 4 << 20
+
+    /// Streams one volume's raw bytes in bounded chunks: `body(bytes, index of the first voxel, voxel count)`.
+    private func readRawChunks(volume index: Int, _ body: (UnsafeRawBufferPointer, Int, Int) throws -> Void) throws {
+        guard index >= 0 && index < volumeCount else {
+            throw VolumeError.volumeIndexOutOfRange(path: path, index: index, count: volumeCount)
+        }
         let bytesPerVoxel = raw.datatype.byteCount
         let count = grid.voxelCount
-        let reader = try GzipReader(path: dataPath, expectGzip: dataPath.hasSuffix(".gz"))
+        let reader = try ByteReader(path: dataPath, expectGzip: dataPath.hasSuffix(".gz"))
         defer { reader.close() }
-        let start = raw.voxOffset + index * count * bytesPerVoxel
-        try reader.skip(start, reportingAs: path)
-        let chunkVoxels = max(1, (4 << 20) / bytesPerVoxel)
-        var rawChunk = [UInt8](repeating: 0, count: chunkVoxels * bytesPerVoxel)
-        var values = [Float](repeating: 0, count: chunkVoxels)
-        let decoder = VoxelDecoder(type: raw.datatype, swapped: raw.swapped, scaling: raw.effectiveScaling)
+        try reader.skip(raw.voxOffset + index * count * bytesPerVoxel, reportingAs: path)
+        let chunkVoxels = NiftiFile.chunkBytes / bytesPerVoxel
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkVoxels * bytesPerVoxel, alignment: 16)
+        defer { chunk.deallocate() }
         var done = 0
         while done < count {
             let n = min(chunkVoxels, count - done)
-            let got = try rawChunk.withUnsafeMutableBytes { try reader.read(into: $0.baseAddress!, count: n * bytesPerVoxel, reportingAs: path) }
+            let got = try reader.read(into: chunk.baseAddress!, count: n * bytesPerVoxel, reportingAs: path)
             guard got == n * bytesPerVoxel else {
                 throw VolumeError.truncated(path: path, expectedBytes: count * bytesPerVoxel * volumeCount,
-                                            actualBytes: index * count * bytesPerVoxel + done * bytesPerVoxel + got)
+                                            actualBytes: (index * count + done) * bytesPerVoxel + got)
             }
-            try rawChunk.withUnsafeBytes { source in
-                try values.withUnsafeMutableBufferPointer { target in
-                    decoder.decode(source, into: target.baseAddress!, count: n)
-                    try consume(UnsafeBufferPointer(rebasing: target[0..<n]), done)
-                }
-            }
+            try body(UnsafeRawBufferPointer(rebasing: chunk[0..<got]), done, n)
             done += n
         }
     }

@@ -41,17 +41,17 @@ enum InfoFormat {
         var lines = [
             s.path,
             "  format      NIfTI-\(h.niftiVersion), \(h.datatype.name)"
-                + (h.sclSlope != 1 || h.sclInter != 0 ? ", scaled ×\(number(h.sclSlope)) + \(number(h.sclInter))" : ""),
+                + (h.sclSlope != 1 || h.sclInter != 0 ? ", scaled ×\(short(h.sclSlope)) + \(short(h.sclInter))" : ""),
             "  shape       \(h.dims.map(String.init).joined(separator: " × "))"
                 + (h.volumeCount > 1 ? "  (\(h.volumeCount) volumes)" : ""),
-            "  spacing     \(h.zooms.map(number).joined(separator: " × "))",
+            "  spacing     \(h.zooms.map(short).joined(separator: " × "))",
             "  axcodes     \(s.axcodes)  (canonical shape \(s.canonicalShape.map(String.init).joined(separator: " × ")))",
             "  codes       sform \(s.grid.geometry.sformCode), qform \(s.grid.geometry.qformCode)",
             "  affine",
         ]
         lines += s.grid.affine.rows.map { "    " + $0.map { String(format: "%11.4f", $0) }.joined(separator: " ") }
-        lines.append("  intensity   min \(number(stats.finiteMin))  max \(number(stats.finiteMax))  mean \(number(stats.finiteMean))")
-        lines.append("              1st percentile \(number(s.percentile1))  99th percentile \(number(s.percentile99))")
+        lines.append("  intensity   min \(short(stats.finiteMin))  max \(short(stats.finiteMax))  mean \(short(stats.finiteMean))")
+        lines.append("              1st percentile \(short(s.percentile1))  99th percentile \(short(s.percentile99))")
         if stats.nanCount > 0 { lines.append("              \(stats.nanCount) NaN voxels (left out of these figures)") }
         return lines.joined(separator: "\n")
     }
@@ -93,6 +93,11 @@ enum InfoFormat {
         if value.isInfinite { return value > 0 ? "Infinity" : "-Infinity" }
         if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) + ".0" }
         return "\(value)"
+    }
+
+    /// Up to six significant digits, for reading.
+    static func short(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.6g", value) : number(value)
     }
 
     static func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }

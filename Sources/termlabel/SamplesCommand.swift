@@ -1,6 +1,28 @@
+// `termlabel samples`: regenerates the bundled sample studies from their seeds.
+
 import ArgumentParser
+import Foundation
+import VolumeTesting
 
 struct SamplesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "samples", abstract: "Generate the bundled sample studies.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "samples",
+        abstract: "Generate the sample studies (CT abdomen and MRI head phantoms with ground truth) from their seeds."
+    )
+
+    @Option(name: .long, help: "Folder to write the sets into.")
+    var out = "samples"
+
+    @Option(name: .long, help: "Only this set (ct-abdomen or mri-head).")
+    var set: String?
+
+    func validate() throws {
+        if let set, !SampleSets.cases.contains(where: { $0.set == set }) {
+            throw ValidationError("unknown set '\(set)'; the sets are ct-abdomen and mri-head")
+        }
+    }
+
+    func run() throws {
+        try SampleSets.write(to: out, only: set) { print("wrote \($0)") }
+    }
 }
