@@ -67,7 +67,8 @@ public struct NiftiFile: Sendable {
         let scaling = raw.effectiveScaling
         let header = ImageHeader(
             niftiVersion: raw.version, datatype: raw.datatype, dims: raw.dims, zooms: raw.pixdim,
-            sclSlope: scaling.slope, sclInter: scaling.inter, description: description)
+            sclSlope: scaling.slope, sclInter: scaling.inter, description: description,
+            bigEndian: raw.swapped == (1.littleEndian == 1))
         let grid = Grid(shape: shape3, affine: affine, spacingMM: zooms3.map { abs($0) == 0 ? 1 : abs($0) },
                         geometry: geometry)
         return NiftiFile(path: path, header: header, grid: grid, raw: raw, dataPath: dataPath)

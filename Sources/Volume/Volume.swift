@@ -10,12 +10,21 @@ public struct ImageHeader: Sendable, Equatable {
     public var sclSlope: Double
     public var sclInter: Double
     public var description: String
+    /// Byte order of the voxel data on disk.
+    public var bigEndian: Bool
+
+    /// The datatype as numpy and nibabel name it: "int16", or ">i2" when stored big-endian.
+    public var numpyDatatype: String {
+        guard bigEndian && datatype.byteCount > 1 else { return datatype.name }
+        let kind = datatype == .float32 || datatype == .float64 ? "f" : datatype.name.hasPrefix("u") ? "u" : "i"
+        return ">\(kind)\(datatype.byteCount)"
+    }
 
     /// Number of 3D volumes in the file (product of dims beyond the third).
     public var volumeCount: Int { dims.dropFirst(3).reduce(1, *) }
 
     public init(niftiVersion: Int = 1, datatype: VoxelType, dims: [Int], zooms: [Double], sclSlope: Double = 1,
-                sclInter: Double = 0, description: String = "") {
+                sclInter: Double = 0, description: String = "", bigEndian: Bool = false) {
         self.niftiVersion = niftiVersion
         self.datatype = datatype
         self.dims = dims
@@ -23,6 +32,7 @@ public struct ImageHeader: Sendable, Equatable {
         self.sclSlope = sclSlope
         self.sclInter = sclInter
         self.description = description
+        self.bigEndian = bigEndian
     }
 }
 

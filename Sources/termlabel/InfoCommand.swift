@@ -40,7 +40,7 @@ enum InfoFormat {
         let stats = s.statistics
         var lines = [
             s.path,
-            "  format      NIfTI-\(h.niftiVersion), \(h.datatype.name)"
+            "  format      NIfTI-\(h.niftiVersion), \(h.datatype.name)" + (h.bigEndian ? " big-endian" : "")
                 + (h.sclSlope != 1 || h.sclInter != 0 ? ", scaled ×\(short(h.sclSlope)) + \(short(h.sclInter))" : ""),
             "  shape       \(h.dims.map(String.init).joined(separator: " × "))"
                 + (h.volumeCount > 1 ? "  (\(h.volumeCount) volumes)" : ""),
@@ -63,7 +63,7 @@ enum InfoFormat {
             ("path", quoted(s.path)),
             ("format", quoted("nifti\(h.niftiVersion)")),
             ("shape", array(h.dims.map(String.init))),
-            ("datatype", quoted(h.datatype.name)),
+            ("datatype", quoted(h.numpyDatatype)),
             ("datatype_code", String(h.datatype.niftiCode)),
             ("spacing", array(h.zooms.map(number))),
             ("axcodes", array(s.axcodes.map { quoted(String($0)) })),

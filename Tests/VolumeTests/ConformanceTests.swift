@@ -1,5 +1,6 @@
-// Every file of the shared NIfTI conformance set must read as nibabel reads it (expected.json), and every
-// broken file must be refused with a typed error that names it.
+// Every file of the shared NIfTI conformance set, and of the extra set in Fixtures/nifti (other datatypes,
+// orientations, a 5D file, a .hdr/.img pair, NIfTI-2, no codes at all), must read as nibabel reads it
+// (expected.json), and every broken file must be refused with a typed error that names it.
 
 import Foundation
 import Volume
@@ -10,8 +11,11 @@ final class ConformanceTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/data/nifti")
 
-    func loadCases() throws -> [String: [String: Any]] {
-        let url = Self.folder.appendingPathComponent("expected.json")
+    static let extraFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/nifti")
+
+    func loadCases(in folder: URL = folder) throws -> [String: [String: Any]] {
+        let url = folder.appendingPathComponent("expected.json")
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw XCTSkip("the shared conformance set is not beside this checkout (\(url.path))")
         }
@@ -24,11 +28,22 @@ final class ConformanceTests: XCTestCase {
     func testEveryFileReadsAsNibabelReadsIt() throws {
         let cases = try loadCases()
         XCTAssertGreaterThanOrEqual(cases.count, 20)
+        try checkAgainstNibabel(cases, in: Self.folder)
+    }
+
+    func testExtraFilesReadAsNibabelReadsThem() throws {
+        let cases = try loadCases(in: Self.extraFolder)
+        XCTAssertGreaterThanOrEqual(cases.count, 11)
+        try checkAgainstNibabel(cases, in: Self.extraFolder)
+    }
+
+    func checkAgainstNibabel(_ cases: [String: [String: Any]], in folder: URL) throws {
         for (name, expected) in cases.sorted(by: { $0.key < $1.key }) where expected["error"] == nil {
-            let path = Self.folder.appendingPathComponent(name).path
+            let path = folder.appendingPathComponent(name).path
             let file = try NiftiFile.open(path)
             XCTAssertEqual(file.header.dims, ints(expected["shape"]), name)
             XCTAssertEqual(Int(file.header.datatype.niftiCode), expected["datatype_code"] as? Int, name)
+            XCTAssertEqual(file.header.numpyDatatype, expected["datatype"] as? String, name)
             XCTAssertEqual(file.header.niftiVersion, (expected["format"] as? String) == "nifti2" ? 2 : 1, name)
             assertClose(file.header.zooms, doubles(expected["zooms"]), relative: 1e-6, name + " zooms")
             let affine = (expected["affine"] as! [[Any]]).flatMap { doubles($0) }
