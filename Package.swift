@@ -24,6 +24,9 @@ let package = Package(
         // Tier 1
         .target(name: "Volume", dependencies: ["CNifti"]),
 
+        // Tier 2
+        .target(name: "Segmenters", dependencies: ["Volume"]),
+
         // Test support
         .target(name: "VolumeTesting", dependencies: ["Volume"]),
 
@@ -31,13 +34,14 @@ let package = Package(
         .executableTarget(
             name: "termlabel",
             dependencies: [
-                "Volume", "VolumeTesting",
+                "Volume", "VolumeTesting", "Segmenters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
+        .testTarget(name: "SegmentersTests", dependencies: ["Segmenters", "Volume", "VolumeTesting"]),
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "Volume"]),
     ],
     swiftLanguageModes: [.v6]

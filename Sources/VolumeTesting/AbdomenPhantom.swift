@@ -72,7 +72,8 @@ public enum AbdomenPhantom {
         liver.roughness = 0.12
 
         let liverHU = random.uniform(95, 125) * phase, spleenHU = random.uniform(100, 130) * phase
-        let cortexHU = random.uniform(150, 200) * phase, medullaHU = random.uniform(95, 130) * phase
+        // Portal-venous/nephrographic phase: medulla close to the cortex, both brighter than liver and spleen.
+        let cortexHU = random.uniform(155, 200) * phase, medullaHU = cortexHU - random.uniform(10, 35)
         let vesselHU = random.uniform(160, 210) * phase
 
         var hu = [Float](repeating: -1000, count: grid.voxelCount)
@@ -121,7 +122,7 @@ public enum AbdomenPhantom {
                 let level = kidney.level(x, y, z)
                 if level < 1 {
                     labels[n] = label
-                    hu[n] = level > 0.75 ? Float(cortexHU + 12 * t) : (level < 0.3 ? Float(10 + 5 * t) : Float(medullaHU + 10 * t))
+                    hu[n] = level > 0.75 ? Float(cortexHU + 12 * t) : (level < 0.18 ? Float(10 + 5 * t) : Float(medullaHU + 10 * t))
                     return
                 }
             }

@@ -1,0 +1,69 @@
+// Filling a GridGraph with a segmentation energy: t-links from a foreground probability (with hard
+// constraints at seeds) and contrast-sensitive n-links λ·exp(−ΔI²/2σ²)/distance.
+
+import Dispatch
+import Foundation
+
+extension GridGraph {
+    /// t-links: a voxel pays −log(1 − p) to be background and −log p to be foreground.
+    /// `constraint[voxel]` is +1 for a foreground seed, −1 for a background seed, 0 otherwise.
+    public mutating func setDataTerms(foregroundProbability p: [Float], constraint: [Int8]) {
+        var index = 0
+        for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
+            let node = node(i, j, k)
+            switch constraint[index] {
+            case 1: setTerminals(node, source: .infinity, sink: 0)
+            case -1: setTerminals(node, source: 0, sink: .infinity)
+            default:
+                let q = min(max(p[index], 1e-6), 1 - 1e-6)
+                setTerminals(node, source: -log(1 - q), sink: -log(q))
+            }
+            index += 1
+        } } }
+    }
+
+    /// n-links between neighbours, from intensities in [0, 1]; `spacing` scales the distance of each direction.
+    public mutating func setSmoothness(intensities: [Float], lambda: Float, sigma: Float, spacing: [Double]) {
+        let minimumSpacing = spacing.min() ?? 1
+        let forward = forwardDirections
+        let shape = self.shape, dirs = directions, offsets = self.offsets, opposite = self.opposite, steps = self.steps
+        let weights = forward.map { d -> Float in
+            let s = steps[d]
+            let mm = (pow(Double(s.0) * spacing[0], 2) + pow(Double(s.1) * spacing[1], 2) + pow(Double(s.2) * spacing[2], 2)).squareRoot()
+            return lambda / Float(mm / minimumSpacing)
+        }
+        let scale = -1 / (2 * sigma * sigma)
+        let padded0 = padded[0], padded1 = padded[1]
+        arcs.withUnsafeMutableBufferPointer { arcs in
+            let arcs = UnsafeSendable(arcs.baseAddress!)
+            intensities.withUnsafeBufferPointer { values in
+                let values = UnsafeSendable(UnsafeMutablePointer(mutating: values.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: shape[2]) { k in
+                    for j in 0..<shape[1] {
+                        for i in 0..<shape[0] {
+                            let here = i + shape[0] * (j + shape[1] * k)
+                            let node = (i + 1) + padded0 * ((j + 1) + padded1 * (k + 1))
+                            for (n, d) in forward.enumerated() {
+                                let (di, dj, dk) = steps[d]
+                                let a = i + di, b = j + dj, c = k + dk
+                                guard a >= 0, b >= 0, c >= 0, a < shape[0], b < shape[1], c < shape[2] else { continue }
+                                let diff = values.pointer[here] - values.pointer[a + shape[0] * (b + shape[1] * c)]
+                                let w = weights[n] * exp(diff * diff * scale)
+                                // Each undirected edge is written once, by the node it starts from; its reverse
+                                // arc belongs to the neighbour, which no other thread writes for this direction.
+                                arcs.pointer[node * dirs + d] = w
+                                arcs.pointer[(node + offsets[d]) * dirs + opposite[d]] = w
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A raw pointer handed to workers that write disjoint parts of its buffer.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
+    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}

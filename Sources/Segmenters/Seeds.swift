@@ -1,0 +1,131 @@
+// What the user marked: voxels per label (foreground) and voxels of the background, from scribble volumes,
+// brush strokes or clicks.
+
+import Foundation
+import Volume
+
+public struct Seeds: Sendable, Equatable {
+    /// Foreground voxels per label value (1…N).
+    public var foreground: [UInt16: [VoxelIndex]]
+    /// Voxels that belong to no label.
+    public var background: [VoxelIndex]
+
+    public init(foreground: [UInt16: [VoxelIndex]] = [:], background: [VoxelIndex] = []) {
+        self.foreground = foreground
+        self.background = background
+    }
+
+    public var labels: [UInt16] { foreground.keys.sorted() }
+    public var isEmpty: Bool { foreground.values.allSatisfy(\.isEmpty) }
+    public var all: [VoxelIndex] { foreground.values.flatMap { $0 } + background }
+
+    /// Seeds from a scribble volume: 0 = none, `backgroundValue` = background, any other value = that label.
+    public init(scribbles: LabelVolume, backgroundValue: UInt16) {
+        var foreground: [UInt16: [VoxelIndex]] = [:]
+        var background: [VoxelIndex] = []
+        let shape = scribbles.shape
+        for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
+            let value = scribbles[i, j, k]
+            guard value != 0 else { continue }
+            if value == backgroundValue { background.append(VoxelIndex(i, j, k)) } else {
+                foreground[value, default: []].append(VoxelIndex(i, j, k))
+            }
+        } } }
+        self.init(foreground: foreground, background: background)
+    }
+
+    /// Seeds from clicks: a small ball of `radiusMM` around each click, positive for `label`, negative = background.
+    public init(positive: [VoxelIndex], negative: [VoxelIndex], label: UInt16 = 1, radiusMM: Double, grid: Grid) {
+        self.init(foreground: [label: Seeds.balls(around: positive, radiusMM: radiusMM, grid: grid)],
+                  background: Seeds.balls(around: negative, radiusMM: radiusMM, grid: grid))
+    }
+
+    static func balls(around centres: [VoxelIndex], radiusMM: Double, grid: Grid) -> [VoxelIndex] {
+        let reach = (0..<3).map { Int((radiusMM / grid.spacingMM[$0]).rounded(.down)) }
+        var out: [VoxelIndex] = []
+        for c in centres where grid.contains(c) {
+            for dk in -reach[2]...reach[2] { for dj in -reach[1]...reach[1] { for di in -reach[0]...reach[0] {
+                let x = Double(di) * grid.spacingMM[0], y = Double(dj) * grid.spacingMM[1], z = Double(dk) * grid.spacingMM[2]
+                let v = VoxelIndex(c.i + di, c.j + dj, c.k + dk)
+                if x * x + y * y + z * z <= radiusMM * radiusMM && grid.contains(v) { out.append(v) }
+            } } }
+        }
+        return out
+    }
+
+    /// The bounding box of every seed, grown by `marginMM` and clipped to the grid.
+    public func boundingBox(marginMM: Double, grid: Grid) -> VoxelBox {
+        let seeds = all
+        guard let first = seeds.first else { return VoxelBox(lower: VoxelIndex(0, 0, 0), upper: VoxelIndex(0, 0, 0)) }
+        var lower = first, upper = first
+        for v in seeds {
+            for axis in 0..<3 {
+                lower[axis] = min(lower[axis], v[axis])
+                upper[axis] = max(upper[axis], v[axis])
+            }
+        }
+        var box = VoxelBox(lower: lower, upper: VoxelIndex(upper.i + 1, upper.j + 1, upper.k + 1))
+        for axis in 0..<3 {
+            let margin = Int((marginMM / grid.spacingMM[axis]).rounded(.up))
+            box.lower[axis] -= margin
+            box.upper[axis] += margin
+        }
+        return box.clipped(to: grid)
+    }
+
+    /// The same seeds in the coordinates of a box cut out of the grid (those outside are dropped).
+    public func shifted(into box: VoxelBox) -> Seeds {
+        func move(_ list: [VoxelIndex]) -> [VoxelIndex] {
+            list.compactMap { v in
+                let w = VoxelIndex(v.i - box.lower.i, v.j - box.lower.j, v.k - box.lower.k)
+                return (0..<3).allSatisfy { w[$0] >= 0 && w[$0] < box.shape[$0] } ? w : nil
+            }
+        }
+        return Seeds(foreground: foreground.mapValues(move), background: move(background))
+    }
+}
+
+/// MONAI Label's click format: `{"foreground": [[i, j, k], …], "background": [[i, j, k], …]}` in voxel indices.
+public struct Clicks: Sendable, Equatable, Codable {
+    public var foreground: [[Int]]
+    public var background: [[Int]]
+
+    public init(foreground: [[Int]] = [], background: [[Int]] = []) {
+        self.foreground = foreground
+        self.background = background
+    }
+
+    public static func read(_ path: String) throws -> Clicks {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SegmentationError.badInput(path: path, reason: "no such file")
+        }
+        do {
+            let clicks = try JSONDecoder().decode(Clicks.self, from: data)
+            for point in clicks.foreground + clicks.background where point.count != 3 {
+                throw SegmentationError.badInput(path: path, reason: "a click needs three voxel indices, got \(point)")
+            }
+            return clicks
+        } catch let error as SegmentationError {
+            throw error
+        } catch {
+            throw SegmentationError.badInput(path: path, reason: "not click JSON ({\"foreground\": [[i,j,k]…], \"background\": […]})")
+        }
+    }
+
+    public var positive: [VoxelIndex] { foreground.map { VoxelIndex($0[0], $0[1], $0[2]) } }
+    public var negative: [VoxelIndex] { background.map { VoxelIndex($0[0], $0[1], $0[2]) } }
+}
+
+public enum SegmentationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case badInput(path: String, reason: String)
+    case noSeeds
+    case gridMismatch(String)
+
+    public var description: String {
+        switch self {
+        case .badInput(let path, let reason): "\(path): \(reason)"
+        case .noSeeds: "no foreground seeds: scribble or click inside the structure first"
+        case .gridMismatch(let what): "grid mismatch: \(what)"
+        }
+    }
+}

@@ -1,0 +1,129 @@
+// `termlabel segment`: scribbles or clicks → a label volume by likelihood + 3D graph cut, with Dice against a
+// reference and the time of each stage.
+
+import ArgumentParser
+import Foundation
+import Segmenters
+import Volume
+
+struct SegmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segment",
+        abstract: "Segment an image from scribbles or clicks (likelihood + 3D graph cut), no model needed."
+    )
+
+    @Argument(help: "The image (.nii or .nii.gz).")
+    var image: String
+
+    @Option(help: "Scribble volume on the image grid: 0 none, 1…N that label, the background value background.")
+    var scribbles: String?
+
+    @Option(help: "Clicks as JSON in voxel indices: {\"foreground\": [[i,j,k],…], \"background\": […]}.")
+    var clicks: String?
+
+    @Option(help: "Scribble value meaning background (default: the largest value present).")
+    var backgroundValue: UInt16?
+
+    @Option(help: "Likelihood: histogram or gmm.")
+    var method = GraphCutOptions().method.rawValue
+
+    @Option(help: "Smoothness weight λ.")
+    var lambda: Float = GraphCutOptions().lambda
+
+    @Option(help: "Intensity difference σ (on the [0, 1] window) where neighbours stop holding together.")
+    var sigma: Float = GraphCutOptions().sigma
+
+    @Option(help: "Margin around the seeds' bounding box, in millimetres.")
+    var roiMargin: Double = GraphCutOptions().roiMarginMM
+
+    @Option(help: "Intensity window LOW,HIGH (default: a CT window for CT, percentiles otherwise).")
+    var window: String?
+
+    @Option(help: "Radius of the seed ball around each click, in millimetres.")
+    var clickRadius: Double = 3
+
+    @Flag(help: "26-connected graph instead of 6-connected.")
+    var connectivity26 = false
+
+    @Flag(help: "Add the local mean as a second feature (gmm).")
+    var localMean = false
+
+    @Flag(help: "Keep every connected component, not only those holding a foreground seed.")
+    var keepAllComponents = false
+
+    @Flag(help: "Leave enclosed holes unfilled.")
+    var keepHoles = false
+
+    @Option(help: "Reference label volume: print Dice per label.")
+    var reference: String?
+
+    @Option(help: "Where to write the label volume (.nii.gz).")
+    var out: String
+
+    func validate() throws {
+        guard (scribbles == nil) != (clicks == nil) else { throw ValidationError("give --scribbles or --clicks, one of them") }
+        guard IntensityModel.Kind(rawValue: method) != nil else { throw ValidationError("--method is histogram or gmm") }
+        if let window, parseWindow(window) == nil { throw ValidationError("--window takes LOW,HIGH with LOW < HIGH") }
+    }
+
+    func parseWindow(_ text: String) -> IntensityWindow? {
+        let parts = text.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.count == 2 && parts[0] < parts[1] ? IntensityWindow(lower: parts[0], upper: parts[1]) : nil
+    }
+
+    func run() throws {
+        do {
+            let start = DispatchTime.now()
+            let volume = try Volume(contentsOf: image)
+            var stages: [(String, Double)] = [("read", seconds(since: start))]
+            let seeds: Seeds
+            if let scribbles {
+                let map = try LabelVolume(contentsOf: scribbles)
+                guard map.grid.matches(volume.grid) else {
+                    throw SegmentationError.gridMismatch("\(scribbles) is not on the grid of \(image)")
+                }
+                let present = map.labelsPresent
+                let background = backgroundValue ?? (present.count > 1 ? present.last! : 0)
+                seeds = Seeds(scribbles: map, backgroundValue: background)
+            } else {
+                let parsed = try Clicks.read(clicks!)
+                for v in parsed.positive + parsed.negative where !volume.grid.contains(v) {
+                    throw SegmentationError.badInput(path: clicks!, reason: "click \(v) is outside the image \(volume.shape)")
+                }
+                seeds = Seeds(positive: parsed.positive, negative: parsed.negative, radiusMM: clickRadius, grid: volume.grid)
+            }
+            var options = GraphCutOptions()
+            options.method = IntensityModel.Kind(rawValue: method)!
+            options.lambda = lambda
+            options.sigma = sigma
+            options.roiMarginMM = roiMargin
+            options.window = window.flatMap(parseWindow)
+            options.connectivity = connectivity26 ? .twentySix : .six
+            options.localMean = localMean
+            options.keepSeededComponents = !keepAllComponents
+            options.fillHoles = !keepHoles
+            let result = try GraphCutSegmenter.segment(volume, seeds: seeds, options: options)
+            stages += result.timings
+            let writeStart = DispatchTime.now()
+            try result.labels.write(to: out)
+            stages.append(("write", seconds(since: writeStart)))
+            print("wrote \(out)  region \(result.region.shape.map(String.init).joined(separator: "×")) voxels")
+            print(stages.map { "\($0.0) \(String(format: "%.3f", $0.1)) s" }.joined(separator: "  "))
+            if let reference {
+                let truth = try LabelVolume(contentsOf: reference)
+                guard truth.grid.matches(volume.grid) else {
+                    throw SegmentationError.gridMismatch("\(reference) is not on the grid of \(image)")
+                }
+                for label in seeds.labels {
+                    print("label \(label)  Dice \(String(format: "%.4f", result.labels.dice(with: truth, label: label)))")
+                }
+            }
+        } catch let error as VolumeError {
+            printError(error.description)
+            throw ExitCode.failure
+        } catch let error as SegmentationError {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+}
