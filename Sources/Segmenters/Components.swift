@@ -7,27 +7,27 @@ enum Components {
         var labels = [Int32](repeating: 0, count: mask.count)
         var sizes = [0]
         var stack: [Int] = []
-        let strides = [1, shape[0], shape[0] * shape[1]]
-        for start in 0..<mask.count where mask[start] && labels[start] == 0 {
-            let id = Int32(sizes.count)
-            var size = 0
-            labels[start] = id
-            stack.append(start)
-            while let p = stack.popLast() {
-                size += 1
-                let position = [p % shape[0], (p / shape[0]) % shape[1], p / strides[2]]
-                for axis in 0..<3 {
-                    if position[axis] > 0 {
-                        let q = p - strides[axis]
-                        if mask[q] && labels[q] == 0 { labels[q] = id; stack.append(q) }
+        let si = shape[0], sj = shape[0] * shape[1]
+        labels.withUnsafeMutableBufferPointer { labels in
+            mask.withUnsafeBufferPointer { mask in
+                for start in 0..<mask.count where mask[start] && labels[start] == 0 {
+                    let id = Int32(sizes.count)
+                    var size = 0
+                    labels[start] = id
+                    stack.append(start)
+                    while let p = stack.popLast() {
+                        size += 1
+                        let i = p % si, j = (p / si) % shape[1], k = p / sj
+                        if i > 0, mask[p - 1], labels[p - 1] == 0 { labels[p - 1] = id; stack.append(p - 1) }
+                        if i < si - 1, mask[p + 1], labels[p + 1] == 0 { labels[p + 1] = id; stack.append(p + 1) }
+                        if j > 0, mask[p - si], labels[p - si] == 0 { labels[p - si] = id; stack.append(p - si) }
+                        if j < shape[1] - 1, mask[p + si], labels[p + si] == 0 { labels[p + si] = id; stack.append(p + si) }
+                        if k > 0, mask[p - sj], labels[p - sj] == 0 { labels[p - sj] = id; stack.append(p - sj) }
+                        if k < shape[2] - 1, mask[p + sj], labels[p + sj] == 0 { labels[p + sj] = id; stack.append(p + sj) }
                     }
-                    if position[axis] < shape[axis] - 1 {
-                        let q = p + strides[axis]
-                        if mask[q] && labels[q] == 0 { labels[q] = id; stack.append(q) }
-                    }
+                    sizes.append(size)
                 }
             }
-            sizes.append(size)
         }
         return (labels, sizes)
     }
@@ -35,19 +35,21 @@ enum Components {
     /// Keeps the components that contain one of `seeds` (voxel offsets); with no seed inside the mask, the largest.
     static func keepSeeded(_ mask: [Bool], shape: [Int], seeds: [Int]) -> [Bool] {
         let (labels, sizes) = label(mask, shape: shape)
-        var keep = Set(seeds.map { labels[$0] }.filter { $0 > 0 })
-        if keep.isEmpty, let largest = sizes.indices.dropFirst().max(by: { sizes[$0] < sizes[$1] }) { keep = [Int32(largest)] }
-        return labels.map { keep.contains($0) }
+        var keep = [Bool](repeating: false, count: sizes.count)
+        for s in seeds where labels[s] > 0 { keep[Int(labels[s])] = true }
+        if !keep.contains(true), let largest = sizes.indices.dropFirst().max(by: { sizes[$0] < sizes[$1] }) { keep[largest] = true }
+        return labels.map { keep[Int($0)] }
     }
 
     /// Sets the background components that do not touch the region's border.
     static func fillHoles(_ mask: [Bool], shape: [Int]) -> [Bool] {
         let labels = label(mask.map { !$0 }, shape: shape).labels
-        var outside = Set<Int32>()
+        var outside = [Bool](repeating: false, count: Int(labels.max() ?? 0) + 1)
+        outside[0] = true
         for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
             let onBorder = i == 0 || j == 0 || k == 0 || i == shape[0] - 1 || j == shape[1] - 1 || k == shape[2] - 1
-            if onBorder { outside.insert(labels[i + shape[0] * (j + shape[1] * k)]) }
+            if onBorder { outside[Int(labels[i + shape[0] * (j + shape[1] * k)])] = true }
         } } }
-        return zip(mask, labels).map { $0 || ($1 > 0 && !outside.contains($1)) }
+        return zip(mask, labels).map { $0 || !outside[Int($1)] }
     }
 }

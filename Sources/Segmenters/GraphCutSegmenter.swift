@@ -1,7 +1,7 @@
-// Scribbles or clicks → a 3D label map, without a trained model: features of the region around the seeds,
-// a likelihood per label fitted on its seeds, a binary graph cut per label (its seeds foreground, every other
-// seed background), overlaps given to the most probable label, then post-processing. A model's probability map
-// can take the likelihood's place (refinement).
+// Scribbles or clicks → a 3D label map, without a trained model: features of the region around the seeds, a
+// likelihood per class fitted on its seeds (background also on the region itself), then one graph cut for a
+// single label or α-expansion for several, then post-processing. A model's probability map can take the
+// likelihood's place (refinement).
 
 import Dispatch
 import Foundation
@@ -89,65 +89,78 @@ public enum GraphCutSegmenter {
         let modelProbabilities = probabilities.map { region.pool($0.values, from: image.grid) }
         lap("features")
 
-        var best = [Float](repeating: 0, count: region.count)
-        var labels = [UInt16](repeating: 0, count: region.count)
-        var flowSeconds = 0.0, buildSeconds = 0.0, likelihoodSeconds = 0.0
-        for label in local.labels {
-            let foreground = local.foreground[label] ?? []
-            let background = local.background + local.foreground.filter { $0.key != label }.flatMap(\.value)
-            var constraint = [Int8](repeating: 0, count: region.count)
-            for v in background { constraint[v] = -1 }
-            for v in foreground { constraint[v] = 1 }
-            var start = DispatchTime.now()
-            let p: [Float]
-            // How much each voxel looks like this label, comparable across labels: the label's own density.
-            let affinity: [Float]
-            if let modelProbabilities {
-                p = modelProbabilities
-                affinity = p
-            } else {
-                let inside = IntensityModel.fit(options.method, features: features, samples: foreground, bins: options.bins,
-                                                components: options.components)
-                // The background model also learns from the whole region, which is mostly background: what the
-                // user has not marked as this structure and is common around it counts against it.
-                let outside = IntensityModel.fit(options.method, features: features,
-                                                 samples: background + region.sample(count: max(background.count, 2000)),
-                                                 bins: options.bins, components: options.components)
-                p = posterior(inside, outside, features)
-                affinity = (0..<region.count).map { inside.density(features, $0) }
+        // Classes: 0 is background, then the labels. Costs are −log of each class's posterior.
+        let classes: [UInt16] = [0] + local.labels
+        var start = DispatchTime.now()
+        var costs: [[Float]]
+        if let modelProbabilities {
+            costs = [modelProbabilities.map { -log(max(1 - $0, 1e-6)) }, modelProbabilities.map { -log(max($0, 1e-6)) }]
+        } else {
+            // The background model also learns from the whole region, which is mostly background: what the user
+            // has not marked as a structure and is common around it counts against every structure.
+            var samples = [local.background + region.sample(count: max(local.background.count, 2000))]
+            samples += local.labels.map { local.foreground[$0] ?? [] }
+            let models = samples.map {
+                IntensityModel.fit(options.method, features: features, samples: $0, bins: options.bins, components: options.components)
             }
-            likelihoodSeconds += seconds(since: start)
-            start = DispatchTime.now()
+            costs = posteriorCosts(models, features)
+        }
+        var fixed = [Int8](repeating: -1, count: region.count)
+        for v in local.background { fixed[v] = 0 }
+        for (c, label) in classes.enumerated().dropFirst() { for v in local.foreground[label] ?? [] { fixed[v] = Int8(c) } }
+        let likelihoodSeconds = seconds(since: start)
+        start = DispatchTime.now()
+
+        let assignment: [UInt8]
+        if classes.count == 2 {
             var graph = GridGraph(shape: region.shape, connectivity: options.connectivity)
-            graph.setDataTerms(foregroundProbability: p, constraint: constraint)
+            graph.setDataTerms(costs: costs, fixed: fixed)
+            costs = []   // the graph holds them now; a 256³ region must cut within 1 GB
             graph.setSmoothness(intensities: region.intensities, lambda: options.lambda, sigma: options.sigma, spacing: region.spacing)
-            buildSeconds += seconds(since: start)
-            start = DispatchTime.now()
-            var mask = graph.minimumCut().sourceSide
-            flowSeconds += seconds(since: start)
-            if options.keepSeededComponents { mask = Components.keepSeeded(mask, shape: region.shape, seeds: foreground) }
-            if options.fillHoles { mask = Components.fillHoles(mask, shape: region.shape) }
-            // Overlaps go to the label whose appearance the voxel fits best.
-            for v in 0..<region.count where mask[v] && (labels[v] == 0 || affinity[v] > best[v]) {
-                labels[v] = label
-                best[v] = affinity[v]
+            assignment = graph.minimumCut().sourceSide.map { $0 ? 1 : 0 }
+        } else {
+            assignment = AlphaExpansion.run(costs: costs, fixed: fixed, intensities: region.intensities, shape: region.shape,
+                                            spacing: region.spacing, lambda: options.lambda, sigma: options.sigma,
+                                            connectivity: options.connectivity)
+        }
+        costs = []
+        let cutSeconds = seconds(since: start)
+        start = DispatchTime.now()
+
+        // Post-processing, label by label: stray pieces go back to the background, enclosed background joins
+        // the label around it (a structure inside another, such as a lesion in an organ, stays as it is).
+        var labels = [UInt16](repeating: 0, count: region.count)
+        for (c, label) in classes.enumerated().dropFirst() {
+            var mask = assignment.map { Int($0) == c }
+            if options.keepSeededComponents { mask = Components.keepSeeded(mask, shape: region.shape, seeds: local.foreground[label] ?? []) }
+            if options.fillHoles {
+                let filled = Components.fillHoles(mask, shape: region.shape)
+                for v in 0..<region.count where filled[v] && !mask[v] && assignment[v] == 0 { mask[v] = true }
             }
-            for v in foreground { labels[v] = label; best[v] = .infinity }
+            for v in 0..<region.count where mask[v] { labels[v] = label }
         }
         timings.append(("likelihood", likelihoodSeconds))
-        timings.append(("graph build", buildSeconds))
-        timings.append(("max-flow", flowSeconds))
+        timings.append(("graph cut", cutSeconds))
+        timings.append(("post-processing", seconds(since: start)))
         clock = DispatchTime.now()
         let result = region.paste(labels, into: LabelVolume(grid: image.grid))
         lap("output")
         return SegmentationResult(labels: result, region: box, timings: timings)
     }
 
-    static func posterior(_ inside: IntensityModel, _ outside: IntensityModel, _ features: Features) -> [Float] {
-        (0..<features.count).map { v in
-            let a = inside.density(features, v), b = outside.density(features, v)
-            return a + b > 0 ? a / (a + b) : 0.5
+    /// −log of each class's posterior (equal priors) at every voxel.
+    static func posteriorCosts(_ models: [IntensityModel], _ features: Features) -> [[Float]] {
+        // Densities first, one class at a time, then normalised in place.
+        var costs = models.map { model in (0..<features.count).map { model.density(features, $0) } }
+        let classes = models.count
+        for v in 0..<features.count {
+            var total: Float = 0
+            for c in 0..<classes { total += costs[c][v] }
+            for c in 0..<classes {
+                costs[c][v] = -log(max(total > 0 ? costs[c][v] / total : 1 / Float(classes), 1e-6))
+            }
         }
+        return costs
     }
 
     static func seconds(since start: DispatchTime) -> Double {

@@ -5,18 +5,16 @@ import Dispatch
 import Foundation
 
 extension GridGraph {
-    /// t-links: a voxel pays −log(1 − p) to be background and −log p to be foreground.
-    /// `constraint[voxel]` is +1 for a foreground seed, −1 for a background seed, 0 otherwise.
-    public mutating func setDataTerms(foregroundProbability p: [Float], constraint: [Int8]) {
+    /// t-links of a two-class cut (source side = class 1): `costs[c][voxel]` is paid if the voxel ends in class c;
+    /// `fixed[voxel]` is the class a seed forces, or −1.
+    public mutating func setDataTerms(costs: [[Float]], fixed: [Int8]) {
         var index = 0
         for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
             let node = node(i, j, k)
-            switch constraint[index] {
+            switch fixed[index] {
             case 1: setTerminals(node, source: .infinity, sink: 0)
-            case -1: setTerminals(node, source: 0, sink: .infinity)
-            default:
-                let q = min(max(p[index], 1e-6), 1 - 1e-6)
-                setTerminals(node, source: -log(1 - q), sink: -log(q))
+            case 0: setTerminals(node, source: 0, sink: .infinity)
+            default: setTerminals(node, source: costs[0][index], sink: costs[1][index])
             }
             index += 1
         } } }

@@ -87,7 +87,8 @@ public struct GaussianMixture: Sendable {
 
     public init(fitting points: [[Float]], components requested: Int, iterations: Int = 40) {
         let dims = points.first?.count ?? 1
-        let k = max(1, min(requested, points.count))
+        // At least ~20 points per component, so that a click's few voxels give one broad Gaussian, not spikes.
+        let k = max(1, min(requested, points.count / 20))
         guard !points.isEmpty else {
             // No samples: a flat density over [0, 1].
             weights = [1]; means = [[Float](repeating: 0.5, count: dims)]; variances = [[Float](repeating: 1, count: dims)]
@@ -114,8 +115,18 @@ public struct GaussianMixture: Sendable {
                     responsibility[n * k + c] = r
                     total += r
                 }
-                let scale = total > 0 ? 1 / total : 0
-                for c in 0..<k { responsibility[n * k + c] *= scale }
+                if total > 1e-30 {
+                    for c in 0..<k { responsibility[n * k + c] /= total }
+                } else {
+                    // Far from every component (densities underflow): it belongs to the nearest one.
+                    var nearest = 0, distance = Float.infinity
+                    for c in 0..<k {
+                        var d: Float = 0
+                        for j in 0..<dims { d += (p[j] - means[c][j]) * (p[j] - means[c][j]) / variances[c][j] }
+                        if d < distance { distance = d; nearest = c }
+                    }
+                    for c in 0..<k { responsibility[n * k + c] = c == nearest ? 1 : 0 }
+                }
                 logLikelihood += log(Double(max(total, 1e-30)))
             }
             // M step.

@@ -95,6 +95,13 @@ public struct Clicks: Sendable, Equatable, Codable {
         self.background = background
     }
 
+    /// Either list may be left out.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        foreground = try container.decodeIfPresent([[Int]].self, forKey: .foreground) ?? []
+        background = try container.decodeIfPresent([[Int]].self, forKey: .background) ?? []
+    }
+
     public static func read(_ path: String) throws -> Clicks {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SegmentationError.badInput(path: path, reason: "no such file")

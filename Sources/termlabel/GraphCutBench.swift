@@ -36,7 +36,7 @@ struct GraphCutBench: ParsableCommand {
         ProcessMemory.resetPeak()
         var start = DispatchTime.now()
         var graph = GridGraph(shape: shape)
-        graph.setDataTerms(foregroundProbability: energy.probability, constraint: energy.constraint)
+        graph.setDataTerms(costs: energy.costs, fixed: energy.fixed)
         let options = GraphCutOptions()
         graph.setSmoothness(intensities: energy.intensities, lambda: options.lambda, sigma: options.sigma, spacing: [1, 1, 1])
         let build = seconds(since: start)
@@ -72,8 +72,10 @@ struct GraphCutBench: ParsableCommand {
 struct Energy {
     var shape: [Int]
     var intensities: [Float]
-    var probability: [Float]
-    var constraint: [Int8]
+    /// Cost of background and of foreground at each voxel.
+    var costs: [[Float]]
+    /// 1 for a foreground seed, 0 for a background seed, −1 elsewhere.
+    var fixed: [Int8]
 
     static func make(shape: [Int]) -> Energy {
         let phantom = AbdomenPhantom.make(seed: 1001)
@@ -86,19 +88,22 @@ struct Energy {
         let window = IntensityWindow.ctAbdomen
         let intensities = image.voxels.map(window.normalise)
         let features = Features(intensities: intensities, shape: shape, localMean: false)
-        var constraint = [Int8](repeating: 0, count: intensities.count)
+        var fixed = [Int8](repeating: -1, count: intensities.count)
         var inside: [Int] = [], outside: [Int] = []
         for n in 0..<scribbles.voxels.count {
-            if scribbles.voxels[n] == 1 { constraint[n] = 1; inside.append(n) }
-            if scribbles.voxels[n] == 2 { constraint[n] = -1; outside.append(n) }
+            if scribbles.voxels[n] == 1 { fixed[n] = 1; inside.append(n) }
+            if scribbles.voxels[n] == 2 { fixed[n] = 0; outside.append(n) }
         }
         let a = IntensityModel.fit(.gmm, features: features, samples: inside)
         let b = IntensityModel.fit(.gmm, features: features, samples: outside)
-        let probability = (0..<intensities.count).map { v -> Float in
+        var costs = [[Float]](repeating: [Float](repeating: 0, count: intensities.count), count: 2)
+        for v in 0..<intensities.count {
             let x = a.density(features, v), y = b.density(features, v)
-            return x / (x + y)
+            let p = min(max(x / (x + y), 1e-6), 1 - 1e-6)
+            costs[0][v] = -log(1 - p)
+            costs[1][v] = -log(p)
         }
-        return Energy(shape: shape, intensities: intensities, probability: probability, constraint: constraint)
+        return Energy(shape: shape, intensities: intensities, costs: costs, fixed: fixed)
     }
 
     /// The same energy as raw float32 arrays: t-links (hard constraints as a large finite weight, which
@@ -107,12 +112,10 @@ struct Energy {
         let hard: Float = 1e6
         var source = [Float](repeating: 0, count: intensities.count), sink = source
         for v in 0..<intensities.count {
-            switch constraint[v] {
+            switch fixed[v] {
             case 1: source[v] = hard
-            case -1: sink[v] = hard
-            default:
-                let q = min(max(probability[v], 1e-6), 1 - 1e-6)
-                source[v] = -log(1 - q); sink[v] = -log(q)
+            case 0: sink[v] = hard
+            default: source[v] = costs[0][v]; sink[v] = costs[1][v]
             }
         }
         try write(source, folder + "/source.f32")

@@ -1,6 +1,7 @@
 // The termlabel binary as a user runs it: output, JSON, errors and exit codes.
 
 import Foundation
+import Volume
 import XCTest
 
 final class CLITests: XCTestCase {
@@ -8,16 +9,21 @@ final class CLITests: XCTestCase {
         .deletingLastPathComponent()
     static let conformance = repository.deletingLastPathComponent().appendingPathComponent("shared/data/nifti").path
 
-    /// The built binary sits in the build folder with the test bundle.
-    var binary: URL {
-        let bundle = Bundle(for: CLITests.self).bundleURL
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("termlabel") }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
-    }
-
     func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        try runTermlabel(arguments)
+    }
+}
+
+/// The built binary sits in the build folder with the test bundle.
+var termlabelBinary: URL {
+    let bundle = Bundle(for: CLITests.self).bundleURL
+    let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("termlabel") }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
+}
+
+func runTermlabel(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = termlabelBinary
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -27,8 +33,9 @@ final class CLITests: XCTestCase {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
+}
 
+extension CLITests {
     func testHelpListsTheVerbs() throws {
         let result = try run(["--help"])
         XCTAssertEqual(result.status, 0)
@@ -71,5 +78,62 @@ final class CLITests: XCTestCase {
         let result = try run(["info", "/no/such/file.nii.gz"])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.err, "termlabel: /no/such/file.nii.gz: no such file\n")
+    }
+}
+
+final class SegmentCLITests: XCTestCase {
+    let samples = CLITests.repository.appendingPathComponent("samples/ct-abdomen").path
+
+    func temporary() throws -> String {
+        let folder = NSTemporaryDirectory() + "termlabel-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    func testClicksOnASampleWriteALabelOnTheImageGrid() throws {
+        let folder = try temporary()
+        // The lesion of ct_001: a positive click at its centre.
+        let truth = try LabelVolume(contentsOf: samples + "/labels/final/ct_001.nii.gz")
+        var sum = [0, 0, 0], n = 0
+        for k in 0..<truth.shape[2] { for j in 0..<truth.shape[1] { for i in 0..<truth.shape[0] where truth[i, j, k] == 5 {
+            sum[0] += i; sum[1] += j; sum[2] += k; n += 1
+        } } }
+        let centre = sum.map { $0 / n }
+        try Data("{\"foreground\": [[\(centre[0]), \(centre[1]), \(centre[2])]], \"background\": []}".utf8)
+            .write(to: URL(fileURLWithPath: folder + "/clicks.json"))
+        // The lesion is 0.5–1.5 cm across: a 15 mm margin holds it.
+        let result = try runTermlabel(["segment", samples + "/ct_001.nii.gz", "--clicks", folder + "/clicks.json", "--roi-margin", "15",
+                                  "--out", folder + "/lesion.nii.gz", "--reference", folder + "/reference.nii.gz"])
+        XCTAssertNotEqual(result.status, 0, "the reference does not exist yet")
+        XCTAssertTrue(result.err.contains("reference.nii.gz"), result.err)
+
+        var lesion = LabelVolume(grid: truth.grid)
+        for v in 0..<truth.voxels.count where truth.voxels[v] == 5 { lesion.voxels[v] = 1 }
+        try lesion.write(to: folder + "/reference.nii.gz")
+        let ok = try runTermlabel(["segment", samples + "/ct_001.nii.gz", "--clicks", folder + "/clicks.json", "--roi-margin", "15",
+                              "--out", folder + "/lesion.nii.gz", "--reference", folder + "/reference.nii.gz"])
+        XCTAssertEqual(ok.status, 0, ok.err)
+        XCTAssertTrue(ok.out.contains("max-flow") || ok.out.contains("graph cut"), ok.out)
+        let dice = try XCTUnwrap(ok.out.split(separator: "\n").first { $0.hasPrefix("label 1") }?.split(separator: " ").last.flatMap { Double($0) })
+        XCTAssertGreaterThan(dice, 0.8, ok.out)
+        let written = try NiftiFile.open(folder + "/lesion.nii.gz")
+        XCTAssertEqual(written.grid.affine, truth.grid.affine)
+    }
+
+    func testBadArgumentsAreRefusedWithOneLine() throws {
+        let folder = try temporary()
+        let image = samples + "/ct_001.nii.gz"
+        let neither = try runTermlabel(["segment", image, "--out", folder + "/x.nii.gz"])
+        XCTAssertNotEqual(neither.status, 0)
+        XCTAssertTrue(neither.err.contains("--scribbles or --clicks"), neither.err)
+        // Scribbles on another grid.
+        let other = try runTermlabel(["segment", image, "--scribbles", samples + "/labels/final/ct_002.nii.gz", "--out", folder + "/x.nii.gz"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.err.contains("not on the grid"), other.err)
+        try Data(#"{"foreground": [[999, 0, 0]]}"#.utf8).write(to: URL(fileURLWithPath: folder + "/far.json"))
+        let far = try runTermlabel(["segment", image, "--clicks", folder + "/far.json", "--out", folder + "/x.nii.gz"])
+        XCTAssertEqual(far.status, 1)
+        XCTAssertTrue(far.err.contains("outside the image"), far.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.nii.gz"))
     }
 }
