@@ -79,14 +79,20 @@ struct PairWeights {
     init(template: GridGraph, intensities: [Float], spacing: [Double], lambda: Float, sigma: Float) {
         forward = template.forwardDirections
         steps = forward.map { template.steps[$0] }
-        let minimum = spacing.min() ?? 1
-        base = steps.map { s in
-            let mm = (pow(Double(s.0) * spacing[0], 2) + pow(Double(s.1) * spacing[1], 2) + pow(Double(s.2) * spacing[2], 2)).squareRoot()
-            return lambda / Float(mm / minimum)
-        }
+        base = PairWeights.base(of: template, spacing: spacing, lambda: lambda)
         shape = template.shape
         self.intensities = intensities
         scale = -1 / (2 * sigma * sigma)
+    }
+
+    /// λ over the distance of each forward direction (in units of the finest spacing), scaled for the neighbourhood.
+    static func base(of graph: GridGraph, spacing: [Double], lambda: Float) -> [Float] {
+        let minimum = spacing.min() ?? 1
+        return graph.forwardDirections.map { d in
+            let s = graph.steps[d]
+            let mm = (pow(Double(s.0) * spacing[0], 2) + pow(Double(s.1) * spacing[1], 2) + pow(Double(s.2) * spacing[2], 2)).squareRoot()
+            return lambda * graph.neighbourhoodScale / Float(mm / minimum)
+        }
     }
 
     /// The neighbour of voxel v = (i, j, k) along forward direction n, and the weight between them.

@@ -22,14 +22,9 @@ extension GridGraph {
 
     /// n-links between neighbours, from intensities in [0, 1]; `spacing` scales the distance of each direction.
     public mutating func setSmoothness(intensities: [Float], lambda: Float, sigma: Float, spacing: [Double]) {
-        let minimumSpacing = spacing.min() ?? 1
         let forward = forwardDirections
         let shape = self.shape, dirs = directions, offsets = self.offsets, opposite = self.opposite, steps = self.steps
-        let weights = forward.map { d -> Float in
-            let s = steps[d]
-            let mm = (pow(Double(s.0) * spacing[0], 2) + pow(Double(s.1) * spacing[1], 2) + pow(Double(s.2) * spacing[2], 2)).squareRoot()
-            return lambda / Float(mm / minimumSpacing)
-        }
+        let weights = PairWeights.base(of: self, spacing: spacing, lambda: lambda)
         let scale = -1 / (2 * sigma * sigma)
         let padded0 = padded[0], padded1 = padded[1]
         arcs.withUnsafeMutableBufferPointer { arcs in

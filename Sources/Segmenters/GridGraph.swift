@@ -67,6 +67,13 @@ public struct GridGraph: Sendable {
         arcs[(node + offsets[d]) * directions + opposite[d]] = backward
     }
 
+    /// Scales n-link weights so that a voxel's neighbourhood holds it as strongly with 26 neighbours as with 6:
+    /// λ keeps one meaning whatever the connectivity.
+    public var neighbourhoodScale: Float {
+        let total = steps.reduce(0.0) { $0 + 1 / (Double($1.0 * $1.0 + $1.1 * $1.1 + $1.2 * $1.2)).squareRoot() }
+        return Float(6 / total)
+    }
+
     /// Directions whose step is "forward" (each undirected edge is visited once through these).
     public var forwardDirections: [Int] {
         (0..<steps.count).filter { d in

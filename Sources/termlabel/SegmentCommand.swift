@@ -42,8 +42,11 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Radius of the seed ball around each click, in millimetres.")
     var clickRadius: Double = 3
 
-    @Flag(help: "26-connected graph instead of 6-connected.")
-    var connectivity26 = false
+    @Option(help: "Neighbours per voxel in the graph: 6 or 26.")
+    var connectivity = 6
+
+    @Option(help: "Average the region over blocks I,J,K before cutting (e.g. 2,2,1), for speed on large regions.")
+    var downsample = "1,1,1"
 
     @Flag(help: "Add the local mean as a second feature (gmm).")
     var localMean = false
@@ -64,6 +67,13 @@ struct SegmentCommand: ParsableCommand {
         guard (scribbles == nil) != (clicks == nil) else { throw ValidationError("give --scribbles or --clicks, one of them") }
         guard IntensityModel.Kind(rawValue: method) != nil else { throw ValidationError("--method is histogram or gmm") }
         if let window, parseWindow(window) == nil { throw ValidationError("--window takes LOW,HIGH with LOW < HIGH") }
+        guard GridGraph.Connectivity(rawValue: connectivity) != nil else { throw ValidationError("--connectivity is 6 or 26") }
+        guard blocks != nil else { throw ValidationError("--downsample takes three whole numbers I,J,K of at least 1") }
+    }
+
+    var blocks: [Int]? {
+        let parts = downsample.split(separator: ",").compactMap { Int($0) }
+        return parts.count == 3 && parts.allSatisfy { $0 >= 1 } ? parts : nil
     }
 
     func parseWindow(_ text: String) -> IntensityWindow? {
@@ -98,7 +108,8 @@ struct SegmentCommand: ParsableCommand {
             options.sigma = sigma
             options.roiMarginMM = roiMargin
             options.window = window.flatMap(parseWindow)
-            options.connectivity = connectivity26 ? .twentySix : .six
+            options.connectivity = GridGraph.Connectivity(rawValue: connectivity)!
+            options.downsample = blocks!
             options.localMean = localMean
             options.keepSeededComponents = !keepAllComponents
             options.fillHoles = !keepHoles

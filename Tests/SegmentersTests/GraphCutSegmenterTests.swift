@@ -43,8 +43,11 @@ final class GraphCutSegmenterTests: XCTestCase {
         var options = GraphCutOptions()
         options.window = IntensityWindow(lower: -50, upper: 170)
         options.roiMarginMM = 14
-        let dice = try GraphCutSegmenter.segment(image, seeds: seeds, options: options).labels.dice(with: truth, label: 1)
-        XCTAssertGreaterThan(dice, 0.9)
+        for connectivity in [GridGraph.Connectivity.six, .twentySix] {
+            options.connectivity = connectivity
+            let dice = try GraphCutSegmenter.segment(image, seeds: seeds, options: options).labels.dice(with: truth, label: 1)
+            XCTAssertGreaterThan(dice, 0.9, "\(connectivity)")
+        }
     }
 
     func testSeveralLabelsAtOnce() throws {
