@@ -18,11 +18,12 @@ let package = Package(
             name: "CNifti",
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
         ),
+        .systemLibrary(name: "CDeflate"),
         .systemLibrary(name: "COpenBLAS"),
         .systemLibrary(name: "CNCursesW"),
 
         // Tier 1
-        .target(name: "Volume", dependencies: ["CNifti"]),
+        .target(name: "Volume", dependencies: ["CNifti", "CDeflate"]),
 
         // Tier 2
         .target(name: "Segmenters", dependencies: ["Volume"]),

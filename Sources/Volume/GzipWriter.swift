@@ -1,8 +1,8 @@
-// Writes bytes as a .gz file through zlib's deflate. Large data is cut into parts compressed on all cores at
-// once, each a complete gzip member; concatenated members are one valid gzip file that zlib (and so
-// nifti_clib and ITK), Python's gzip (nibabel) and the gzip tool all read whole.
+// Writes bytes as a .gz file. Large data is cut into parts compressed on all cores at once by libdeflate,
+// each a complete gzip member (the header is a member of its own); concatenated members are one valid gzip
+// file that zlib (and so nifti_clib and ITK), Python's gzip (nibabel) and the gzip tool all read whole.
 
-import CNifti
+import CDeflate
 import Dispatch
 import Foundation
 
@@ -11,31 +11,22 @@ enum GzipWriter {
     static let minimumPartBytes = 8 << 20
 
     static func write(header: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, level: Int, to path: String) throws {
-        let total = header.count + data.count
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, total / minimumPartBytes))
-        let partBytes = (total + parts - 1) / parts
-        // The header and the data as one logical byte range, cut into parts.
-        func slice(_ part: Int) -> [UnsafeRawBufferPointer] {
-            let lo = part * partBytes, hi = min(total, lo + partBytes)
-            var pieces: [UnsafeRawBufferPointer] = []
-            if lo < header.count { pieces.append(UnsafeRawBufferPointer(rebasing: header[lo..<min(hi, header.count)])) }
-            if hi > header.count {
-                let a = max(lo, header.count) - header.count, b = hi - header.count
-                pieces.append(UnsafeRawBufferPointer(rebasing: data[a..<b]))
-            }
-            return pieces
-        }
-        let pieces = UncheckedPieces(parts: (0..<parts).map(slice))
-        let results = ResultSlots(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, data.count / minimumPartBytes))
+        let partBytes = (data.count + parts - 1) / parts
+        let pieces = UncheckedPieces(parts: [header] + (0..<parts).map { part in
+            let lo = min(data.count, part * partBytes), hi = min(data.count, lo + partBytes)
+            return UnsafeRawBufferPointer(rebasing: data[lo..<hi])
+        })
+        let results = ResultSlots(count: pieces.parts.count)
+        DispatchQueue.concurrentPerform(iterations: pieces.parts.count) { part in
             results.set(part, compress(pieces.parts[part], level: level))
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw VolumeError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        for part in 0..<parts {
+        for part in 0..<pieces.parts.count {
             guard let member = results.get(part) else {
-                throw VolumeError.writeFailed(path: path, reason: "zlib could not compress the data")
+                throw VolumeError.writeFailed(path: path, reason: "the data could not be compressed")
             }
             try member.withUnsafeBytes { try writeAll(fd, $0, path: path) }
         }
@@ -52,37 +43,24 @@ enum GzipWriter {
         }
     }
 
-    /// One complete gzip member holding the pieces in order.
-    static func compress(_ pieces: [UnsafeRawBufferPointer], level: Int) -> [UInt8]? {
-        var stream = z_stream()
-        // 15 + 16: a gzip wrapper, the largest window; memLevel 8 as zlib's default.
-        guard deflateInit2_(&stream, Int32(level), Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
-                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
-        defer { deflateEnd(&stream) }
-        let inputBytes = pieces.reduce(0) { $0 + $1.count }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(inputBytes))) + 64)
-        let ok = output.withUnsafeMutableBufferPointer { out -> Bool in
-            stream.next_out = out.baseAddress
-            stream.avail_out = UInt32(out.count)
-            for (n, piece) in pieces.enumerated() {
-                stream.next_in = UnsafeMutablePointer(mutating: piece.baseAddress?.assumingMemoryBound(to: UInt8.self))
-                stream.avail_in = UInt32(piece.count)
-                let flush = n == pieces.count - 1 ? Z_FINISH : Z_NO_FLUSH
-                let result = deflate(&stream, flush)
-                if flush == Z_FINISH ? result != Z_STREAM_END : result != Z_OK { return false }
-            }
-            if pieces.isEmpty { return deflate(&stream, Z_FINISH) == Z_STREAM_END }
-            return true
+    /// One complete gzip member.
+    static func compress(_ bytes: UnsafeRawBufferPointer, level: Int) -> [UInt8]? {
+        guard let compressor = libdeflate_alloc_compressor(Int32(level)) else { return nil }
+        defer { libdeflate_free_compressor(compressor) }
+        let bound = libdeflate_gzip_compress_bound(compressor, bytes.count)
+        var output = [UInt8](repeating: 0, count: bound)
+        let size = output.withUnsafeMutableBytes { out in
+            libdeflate_gzip_compress(compressor, bytes.baseAddress, bytes.count, out.baseAddress, bound)
         }
-        guard ok else { return nil }
-        output.removeLast(output.count - Int(stream.total_out))
+        guard size > 0 else { return nil }
+        output.removeLast(output.count - size)
         return output
     }
 }
 
 /// Read-only views of the caller's bytes, handed to the workers while the caller waits for them.
 struct UncheckedPieces: @unchecked Sendable {
-    let parts: [[UnsafeRawBufferPointer]]
+    let parts: [UnsafeRawBufferPointer]
 }
 
 /// Slots that concurrent workers fill, one each.
