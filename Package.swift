@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // Tier 0: system-library shims. nifti2_io.h includes <znzlib.h> with angle brackets, so CNifti is a
@@ -27,6 +28,7 @@ let package = Package(
 
         // Tier 2
         .target(name: "Segmenters", dependencies: ["Volume"]),
+        .target(name: "Datastore", dependencies: ["Volume", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Test support
         .target(name: "VolumeTesting", dependencies: ["Volume"]),
@@ -35,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "termlabel",
             dependencies: [
-                "Volume", "VolumeTesting", "Segmenters",
+                "Volume", "VolumeTesting", "Segmenters", "Datastore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "SegmentersTests", dependencies: ["Segmenters", "Volume", "VolumeTesting"]),
+        .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "Volume", "VolumeTesting"]),
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "Volume"]),
     ],
     swiftLanguageModes: [.v6]

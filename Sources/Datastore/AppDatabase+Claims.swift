@@ -1,0 +1,63 @@
+// Claims: a study opened for editing is held by one annotator (user, host, process) until the claim expires;
+// it is renewed while they work. Others see who holds it, may open it read-only, or take over once it expired.
+
+import Foundation
+import GRDB
+
+public struct Annotator: Sendable, Equatable {
+    public var user: String
+    public var host: String
+    public var pid: Int32
+
+    public init(user: String, host: String, pid: Int32) {
+        self.user = user
+        self.host = host
+        self.pid = pid
+    }
+
+    /// This process: $USER, the host name, the process id.
+    public static var current: Annotator {
+        let environment = ProcessInfo.processInfo.environment
+        return Annotator(user: environment["USER"] ?? environment["LOGNAME"] ?? "unknown",
+                         host: ProcessInfo.processInfo.hostName, pid: getpid())
+    }
+}
+
+extension AppDatabase {
+    public static let defaultClaimSeconds: TimeInterval = 30 * 60
+
+    /// Claims a study for `annotator`, renewing their own claim or taking over an expired one.
+    @discardableResult
+    public func claim(_ imageId: String, by annotator: Annotator, for seconds: TimeInterval = defaultClaimSeconds,
+                      now: Date = Date()) throws -> Claim {
+        let study = try study(imageId)
+        return try writer.write { db in
+            if let held = try Claim.fetchOne(db, key: study.id!), !held.isExpired(at: now),
+               (held.user, held.host, held.pid) != (annotator.user, annotator.host, annotator.pid) {
+                throw DatastoreError.claimed(study: imageId, by: held.holder, until: held.expiresAt)
+            }
+            let claim = Claim(studyId: study.id!, user: annotator.user, host: annotator.host, pid: annotator.pid,
+                              claimedAt: now, expiresAt: now.addingTimeInterval(seconds))
+            try claim.save(db)
+            try AppDatabase.refreshStatuses(db)
+            return claim
+        }
+    }
+
+    /// The claim on a study, expired or not.
+    public func claim(of imageId: String) throws -> Claim? {
+        let study = try study(imageId)
+        return try writer.read { db in try Claim.fetchOne(db, key: study.id!) }
+    }
+
+    public func releaseClaim(_ imageId: String, by annotator: Annotator) throws {
+        let study = try study(imageId)
+        try writer.write { db in
+            if let held = try Claim.fetchOne(db, key: study.id!), held.user == annotator.user, held.host == annotator.host,
+               held.pid == annotator.pid {
+                try held.delete(db)
+                try AppDatabase.refreshStatuses(db)
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+// Reconciling the study list with the folder: new images added, changed ones re-read and flagged, vanished ones
+// marked missing (their history kept), label files found on disk registered as versions. Headers only, and only
+// for files whose size or modification time changed, so a second run changes nothing and costs little.
+
+import Foundation
+import GRDB
+import Volume
+
+public struct SyncReport: Sendable, Equatable {
+    public var added: [String] = []
+    public var changed: [String] = []
+    public var missing: [String] = []
+    public var returned: [String] = []
+    public var labelVersions: [String] = []
+    public var problems: [String] = []
+
+    public var changedAnything: Bool {
+        !(added.isEmpty && changed.isEmpty && missing.isEmpty && returned.isEmpty && labelVersions.isEmpty)
+    }
+}
+
+extension AppDatabase {
+    @discardableResult
+    public func sync(author: String = "disk") throws -> SyncReport {
+        let folder = StudyFolder(folder: location.folder)
+        var report = SyncReport()
+        report.problems = folder.problems
+        let known = try writer.read { db in
+            Dictionary(uniqueKeysWithValues: try Study.fetchAll(db).map { ($0.imageId, $0) })
+        }
+        // Headers of new or changed images, read before taking the write lock.
+        var headers: [String: (shape: [Int], spacing: [Double])] = [:]
+        for image in folder.images {
+            if let study = known[image.imageId], study.path == image.relativePath, study.fileSize == image.stamp.size,
+               study.modifiedAt == image.stamp.modifiedAt, study.status != .missing { continue }
+            do {
+                let file = try NiftiFile.open(location.folder + "/" + image.relativePath)
+                headers[image.imageId] = (file.header.dims, file.header.zooms)
+            } catch {
+                report.problems.append("\(error)")
+            }
+        }
+        let names = LabelNamesFile.read(location.folder + "/labels.json")
+        let history = location.historyFolder
+        try writer.write { db in
+            var studies = Dictionary(uniqueKeysWithValues: try Study.fetchAll(db).map { ($0.imageId, $0) })
+            let present = Set(folder.images.map(\.imageId))
+            for image in folder.images {
+                guard let header = headers[image.imageId] else { continue }
+                if var study = studies[image.imageId] {
+                    let wasMissing = study.status == .missing
+                    let hasLabels = try LabelVersion.filter(Column("studyId") == study.id!).fetchCount(db) > 0
+                    study.path = image.relativePath
+                    study.shape = header.shape
+                    study.spacing = header.spacing
+                    study.imageChanged = study.imageChanged || (!wasMissing && hasLabels)
+                    study.fileSize = image.stamp.size
+                    study.modifiedAt = image.stamp.modifiedAt
+                    if wasMissing { study.status = .unlabeled; report.returned.append(image.imageId) } else { report.changed.append(image.imageId) }
+                    try study.update(db)
+                    studies[image.imageId] = study
+                } else {
+                    var study = Study(id: nil, imageId: image.imageId, path: image.relativePath, shape: header.shape,
+                                      spacing: header.spacing, fileSize: image.stamp.size, modifiedAt: image.stamp.modifiedAt,
+                                      status: .unlabeled, imageChanged: false, addedAt: Date(), lastServedAt: nil)
+                    try study.insert(db)
+                    studies[image.imageId] = study
+                    report.added.append(image.imageId)
+                }
+            }
+            for (id, var study) in studies where !present.contains(id) && study.status != .missing {
+                study.status = .missing
+                try study.update(db)
+                report.missing.append(id)
+            }
+            for file in folder.labels {
+                guard let study = studies[file.imageId], headers[file.imageId] != nil || study.status != .missing else { continue }
+                let newest = try LabelVersion.newest(db, studyId: study.id!, tag: file.tag)
+                if let newest, newest.fileSize == file.stamp.size, newest.sourceModifiedAt == file.stamp.modifiedAt { continue }
+                guard let data = FileManager.default.contents(atPath: file.path) else {
+                    report.problems.append("\(file.path): unreadable")
+                    continue
+                }
+                let hash = ContentHash.of(data)
+                if let newest, newest.contentHash == hash {
+                    // Same content, touched: remember the new time so the next sync skips it.
+                    var touched = newest
+                    touched.sourceModifiedAt = file.stamp.modifiedAt
+                    try touched.update(db)
+                    continue
+                }
+                let version = (newest?.version ?? 0) + 1
+                let copy = history + "/\(file.tag)/\(file.imageId)/v\(version).nii.gz"
+                try FileManager.default.createDirectory(atPath: (copy as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try AtomicFile.write(data, to: copy)
+                var record = LabelVersion(id: nil, studyId: study.id!, tag: file.tag, version: version, path: copy, author: author,
+                                          createdAt: Date(), labelNames: names, parentVersion: newest?.version,
+                                          fileSize: file.stamp.size, contentHash: hash, sourceModifiedAt: file.stamp.modifiedAt,
+                                          reviewed: false)
+                try record.insert(db)
+                report.labelVersions.append("\(file.imageId) \(file.tag) v\(version)")
+            }
+            try AppDatabase.refreshStatuses(db)
+        }
+        return report
+    }
+
+    /// Statuses follow from the facts: missing image, reviewed or plain final label, a draft, a claim or model
+    /// output in progress, else unlabeled.
+    static func refreshStatuses(_ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE study SET status = CASE
+              WHEN status = 'missing' THEN 'missing'
+              WHEN EXISTS (SELECT 1 FROM label l WHERE l.studyId = study.id AND l.tag = 'final' AND l.reviewed
+                           AND l.version = (SELECT MAX(version) FROM label m WHERE m.studyId = study.id AND m.tag = 'final'))
+                THEN 'reviewed'
+              WHEN EXISTS (SELECT 1 FROM label l WHERE l.studyId = study.id AND l.tag = 'final') THEN 'labeled'
+              WHEN EXISTS (SELECT 1 FROM editJournal j WHERE j.studyId = study.id)
+                OR EXISTS (SELECT 1 FROM claim c WHERE c.studyId = study.id)
+                OR EXISTS (SELECT 1 FROM label l WHERE l.studyId = study.id) THEN 'in progress'
+              ELSE 'unlabeled' END
+            """)
+    }
+}
+
+extension LabelVersion {
+    static func newest(_ db: Database, studyId: Int64, tag: String) throws -> LabelVersion? {
+        try LabelVersion.filter(Column("studyId") == studyId && Column("tag") == tag).order(Column("version").desc).fetchOne(db)
+    }
+}
+
+/// labels.json: {"labels": {"liver": 1, …}} as MONAI Label apps declare label names.
+public enum LabelNamesFile {
+    public static func read(_ path: String) -> [LabelName] {
+        guard let data = FileManager.default.contents(atPath: path),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let labels = root["labels"] as? [String: Any] else { return [] }
+        return labels.compactMap { name, value in
+            (value as? NSNumber).map { LabelName(value: UInt16(truncatingIfNeeded: $0.intValue), name: name) }
+        }.sorted { $0.value < $1.value }
+    }
+}

@@ -1,0 +1,62 @@
+// The study list of one folder: an SQLite database (WAL, one DatabasePool per file) with named, forward-only
+// migrations, and methods named for what the app does with it. Several annotators' processes share it.
+
+import Foundation
+import GRDB
+
+public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notAFolder(String)
+    case cannotCreate(path: String, reason: String)
+    case unknownStudy(String)
+    case conflict(study: String, tag: String, basedOn: Int?, latest: Int, author: String)
+    case claimed(study: String, by: String, until: Date)
+    case notClaimed(study: String)
+    case readOnly(String)
+
+    public var description: String {
+        switch self {
+        case .notAFolder(let path): "\(path): not a folder"
+        case .cannotCreate(let path, let reason): "\(path): cannot create the study list: \(reason)"
+        case .unknownStudy(let id): "no study \"\(id)\" in this folder"
+        case .conflict(let study, let tag, let basedOn, let latest, let author):
+            "\(study): the \(tag) label was saved as version \(latest) by \(author) since you opened version "
+                + "\(basedOn.map(String.init) ?? "none"); your edits are kept as a draft"
+        case .claimed(let study, let by, let until):
+            "\(study) is being annotated by \(by) until \(ISO8601DateFormatter().string(from: until)); open it read-only or wait"
+        case .notClaimed(let study): "\(study): you do not hold this study"
+        case .readOnly(let path): "\(path): the folder is read-only, labels cannot be saved there"
+        }
+    }
+}
+
+public final class AppDatabase: Sendable {
+    public let writer: DatabasePool
+    public let location: StoreLocation
+
+    public init(location: StoreLocation) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: location.dataFolder, withIntermediateDirectories: true)
+        } catch {
+            throw DatastoreError.cannotCreate(path: location.dataFolder, reason: error.localizedDescription)
+        }
+        var configuration = Configuration()
+        // Another annotator's process may be writing: wait for it rather than fail.
+        configuration.busyMode = .timeout(15)
+        configuration.prepareDatabase { db in
+            // FULL: an edit journaled before a power cut survives it, not only a killed process.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            writer = try DatabasePool(path: location.databasePath, configuration: configuration)
+        } catch {
+            throw DatastoreError.cannotCreate(path: location.databasePath, reason: "\(error)")
+        }
+        self.location = location
+        try AppDatabase.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the study list of a folder.
+    public convenience init(folder: String) throws {
+        try self.init(location: StoreLocation(folder: folder))
+    }
+}

@@ -1,0 +1,71 @@
+// What a study folder holds on disk, in MONAI Label's layout: images in the folder (image id = file name without
+// .nii/.nii.gz), labels in labels/<tag>/<image id>.nii(.gz). Reading this never opens voxel data.
+
+import Foundation
+
+public struct FileStamp: Sendable, Equatable {
+    public var size: Int64
+    public var modifiedAt: Double
+
+    public init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        size = Int64(info.st_size)
+        modifiedAt = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+    }
+}
+
+public struct StudyFolder: Sendable {
+    public struct ImageFile: Sendable, Equatable {
+        public var imageId: String
+        public var relativePath: String
+        public var stamp: FileStamp
+    }
+
+    public struct LabelFile: Sendable, Equatable {
+        public var tag: String
+        public var imageId: String
+        public var path: String
+        public var stamp: FileStamp
+    }
+
+    public var images: [ImageFile] = []
+    public var labels: [LabelFile] = []
+    /// Things the user should hear about (duplicate ids, labels without images, unreadable entries).
+    public var problems: [String] = []
+
+    public static func imageId(of name: String) -> String? {
+        if name.hasSuffix(".nii.gz") { return String(name.dropLast(7)) }
+        if name.hasSuffix(".nii") { return String(name.dropLast(4)) }
+        return nil
+    }
+
+    public init(folder: String) {
+        let manager = FileManager.default
+        let names = ((try? manager.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        var seen: [String: String] = [:]
+        for name in names where !name.hasPrefix(".") {
+            guard let id = StudyFolder.imageId(of: name), let stamp = FileStamp(path: folder + "/" + name) else { continue }
+            if let other = seen[id] {
+                problems.append("\(name): the image id \"\(id)\" is taken by \(other); skipped")
+                continue
+            }
+            seen[id] = name
+            images.append(ImageFile(imageId: id, relativePath: name, stamp: stamp))
+        }
+        let labelRoot = folder + "/labels"
+        for tag in ((try? manager.contentsOfDirectory(atPath: labelRoot)) ?? []).sorted() where !tag.hasPrefix(".") {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: labelRoot + "/" + tag, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            for name in ((try? manager.contentsOfDirectory(atPath: labelRoot + "/" + tag)) ?? []).sorted() where !name.hasPrefix(".") {
+                guard let id = StudyFolder.imageId(of: name) else { continue }
+                let path = labelRoot + "/" + tag + "/" + name
+                guard seen[id] != nil else {
+                    problems.append("labels/\(tag)/\(name): no image \"\(id)\" in the folder; skipped")
+                    continue
+                }
+                if let stamp = FileStamp(path: path) { labels.append(LabelFile(tag: tag, imageId: id, path: path, stamp: stamp)) }
+            }
+        }
+    }
+}
