@@ -46,7 +46,9 @@ let package = Package(
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "SegmentersTests", dependencies: ["Segmenters", "Volume", "VolumeTesting"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "Volume", "VolumeTesting"]),
-        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "Volume"]),
+        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting"]),
+        // A child process for the crash tests of the study list.
+        .executableTarget(name: "datastore-stress", dependencies: ["Datastore", "Volume"], path: "Tests/DatastoreStress"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,10 +15,11 @@ public struct Annotator: Sendable, Equatable {
         self.pid = pid
     }
 
-    /// This process: $USER, the host name, the process id.
+    /// This process: $USER (else the account name), the host name, the process id.
     public static var current: Annotator {
         let environment = ProcessInfo.processInfo.environment
-        return Annotator(user: environment["USER"] ?? environment["LOGNAME"] ?? "unknown",
+        let account = getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
+        return Annotator(user: environment["USER"] ?? environment["LOGNAME"] ?? account ?? "uid \(getuid())",
                          host: ProcessInfo.processInfo.hostName, pid: getpid())
     }
 }

@@ -19,8 +19,8 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
         case .cannotCreate(let path, let reason): "\(path): cannot create the study list: \(reason)"
         case .unknownStudy(let id): "no study \"\(id)\" in this folder"
         case .conflict(let study, let tag, let basedOn, let latest, let author):
-            "\(study): the \(tag) label was saved as version \(latest) by \(author) since you opened version "
-                + "\(basedOn.map(String.init) ?? "none"); your edits are kept as a draft"
+            "\(study): the \(tag) label was saved as version \(latest) by \(author) after version "
+                + "\(basedOn.map(String.init) ?? "none"), which this one started from; nothing was overwritten"
         case .claimed(let study, let by, let until):
             "\(study) is being annotated by \(by) until \(ISO8601DateFormatter().string(from: until)); open it read-only or wait"
         case .notClaimed(let study): "\(study): you do not hold this study"

@@ -15,7 +15,9 @@ public struct StoreLocation: Sendable, Equatable {
     public var historyFolder: String { dataFolder + "/history" }
     public var labelsFolder: String { folder + "/labels" }
 
-    public init(folder: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// `writable` overrides the check of the folder (for tests: root may write anywhere).
+    public init(folder: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                writable: Bool? = nil) throws {
         let absolute = URL(fileURLWithPath: folder).standardizedFileURL.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -23,7 +25,7 @@ public struct StoreLocation: Sendable, Equatable {
         }
         self.folder = absolute
         let inside = absolute + "/.termlabel"
-        if FileManager.default.isWritableFile(atPath: absolute) || FileManager.default.isWritableFile(atPath: inside) {
+        if writable ?? (FileManager.default.isWritableFile(atPath: absolute) || FileManager.default.isWritableFile(atPath: inside)) {
             dataFolder = inside
             insideFolder = true
         } else {

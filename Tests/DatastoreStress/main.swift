@@ -1,0 +1,57 @@
+// A child process for the crash tests: journals a seeded sequence of draft edits, printing each one's number
+// once `journal` has returned, so that a test can kill it at any moment and check that every reported edit
+// survived and the draft rebuilds exactly.
+//
+//   datastore-stress journal FOLDER IMAGE_ID SEED COUNT
+
+import Datastore
+import Foundation
+import Volume
+
+/// The same edits for the same seed and grid size, in the test and in the child.
+public func stressEdits(seed: UInt64, count: Int, voxels: Int) -> [DraftEdit] {
+    var state = seed
+    func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    var label = [UInt16](repeating: 0, count: voxels)
+    var applied: [DraftEdit] = []
+    return (0..<count).map { _ in
+        if next() % 6 == 0, let last = applied.popLast() {
+            for c in last.changes.reversed() { label[Int(c.offset)] = c.old }
+            return DraftEdit(kind: .undo)
+        }
+        let value = UInt16(next() % 4)
+        var changes: [(offset: Int32, old: UInt16, new: UInt16)] = []
+        for _ in 0..<(1 + Int(next() % 50)) {
+            let o = Int(next() % UInt64(voxels))
+            if label[o] != value { changes.append((Int32(o), label[o], value)); label[o] = value }
+        }
+        let edit = DraftEdit(kind: .scribble, changes: changes)
+        applied.append(edit)
+        return edit
+    }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 6, arguments[1] == "journal", let seed = UInt64(arguments[4]), let count = Int(arguments[5]) else {
+    FileHandle.standardError.write(Data("usage: datastore-stress journal FOLDER IMAGE_ID SEED COUNT\n".utf8))
+    exit(2)
+}
+do {
+    let database = try AppDatabase(folder: arguments[2])
+    try database.sync()
+    let study = try database.study(arguments[3])
+    let voxels = study.shape.prefix(3).reduce(1, *)
+    for (n, edit) in stressEdits(seed: seed, count: count, voxels: voxels).enumerated() {
+        try database.journal(edit, imageId: arguments[3], user: "stress", baseVersion: nil)
+        FileHandle.standardOutput.write(Data("done \(n + 1)\n".utf8))
+    }
+} catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(1)
+}
