@@ -49,7 +49,17 @@ struct SyncBench: ParsableCommand {
         start = DispatchTime.now()
         let rows = try database.studyRows()
         let listSeconds = seconds(since: start)
+        // The cost of journaling one edit (each durable when the call returns).
+        let edits = 200
+        start = DispatchTime.now()
+        for n in 0..<edits {
+            try database.journal(DraftEdit(kind: .brush, changes: (0..<50).map { (Int32((n * 50 + $0) % grid.voxelCount), 0, 1) }),
+                                 imageId: "study_00001", user: "bench", baseVersion: nil)
+        }
+        let journalMilliseconds = seconds(since: start) * 1000 / Double(edits)
+        try database.discardDraft("study_00001", user: "bench")
         let figures: [(String, Double)] = [("import_s", importSeconds), ("resync_s", resyncSeconds), ("list_rows_s", listSeconds),
+                                           ("journal_ms_per_edit", journalMilliseconds),
                                            ("studies", Double(first.added.count)), ("label_versions", Double(first.labelVersions.count)),
                                            ("resync_changes", second.changedAnything ? 1 : 0), ("rows", Double(rows.count))]
         if json {

@@ -137,3 +137,27 @@ final class SegmentCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.nii.gz"))
     }
 }
+
+final class StudyListCLITests: XCTestCase {
+    func testImportListAndStatusFilterOnACopyOfTheSamples() throws {
+        let folder = NSTemporaryDirectory() + "termlabel-list-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.copyItem(atPath: CLITests.repository.appendingPathComponent("samples/mri-head").path, toPath: folder)
+        let imported = try runTermlabel(["import", folder])
+        XCTAssertEqual(imported.status, 0, imported.err)
+        XCTAssertTrue(imported.out.hasPrefix("3 added, 0 changed, 0 missing, 0 back, 2 label versions registered"), imported.out)
+        let again = try runTermlabel(["import", folder])
+        XCTAssertTrue(again.out.hasPrefix("0 added, 0 changed, 0 missing, 0 back, 0 label versions"), again.out)
+
+        let json = try runTermlabel(["list", folder, "--json"])
+        let rows = try json.out.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(rows.map { $0["id"] as? String }, ["mr_001", "mr_002", "mr_003"])
+        XCTAssertEqual(rows.map { $0["status"] as? String }, ["labeled", "labeled", "unlabeled"])
+        XCTAssertEqual(rows[0]["labels"] as? [String: Int], ["final": 1])
+        let unlabeled = try runTermlabel(["list", folder, "--status", "unlabeled"])
+        XCTAssertTrue(unlabeled.out.contains("mr_003") && !unlabeled.out.contains("mr_001"), unlabeled.out)
+        XCTAssertNotEqual(try runTermlabel(["list", folder, "--status", "done"]).status, 0)
+        let missing = try runTermlabel(["list", folder + "/nowhere"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.err.contains("not a folder"), missing.err)
+    }
+}

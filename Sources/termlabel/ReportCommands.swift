@@ -1,0 +1,72 @@
+// `termlabel export` (for training elsewhere) and `termlabel stats` (time and effort per study).
+
+import ArgumentParser
+import Datastore
+import Foundation
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export the studies with their final labels as a MONAI (Decathlon) or nnU-Net dataset."
+    )
+
+    @Argument(help: "The study folder.")
+    var folder: String
+
+    @Option(help: "monai or nnunet.")
+    var format: String
+
+    @Argument(help: "The folder to write the dataset into.")
+    var output: String
+
+    @Flag(help: "Copy the files instead of linking them.")
+    var copy = false
+
+    func validate() throws {
+        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format is monai or nnunet") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let summary = try AppDatabase(folder: folder).export(to: output, format: ExportFormat(rawValue: format)!, copy: copy)
+            print("\(summary.training) labeled studies for training, \(summary.test) without labels, in \(output)")
+        }
+    }
+}
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Annotation effort per study and in total: active time, clicks, strokes, model calls, undos."
+    )
+
+    @Argument(help: "The study folder.")
+    var folder = "."
+
+    func run() throws {
+        try reportingErrors {
+            let database = try AppDatabase(folder: folder)
+            let studies = Dictionary(uniqueKeysWithValues: try database.studies().map { ($0.id!, $0) })
+            let sessions = try database.sessions()
+            print("study               sessions  annotators  active      clicks  scribbles  brush  model calls  undos")
+            for (studyId, group) in Dictionary(grouping: sessions, by: \.studyId).sorted(by: { $0.key < $1.key }) {
+                print(line(studies[studyId]?.imageId ?? "?", AnnotationEffort(group)))
+            }
+            print(line("total", AnnotationEffort(sessions)))
+        }
+    }
+
+    func line(_ name: String, _ effort: AnnotationEffort) -> String {
+        name.padding(toLength: 20, withPad: " ", startingAt: 0)
+            + String(format: "%8d  %10d  ", effort.sessions, effort.annotators.count)
+            + duration(effort.activeSeconds).padding(toLength: 10, withPad: " ", startingAt: 0)
+            + String(format: "  %6d  %9d  %5d  %11d  %5d", effort.clicks, effort.scribbleStrokes, effort.brushStrokes,
+                     effort.modelCalls, effort.undos)
+    }
+
+    func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s / 60 % 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}
+
