@@ -27,14 +27,14 @@ public struct Annotator: Sendable, Equatable {
 extension AppDatabase {
     public static let defaultClaimSeconds: TimeInterval = 30 * 60
 
-    /// Claims a study for `annotator`, renewing their own claim or taking over an expired one.
+    /// Claims a study for `annotator`, renewing their own claim or taking over an expired one. An annotator's
+    /// own claim from another process (a dropped SSH session, a crash) is theirs to take back at once.
     @discardableResult
     public func claim(_ imageId: String, by annotator: Annotator, for seconds: TimeInterval = defaultClaimSeconds,
                       now: Date = Date()) throws -> Claim {
         let study = try study(imageId)
         return try writer.write { db in
-            if let held = try Claim.fetchOne(db, key: study.id!), !held.isExpired(at: now),
-               (held.user, held.host, held.pid) != (annotator.user, annotator.host, annotator.pid) {
+            if let held = try Claim.fetchOne(db, key: study.id!), !held.isExpired(at: now), held.user != annotator.user {
                 throw DatastoreError.claimed(study: imageId, by: held.holder, until: held.expiresAt)
             }
             let claim = Claim(studyId: study.id!, user: annotator.user, host: annotator.host, pid: annotator.pid,

@@ -1,8 +1,8 @@
-// A child process for the crash tests: journals a seeded sequence of draft edits, printing each one's number
-// once `journal` has returned, so that a test can kill it at any moment and check that every reported edit
-// survived and the draft rebuilds exactly.
-//
-//   datastore-stress journal FOLDER IMAGE_ID SEED COUNT
+// A child process for the study-list tests that need a second process:
+//   datastore-stress journal FOLDER IMAGE_ID SEED COUNT   journals a seeded sequence of draft edits, printing each
+//       one's number once `journal` has returned, so that a test can kill it at any moment and check that every
+//       reported edit survived and the draft rebuilds exactly;
+//   datastore-stress claim FOLDER IMAGE_ID USER SECONDS   claims a study as USER for SECONDS and exits.
 
 import Datastore
 import Foundation
@@ -38,8 +38,19 @@ public func stressEdits(seed: UInt64, count: Int, voxels: Int) -> [DraftEdit] {
 }
 
 let arguments = CommandLine.arguments
+if arguments.count == 6, arguments[1] == "claim", let seconds = Double(arguments[5]) {
+    do {
+        let database = try AppDatabase(folder: arguments[2])
+        try database.sync()
+        try database.claim(arguments[3], by: Annotator(user: arguments[4], host: Annotator.current.host, pid: getpid()), for: seconds)
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        exit(1)
+    }
+}
 guard arguments.count == 6, arguments[1] == "journal", let seed = UInt64(arguments[4]), let count = Int(arguments[5]) else {
-    FileHandle.standardError.write(Data("usage: datastore-stress journal FOLDER IMAGE_ID SEED COUNT\n".utf8))
+    FileHandle.standardError.write(Data("usage: datastore-stress journal FOLDER IMAGE_ID SEED COUNT | claim FOLDER IMAGE_ID USER SECONDS\n".utf8))
     exit(2)
 }
 do {

@@ -94,6 +94,24 @@ final class CrashTests: XCTestCase {
         XCTAssertGreaterThan(kills, 3, "some saves were really interrupted")
     }
 
+    func testAnotherProcessSeesTheClaimUntilItExpires() throws {
+        let (folder, _) = try makeFolder()
+        let stress = termlabelBinary.deletingLastPathComponent().appendingPathComponent("datastore-stress")
+        let child = try launch(stress, ["claim", folder, "case", "ann", "600"])
+        child.waitUntilExit()
+        XCTAssertEqual(child.terminationStatus, 0)
+        let database = try AppDatabase(folder: folder)
+        let bob = Annotator(user: "bob", host: "ws2", pid: 42)
+        XCTAssertThrowsError(try database.claim("case", by: bob)) { error in
+            XCTAssertTrue("\(error)".contains("ann@"), "\(error)")
+        }
+        XCTAssertEqual(try database.studyRows().first?.claim?.user, "ann")
+        // Ann, back from a dropped connection in a new process, takes her study back at once.
+        XCTAssertNoThrow(try database.claim("case", by: Annotator(user: "ann", host: "ws9", pid: 7)))
+        // Once her renewed claim (30 minutes) has lapsed, Bob may take it.
+        XCTAssertEqual(try database.claim("case", by: bob, now: Date().addingTimeInterval(30 * 60 + 1)).user, "bob")
+    }
+
     func testJournalSurvivesSIGKILLAndRebuildsExactly() throws {
         let (folder, image) = try makeFolder()
         let stress = termlabelBinary.deletingLastPathComponent().appendingPathComponent("datastore-stress")
