@@ -46,6 +46,11 @@ extension AppDatabase {
         guard location.insideFolder || FileManager.default.isWritableFile(atPath: location.folder) else {
             throw DatastoreError.readOnly(location.folder)
         }
+        // Labels live on their image's grid, or 3D Slicer and ITK-SNAP would not overlay them.
+        let image = try NiftiFile.open(location.folder + "/" + study.path)
+        guard label.grid.matches(image.grid) else {
+            throw VolumeError.gridMismatch(path: study.path, reason: "the label's shape or affine differs from the image's")
+        }
         let studyHistory = location.historyFolder + "/\(tag)/\(imageId)"
         let tagFolder = location.labelsFolder + "/" + tag
         for folder in [studyHistory, tagFolder] {

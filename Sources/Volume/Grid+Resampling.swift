@@ -33,6 +33,29 @@ extension Grid {
     }
 }
 
+extension Grid {
+    /// Values on this grid carried onto `target`: `sample(source, x, y, z)` reads the source at continuous voxel
+    /// coordinates; rows of the target are filled on all cores.
+    func resample<T>(_ values: [T], onto target: Grid,
+                     sample: @escaping @Sendable (UnsafeMutablePointer<T>, Double, Double, Double) -> T) -> [T] {
+        let width = target.shape[0]
+        return [T](unsafeUninitializedCapacity: target.voxelCount) { buffer, initialized in
+            let out = SharedBuffer(pointer: buffer.baseAddress!)
+            values.withUnsafeBufferPointer { source in
+                let src = SharedBuffer(pointer: UnsafeMutablePointer(mutating: source.baseAddress!))
+                forEachRow(of: target) { row, origin, step in
+                    var (x, y, z) = origin
+                    for i in 0..<width {
+                        (out.pointer + row * width + i).initialize(to: sample(src.pointer, x, y, z))
+                        x += step.0; y += step.1; z += step.2
+                    }
+                }
+            }
+            initialized = target.voxelCount
+        }
+    }
+}
+
 /// A buffer that concurrent rows write to at disjoint offsets.
 struct SharedBuffer<T>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<T>
@@ -46,21 +69,7 @@ extension Volume {
     /// Trilinear interpolation onto `target`; points outside the source take `outside`.
     public func resampled(to target: Grid, outside: Float = 0) -> Volume {
         let n = shape
-        let width = target.shape[0]
-        let values = [Float](unsafeUninitializedCapacity: target.voxelCount) { buffer, initialized in
-            let out = SharedBuffer(pointer: buffer.baseAddress!)
-            voxels.withUnsafeBufferPointer { source in
-                let src = SharedBuffer(pointer: UnsafeMutablePointer(mutating: source.baseAddress!))
-                grid.forEachRow(of: target) { row, origin, step in
-                    var (x, y, z) = origin
-                    for i in 0..<width {
-                        out.pointer[row * width + i] = Volume.trilinear(src.pointer, n, x, y, z, outside)
-                        x += step.0; y += step.1; z += step.2
-                    }
-                }
-            }
-            initialized = target.voxelCount
-        }
+        let values = grid.resample(voxels, onto: target) { p, x, y, z in Volume.trilinear(p, n, x, y, z, outside) }
         return Volume(grid: target, voxels: values, header: header, volumeIndex: volumeIndex)
     }
 
@@ -96,22 +105,10 @@ extension LabelVolume {
     /// Nearest-neighbour resampling onto `target` (labels are never blended); outside the source is 0.
     public func resampled(to target: Grid) -> LabelVolume {
         let n = shape
-        let width = target.shape[0]
-        let values = [UInt16](unsafeUninitializedCapacity: target.voxelCount) { buffer, initialized in
-            let out = SharedBuffer(pointer: buffer.baseAddress!)
-            voxels.withUnsafeBufferPointer { source in
-                let src = SharedBuffer(pointer: UnsafeMutablePointer(mutating: source.baseAddress!))
-                grid.forEachRow(of: target) { row, origin, step in
-                    var (x, y, z) = origin
-                    for i in 0..<width {
-                        let a = Int((x).rounded()), b = Int((y).rounded()), c = Int((z).rounded())
-                        let inside = a >= 0 && b >= 0 && c >= 0 && a < n[0] && b < n[1] && c < n[2]
-                        out.pointer[row * width + i] = inside ? src.pointer[a + n[0] * (b + n[1] * c)] : 0
-                        x += step.0; y += step.1; z += step.2
-                    }
-                }
-            }
-            initialized = target.voxelCount
+        let values = grid.resample(voxels, onto: target) { p, x, y, z -> UInt16 in
+            let a = Int(x.rounded()), b = Int(y.rounded()), c = Int(z.rounded())
+            let inside = a >= 0 && b >= 0 && c >= 0 && a < n[0] && b < n[1] && c < n[2]
+            return inside ? p[a + n[0] * (b + n[1] * c)] : 0
         }
         return LabelVolume(grid: target, voxels: values)
     }

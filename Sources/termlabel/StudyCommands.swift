@@ -98,12 +98,7 @@ struct SubmitCommand: ParsableCommand {
         try reportingErrors {
             let database = try AppDatabase(folder: folder)
             try database.sync()
-            let record = try database.study(study)
             let volume = try LabelVolume(contentsOf: label)
-            let image = try NiftiFile.open(database.location.folder + "/" + record.path)
-            guard volume.grid.matches(image.grid) else {
-                throw VolumeError.gridMismatch(path: label, reason: "not on the grid of \(record.path)")
-            }
             let saved = try database.saveLabel(volume, imageId: study, tag: tag, basedOn: basedOn == 0 ? nil : basedOn,
                                                author: Annotator.current.user,
                                                names: LabelNamesFile.read(database.location.folder + "/labels.json"))

@@ -37,6 +37,11 @@ final class LabelVersionTests: XCTestCase {
         try database.review("case_00", accepted: true)
         XCTAssertEqual(try database.study("case_00").status, .reviewed)
         XCTAssertThrowsError(try database.saveLabel(a, imageId: "nobody", basedOn: nil, author: "ann"))
+        // A label on another grid is refused.
+        let elsewhere = LabelVolume(grid: Grid(shape: [24, 24, 8], affine: .identity))
+        XCTAssertThrowsError(try database.saveLabel(elsewhere, imageId: "case_01", basedOn: nil, author: "ann")) { error in
+            guard case .gridMismatch = error as? VolumeError else { return XCTFail("\(error)") }
+        }
     }
 
     func testClaimsExpireAndCanBeTakenOver() throws {
