@@ -9,7 +9,7 @@ import Volume
 
 public struct GraphCutOptions: Sendable {
     // Defaults chosen on the bundled CT and MRI phantoms with simulated scribbles (`termlabel eval scribbles`).
-    public var method: IntensityModel.Kind = .gmm
+    public var method: IntensityModel.Kind = .histogram
     public var bins = 64
     public var components = 3
     /// Add the 3×3×3 neighbourhood mean as a second feature (Gaussian mixture only).
