@@ -25,9 +25,11 @@ let package = Package(
 
         // Tier 1
         .target(name: "Volume", dependencies: ["CNifti", "CDeflate"]),
+        .target(name: "Cells"),
 
         // Tier 2
         .target(name: "Segmenters", dependencies: ["Volume"]),
+        .target(name: "Render", dependencies: ["Volume", "Cells"]),
         .target(name: "Datastore", dependencies: ["Volume", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Test support
@@ -45,6 +47,8 @@ let package = Package(
         .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "SegmentersTests", dependencies: ["Segmenters", "Volume", "VolumeTesting"]),
+        .testTarget(name: "CellsTests", dependencies: ["Cells"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Cells", "Volume"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "Volume", "VolumeTesting"]),
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting"]),
         // A child process for the crash tests of the study list.

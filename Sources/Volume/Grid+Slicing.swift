@@ -109,6 +109,14 @@ public struct Slice<T: Sendable>: Sendable {
     public var geometry: PlaneGeometry
     public var index: Int
     public var pixels: [T]
+
+    public init(geometry: PlaneGeometry, index: Int, pixels: [T]) {
+        precondition(pixels.count == geometry.width * geometry.height, "a slice has width × height pixels")
+        self.geometry = geometry
+        self.index = index
+        self.pixels = pixels
+    }
+
     public var width: Int { geometry.width }
     public var height: Int { geometry.height }
     public subscript(column: Int, row: Int) -> T { pixels[row * geometry.width + column] }
