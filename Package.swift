@@ -30,6 +30,7 @@ let package = Package(
         // Tier 2
         .target(name: "Segmenters", dependencies: ["Volume"]),
         .target(name: "Render", dependencies: ["Volume", "Cells"]),
+        .target(name: "Terminal", dependencies: ["Cells", "CNCursesW"]),
         .target(name: "Datastore", dependencies: ["Volume", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Test support
@@ -49,6 +50,7 @@ let package = Package(
         .testTarget(name: "SegmentersTests", dependencies: ["Segmenters", "Volume", "VolumeTesting"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Cells", "Volume"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Cells"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "Volume", "VolumeTesting"]),
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting"]),
         // A child process for the crash tests of the study list.

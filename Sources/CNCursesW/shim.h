@@ -19,3 +19,8 @@ static inline mmask_t cn_button3_released(void) { return BUTTON3_RELEASED; }
 static inline mmask_t cn_button4_pressed(void) { return BUTTON4_PRESSED; }
 static inline mmask_t cn_button5_pressed(void) { return BUTTON5_PRESSED; }
 static inline mmask_t cn_report_mouse_position(void) { return REPORT_MOUSE_POSITION; }
+static inline int cn_get_wch(wint_t *ch) { return wget_wch(stdscr, ch); }
+static inline void cn_timeout(int ms) { wtimeout(stdscr, ms); }
+static inline int cn_keypad(bool on) { return keypad(stdscr, on); }
+static inline int cn_key_code_yes(void) { return KEY_CODE_YES; }
+static inline int cn_err(void) { return ERR; }

@@ -61,3 +61,8 @@ public struct Cell: Hashable, Sendable {
     /// Upper half block: the foreground paints the upper pixel, the background the lower one.
     public static let upperHalf: Character = "▀"
 }
+
+/// How many colours the terminal shows: 24-bit, the 256-colour palette, or the 16 theme colours.
+public enum ColorDepth: String, Sendable, CaseIterable {
+    case truecolor, palette256 = "256", palette16 = "16"
+}

@@ -4,10 +4,6 @@
 
 import Cells
 
-public enum ColorDepth: String, Sendable, CaseIterable {
-    case truecolor, palette256 = "256", palette16 = "16"
-}
-
 public enum ColorQuantizer {
     /// The 30 grey levels of the 256-colour palette: the ramp 232–255 and the cube's diagonal, sorted.
     static let grays: [(level: Int, index: UInt8)] = {

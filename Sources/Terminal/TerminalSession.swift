@@ -1,0 +1,148 @@
+// The real terminal through ncurses: modes, keys, mouse and resize come from ncurses; frames are written by
+// FrameEncoder straight to the terminal, one write per frame, only the cells that changed. The terminal is
+// restored on every way out (quit, signals, errors).
+
+import CNCursesW
+import Cells
+import Foundation
+
+public enum Key: Hashable, Sendable {
+    case character(Character)
+    case control(Character)
+    case up, down, left, right, pageUp, pageDown, home, end, enter, escape, backspace, tab, backTab, delete
+    case function(Int)
+}
+
+public enum MouseButton: Hashable, Sendable { case left, right, middle, wheelUp, wheelDown, none }
+
+public enum InputEvent: Hashable, Sendable {
+    case key(Key)
+    /// A button pressed (or moved with it held) at a cell.
+    case mouse(button: MouseButton, x: Int, y: Int, pressed: Bool)
+    case resize(width: Int, height: Int)
+}
+
+public final class TerminalSession: Backend {
+    public let colorDepth: ColorDepth
+    private var shadow: CellBuffer?
+    private let encoder = FrameEncoder()
+    private var active = false
+
+    /// Chooses the colour depth: `forced`, else COLORTERM, else terminfo's RGB/Tc flags, else its colour count.
+    public static func detectDepth(forced: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> ColorDepth {
+        if let forced, let choice = ColorDepth(rawValue: forced) { return choice }
+        if let value = environment["TERMLABEL_COLOR"], let choice = ColorDepth(rawValue: value) { return choice }
+        if let colorterm = environment["COLORTERM"]?.lowercased(), colorterm == "truecolor" || colorterm == "24bit" { return .truecolor }
+        if tigetflag("RGB") > 0 || tigetflag("Tc") > 0 { return .truecolor }
+        return cn_colors() >= 256 ? .palette256 : .palette16
+    }
+
+    public init(color forced: String? = nil) {
+        setlocale(LC_ALL, "")
+        if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_ALL, "C.UTF-8") }
+        if ProcessInfo.processInfo.environment["ESCDELAY"] == nil { set_escdelay(25) }
+        initscr()
+        raw()
+        noecho()
+        _ = cn_keypad(true)
+        curs_set(0)
+        start_color()
+        use_default_colors()
+        mousemask(cn_all_mouse_events(), nil)
+        mouseinterval(0)
+        colorDepth = TerminalSession.detectDepth(forced: forced)
+        active = true
+        // Report drags (button held while moving), which ncurses does not ask for.
+        FileHandle.standardOutput.write(Data("\u{1b}[?1002h".utf8))
+    }
+
+    public var size: (width: Int, height: Int) { (Int(cn_cols()), Int(cn_lines())) }
+
+    public func present(_ frame: CellBuffer) {
+        let changes = frame.changes(since: shadow)
+        shadow = frame
+        guard !changes.isEmpty else { return }
+        let bytes = encoder.encode(changes)
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let wrote = write(1, raw.baseAddress! + done, raw.count - done)
+                if wrote <= 0 { break }
+                done += wrote
+            }
+        }
+    }
+
+    public func invalidate() {
+        shadow = nil
+        clearok(cn_stdscr(), true)
+        wrefresh(cn_stdscr())
+    }
+
+    /// Waits up to `milliseconds` for input.
+    public func nextEvent(timeout milliseconds: Int32) -> InputEvent? {
+        cn_timeout(milliseconds)
+        var code: wint_t = 0
+        let result = cn_get_wch(&code)
+        if result == cn_err() { return nil }
+        if result == cn_key_code_yes() { return special(Int32(code)) }
+        guard let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
+        switch code {
+        case 10, 13: return .key(.enter)
+        case 27: return .key(.escape)
+        case 9: return .key(.tab)
+        case 127, 8: return .key(.backspace)
+        case 1...26: return .key(.control(Character(Unicode.Scalar(code + 96)!)))
+        default: return .key(.character(Character(scalar)))
+        }
+    }
+
+    private func special(_ code: Int32) -> InputEvent? {
+        switch code {
+        case KEY_UP: return .key(.up)
+        case KEY_DOWN: return .key(.down)
+        case KEY_LEFT: return .key(.left)
+        case KEY_RIGHT: return .key(.right)
+        case KEY_PPAGE: return .key(.pageUp)
+        case KEY_NPAGE: return .key(.pageDown)
+        case KEY_HOME: return .key(.home)
+        case KEY_END: return .key(.end)
+        case KEY_ENTER: return .key(.enter)
+        case KEY_BACKSPACE: return .key(.backspace)
+        case KEY_BTAB: return .key(.backTab)
+        case KEY_DC: return .key(.delete)
+        case KEY_RESIZE:
+            shadow = nil
+            return .resize(width: Int(cn_cols()), height: Int(cn_lines()))
+        case KEY_MOUSE:
+            var event = MEVENT()
+            guard getmouse(&event) == OK else { return nil }
+            let state = event.bstate
+            let button: MouseButton
+            var pressed = true
+            if state & cn_button4_pressed() != 0 { button = .wheelUp }
+            else if state & cn_button5_pressed() != 0 { button = .wheelDown }
+            else if state & cn_button1_pressed() != 0 { button = .left }
+            else if state & cn_button3_pressed() != 0 { button = .right }
+            else if state & cn_button1_released() != 0 { button = .left; pressed = false }
+            else if state & cn_button3_released() != 0 { button = .right; pressed = false }
+            else if state & cn_report_mouse_position() != 0 { button = .none }
+            else { return nil }
+            return .mouse(button: button, x: Int(event.x), y: Int(event.y), pressed: pressed)
+        default:
+            for n in 1...12 where code == cn_key_f(Int32(n)) { return .key(.function(n)) }
+            return nil
+        }
+    }
+
+    /// Gives the terminal back as it was: mouse reporting off, cursor shown, modes restored. Safe to call twice.
+    public func restore() {
+        guard active else { return }
+        active = false
+        FileHandle.standardOutput.write(Data("\u{1b}[0m\u{1b}[?1002l".utf8))
+        curs_set(1)
+        endwin()
+    }
+
+    deinit { restore() }
+}
