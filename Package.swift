@@ -31,6 +31,9 @@ let package = Package(
         .target(name: "Segmenters", dependencies: ["Volume"]),
         .target(name: "Render", dependencies: ["Volume", "Cells"]),
         .target(name: "Terminal", dependencies: ["Cells", "CNCursesW"]),
+
+        // Tier 3
+        .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore"]),
         .target(name: "Datastore", dependencies: ["Volume", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Test support
@@ -40,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "termlabel",
             dependencies: [
-                "Volume", "VolumeTesting", "Segmenters", "Datastore",
+                "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render", "Cells",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "CellsTests", dependencies: ["Cells"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Cells", "Volume"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Cells"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Cells", "Volume", "VolumeTesting"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "Volume", "VolumeTesting"]),
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting"]),
         // A child process for the crash tests of the study list.

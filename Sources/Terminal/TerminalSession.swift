@@ -6,22 +6,6 @@ import CNCursesW
 import Cells
 import Foundation
 
-public enum Key: Hashable, Sendable {
-    case character(Character)
-    case control(Character)
-    case up, down, left, right, pageUp, pageDown, home, end, enter, escape, backspace, tab, backTab, delete
-    case function(Int)
-}
-
-public enum MouseButton: Hashable, Sendable { case left, right, middle, wheelUp, wheelDown, none }
-
-public enum InputEvent: Hashable, Sendable {
-    case key(Key)
-    /// A button pressed (or moved with it held) at a cell.
-    case mouse(button: MouseButton, x: Int, y: Int, pressed: Bool)
-    case resize(width: Int, height: Int)
-}
-
 public final class TerminalSession: Backend {
     public let colorDepth: ColorDepth
     private var shadow: CellBuffer?
@@ -50,6 +34,9 @@ public final class TerminalSession: Backend {
         use_default_colors()
         mousemask(cn_all_mouse_events(), nil)
         mouseinterval(0)
+        // Let ncurses clear and take the screen once now: afterwards its own picture (blank) never changes, so
+        // reading keys never makes it draw over our frames.
+        refresh()
         colorDepth = TerminalSession.detectDepth(forced: forced)
         active = true
         // Report drags (button held while moving), which ncurses does not ask for.

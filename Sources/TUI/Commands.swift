@@ -1,0 +1,67 @@
+// Every command of the app, with the one line of help that the key overlay shows: help is generated from this
+// table and the keymap, never written by hand.
+
+public enum Command: String, CaseIterable, Sendable {
+    case cursorLeft = "cursor-left", cursorRight = "cursor-right", cursorUp = "cursor-up", cursorDown = "cursor-down"
+    case cursorLeftFast = "cursor-left-fast", cursorRightFast = "cursor-right-fast"
+    case cursorUpFast = "cursor-up-fast", cursorDownFast = "cursor-down-fast"
+    case nextSlice = "next-slice", previousSlice = "previous-slice"
+    case nextSliceFast = "next-slice-fast", previousSliceFast = "previous-slice-fast"
+    case axial, coronal, sagittal
+    case cyclePlane = "cycle-plane", toggleLayout = "toggle-layout"
+    case zoomIn = "zoom-in", zoomOut = "zoom-out", resetView = "reset-view"
+    case windowSoftTissue = "window-soft-tissue", windowLung = "window-lung", windowBone = "window-bone"
+    case windowBrain = "window-brain", windowAuto = "window-auto"
+    case windowWider = "window-wider", windowNarrower = "window-narrower"
+    case levelUp = "level-up", levelDown = "level-down"
+    case toggleOverlay = "toggle-overlay", opacityUp = "opacity-up", opacityDown = "opacity-down"
+    case nextStudy = "next-study", previousStudy = "previous-study", openStudy = "open-study"
+    case focusList = "focus-list"
+    case help
+    case redraw
+    case quit
+
+    public var help: String {
+        switch self {
+        case .cursorLeft: "move the cursor left"
+        case .cursorRight: "move the cursor right"
+        case .cursorUp: "move the cursor up"
+        case .cursorDown: "move the cursor down"
+        case .cursorLeftFast: "move the cursor left by 10"
+        case .cursorRightFast: "move the cursor right by 10"
+        case .cursorUpFast: "move the cursor up by 10"
+        case .cursorDownFast: "move the cursor down by 10"
+        case .nextSlice: "next slice (toward superior, anterior or left)"
+        case .previousSlice: "previous slice"
+        case .nextSliceFast: "10 slices on"
+        case .previousSliceFast: "10 slices back"
+        case .axial: "axial view"
+        case .coronal: "coronal view"
+        case .sagittal: "sagittal view"
+        case .cyclePlane: "next view plane"
+        case .toggleLayout: "one view / three views side by side"
+        case .zoomIn: "zoom in around the cursor"
+        case .zoomOut: "zoom out"
+        case .resetView: "fit the slice, centred"
+        case .windowSoftTissue: "window: soft tissue 400/40"
+        case .windowLung: "window: lung 1500/−600"
+        case .windowBone: "window: bone 1800/400"
+        case .windowBrain: "window: brain 80/40"
+        case .windowAuto: "window: 1st–99th percentile of the image"
+        case .windowWider: "widen the window"
+        case .windowNarrower: "narrow the window"
+        case .levelUp: "raise the level"
+        case .levelDown: "lower the level"
+        case .toggleOverlay: "labels: filled, outlined, hidden"
+        case .opacityUp: "more opaque labels"
+        case .opacityDown: "more transparent labels"
+        case .nextStudy: "select the next study"
+        case .previousStudy: "select the previous study"
+        case .openStudy: "open the selected study"
+        case .focusList: "go to the study list"
+        case .help: "show or hide this help"
+        case .redraw: "redraw the whole screen"
+        case .quit: "quit (nothing is lost)"
+        }
+    }
+}

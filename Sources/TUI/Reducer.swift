@@ -1,0 +1,138 @@
+// state + action → new state + effects, with nothing else touched: every key's behaviour is testable without a
+// terminal.
+
+import Cells
+import Render
+import Volume
+
+public enum Reducer {
+    public static func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+        switch action {
+        case .key(let key):
+            if case .character(let c) = key, let digit = c.wholeNumberValue, state.pendingCount > 0 || digit > 0,
+               state.keymap.bindings[key] == nil || state.pendingCount > 0 {
+                state.pendingCount = min(state.pendingCount * 10 + digit, 9999)
+                return []
+            }
+            guard let command = state.keymap.bindings[key] else {
+                state.pendingCount = 0
+                return []
+            }
+            let count = max(state.pendingCount, 1)
+            state.pendingCount = 0
+            return run(command, count: count, on: &state)
+        case .mouse(let button, _, _, let pressed):
+            guard pressed, state.open != nil else { return [] }
+            switch button {
+            case .wheelUp: return run(.nextSlice, count: 1, on: &state)
+            case .wheelDown: return run(.previousSlice, count: 1, on: &state)
+            default: return []
+            }
+        case .resize:
+            return [.invalidateScreen]
+        case .studyLoaded(let study):
+            state.open = study
+            state.cursor = VoxelIndex(study.image.shape[0] / 2, study.image.shape[1] / 2, study.image.shape[2] / 2)
+            state.viewport = Viewport()
+            state.window = study.isCT ? .softTissue : .percentiles(of: study.image)
+            state.focus = .view
+            state.message = "\(study.id) opened"
+            return []
+        case .failed(let message):
+            state.message = message
+            return []
+        }
+    }
+
+    static func run(_ command: Command, count: Int, on state: inout AppState) -> [Effect] {
+        switch command {
+        case .quit:
+            state.running = false
+            return [.quit]
+        case .help:
+            // Esc only closes the overlay; ? opens and closes it.
+            state.showHelp = state.showHelp ? false : true
+            return []
+        case .redraw:
+            return [.invalidateScreen]
+        case .nextStudy, .previousStudy:
+            guard !state.studies.isEmpty else { return [] }
+            let step = command == .nextStudy ? count : -count
+            state.selected = min(max(state.selected + step, 0), state.studies.count - 1)
+            state.focus = .list
+            return []
+        case .openStudy:
+            guard state.studies.indices.contains(state.selected) else { return [] }
+            state.message = "opening \(state.studies[state.selected].id)…"
+            return [.load(studyId: state.studies[state.selected].id)]
+        case .focusList:
+            state.focus = .list
+            return []
+        default:
+            break
+        }
+        // In the list, up and down pick a study.
+        if state.focus == .list && (command == .cursorUp || command == .cursorDown) {
+            return run(command == .cursorUp ? .previousStudy : .nextStudy, count: count, on: &state)
+        }
+        guard let geometry = state.geometry else { return [] }
+        switch command {
+        case .cursorLeft, .cursorRight, .cursorUp, .cursorDown, .cursorLeftFast, .cursorRightFast, .cursorUpFast, .cursorDownFast:
+            let fast = [.cursorLeftFast, .cursorRightFast, .cursorUpFast, .cursorDownFast].contains(command) ? 10 : 1
+            let (dx, dy): (Int, Int) = switch command {
+            case .cursorLeft, .cursorLeftFast: (-1, 0)
+            case .cursorRight, .cursorRightFast: (1, 0)
+            case .cursorUp, .cursorUpFast: (0, -1)
+            default: (0, 1)
+            }
+            let p = geometry.position(of: state.cursor)
+            let column = min(max(p.column + dx * fast * count, 0), geometry.width - 1)
+            let row = min(max(p.row + dy * fast * count, 0), geometry.height - 1)
+            state.cursor = geometry.voxel(column: column, row: row, slice: p.slice)
+            state.focus = .view
+        case .nextSlice, .previousSlice, .nextSliceFast, .previousSliceFast:
+            let step = (command == .nextSlice || command == .nextSliceFast ? 1 : -1)
+                * (command == .nextSliceFast || command == .previousSliceFast ? 10 : 1) * count
+            // "Next" moves toward superior (axial), anterior (coronal) or left (sagittal): the world direction
+            // is the same whatever the file's voxel order.
+            let towardIncreasingWorld = (state.plane == .sagittal ? -1 : 1) * (geometry.sliceAxisPointsForward ? 1 : -1)
+            var v = state.cursor
+            v[geometry.fixedAxis] = min(max(v[geometry.fixedAxis] + step * towardIncreasingWorld, 0), geometry.depth - 1)
+            state.cursor = v
+            state.focus = .view
+        case .axial: state.plane = .axial; state.viewport.center = nil
+        case .coronal: state.plane = .coronal; state.viewport.center = nil
+        case .sagittal: state.plane = .sagittal; state.viewport.center = nil
+        case .cyclePlane:
+            let all = SlicePlane.allCases
+            state.plane = all[(all.firstIndex(of: state.plane)! + 1) % all.count]
+            state.viewport.center = nil
+        case .toggleLayout: state.layout = state.layout == .single ? .threeUp : .single
+        case .zoomIn, .zoomOut:
+            let factor = command == .zoomIn ? 1.25 : 0.8
+            state.viewport.zoom = min(max(state.viewport.zoom * pow(factor, Double(count)), 0.25), 32)
+            // Zoom around the cursor.
+            let p = geometry.position(of: state.cursor)
+            state.viewport.center = state.viewport.zoom > 1 ? (Double(p.column) + 0.5, Double(p.row) + 0.5) : nil
+        case .resetView: state.viewport = Viewport()
+        case .windowSoftTissue: state.window = .softTissue
+        case .windowLung: state.window = .lung
+        case .windowBone: state.window = .bone
+        case .windowBrain: state.window = .brain
+        case .windowAuto: if let image = state.open?.image { state.window = .percentiles(of: image) }
+        case .windowWider: state.window.width *= pow(1.2, Float(count))
+        case .windowNarrower: state.window.width /= pow(1.2, Float(count))
+        case .levelUp: state.window.level += state.window.width * 0.05 * Float(count)
+        case .levelDown: state.window.level -= state.window.width * 0.05 * Float(count)
+        case .toggleOverlay:
+            let all = OverlayMode.allCases
+            state.overlay = all[(all.firstIndex(of: state.overlay)! + 1) % all.count]
+        case .opacityUp: state.opacity = min(1, state.opacity + 0.1 * Double(count))
+        case .opacityDown: state.opacity = max(0.05, state.opacity - 0.1 * Double(count))
+        default: break
+        }
+        return []
+    }
+}
+
+import Foundation

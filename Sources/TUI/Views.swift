@@ -1,0 +1,113 @@
+// Views: each draws part of AppState into a rectangle of the screen buffer, nothing else.
+
+import Cells
+import Render
+import Volume
+
+public enum Screen {
+    static let listWidth = 28
+    static let accent = RGB(230, 159, 0)
+
+    /// The whole screen for a state.
+    public static func render(_ state: AppState, width: Int, height: Int) -> CellBuffer {
+        var buffer = CellBuffer(width: width, height: height)
+        let (body, footer) = buffer.area.splitBottom(2)
+        let (statusRow, messageRow) = footer.splitTop(1)
+        let showList = width >= 60 || state.open == nil
+        let (listRect, viewRect) = showList ? body.splitLeft(min(Screen.listWidth, body.width)) : (Rect(x: 0, y: 0, width: 0, height: 0), body)
+        if showList { drawList(state, into: &buffer, at: listRect) }
+        if state.open != nil {
+            let planes: [SlicePlane] = state.layout == .threeUp && viewRect.width >= 90 ? [.axial, .coronal, .sagittal] : [state.plane]
+            for (rect, plane) in zip(viewRect.columns(planes.count), planes) {
+                drawSlice(state, plane: plane, into: &buffer, at: rect)
+            }
+        } else {
+            buffer.write("Select a study and press Enter.  ? shows every key.", x: viewRect.x + 2, y: viewRect.y + 1,
+                         style: Style(attributes: .dim), limit: viewRect.width - 2)
+        }
+        buffer.fill(statusRow, with: Cell(" ", style: Style(attributes: .reverse)))
+        buffer.write(statusText(state), x: 0, y: statusRow.y, style: Style(attributes: .reverse), limit: width)
+        buffer.write(state.message, x: 0, y: messageRow.y, limit: width)
+        if state.showHelp { drawHelp(state, into: &buffer, at: body) }
+        return ColorQuantizer.downgrade(buffer, to: state.colorDepth)
+    }
+
+    static func drawList(_ state: AppState, into buffer: inout CellBuffer, at rect: Rect) {
+        let title = Style(attributes: [.bold])
+        buffer.write("Studies (\(state.studies.count))", x: rect.x + 1, y: rect.y, style: title, limit: rect.width - 1)
+        let rows = max(rect.height - 1, 1)
+        let first = max(0, min(state.selected - rows / 2, state.studies.count - rows))
+        for (n, entry) in state.studies.dropFirst(first).prefix(rows).enumerated() {
+            let index = first + n
+            let selected = index == state.selected
+            let style = selected ? Style(attributes: state.focus == .list ? [.reverse, .bold] : [.reverse]) : .plain
+            let mark = entry.claimedBy != nil ? "⚑" : " "
+            let text = " " + entry.id.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + mark + entry.status
+            buffer.fill(Rect(x: rect.x, y: rect.y + 1 + n, width: rect.width - 1, height: 1), with: Cell(" ", style: style))
+            buffer.write(text, x: rect.x, y: rect.y + 1 + n, style: style, limit: rect.width - 1)
+        }
+        for y in rect.y..<rect.maxY { buffer[rect.maxX - 1, y] = Cell("│", style: Style(attributes: .dim)) }
+    }
+
+    /// A slice in a rectangle: the image inside a one-cell margin holding the orientation letters.
+    static func drawSlice(_ state: AppState, plane: SlicePlane, into buffer: inout CellBuffer, at rect: Rect) {
+        guard let study = state.open, rect.width > 4, rect.height > 3 else { return }
+        let geometry = PlaneGeometry(grid: study.image.grid, plane: plane)
+        let p = geometry.position(of: state.cursor)
+        let image = study.image.slice(plane, at: p.slice)
+        let labels = study.labels.slice(plane, at: p.slice)
+        let inner = rect.inset(by: 1)
+        var viewport = state.viewport
+        if plane != state.plane { viewport = Viewport() }
+        var raster = SliceRaster(image: image, labels: labels, window: state.window, palette: state.palette,
+                                 overlay: state.overlay, opacity: state.opacity, width: inner.width, height: inner.height * 2,
+                                 viewport: viewport)
+        // The shared 3D cursor as a crosshair, with a gap so the voxel under it stays visible.
+        let s = raster.mapping.screenPixel(column: p.column, row: p.row)
+        for x in 0..<raster.width where abs(x - s.x) > 2 && s.y >= 0 && s.y < raster.height {
+            raster[x, s.y] = Blend.over(raster[x, s.y], accent, alpha: 0.6)
+        }
+        for y in 0..<raster.height where abs(y - s.y) > 2 && s.x >= 0 && s.x < raster.width {
+            raster[s.x, y] = Blend.over(raster[s.x, y], accent, alpha: 0.6)
+        }
+        HalfBlocks.draw(raster, into: &buffer, at: inner)
+        let letters = geometry.edgeLetters
+        let dim = Style(attributes: .bold)
+        buffer.write(letters.top, x: rect.x + rect.width / 2, y: rect.y, style: dim)
+        buffer.write(letters.bottom, x: rect.x + rect.width / 2, y: rect.maxY - 1, style: dim)
+        buffer.write(letters.left, x: rect.x, y: rect.y + rect.height / 2, style: dim)
+        buffer.write(letters.right, x: rect.maxX - 1, y: rect.y + rect.height / 2, style: dim)
+        buffer.write("\(plane.rawValue) \(p.slice + 1)/\(geometry.depth)", x: rect.x + 1, y: rect.y, style: Style(attributes: .dim),
+                     limit: rect.width / 2 - 2)
+    }
+
+    static func statusText(_ state: AppState) -> String {
+        guard let study = state.open else { return " \(state.folder)" }
+        let v = state.cursor
+        let world = study.image.grid.world(v)
+        let value = study.image[v]
+        let label = study.labels[v]
+        let geometry = PlaneGeometry(grid: study.image.grid, plane: state.plane)
+        return " \(study.id) │ \(state.plane.rawValue) \(geometry.position(of: v).slice + 1)/\(geometry.depth)"
+            + " │ voxel \(v.i),\(v.j),\(v.k) │ RAS \(format(world.x)),\(format(world.y)),\(format(world.z)) mm"
+            + " │ \(format(Double(value)))\(label > 0 ? " label \(label)" : "")"
+            + " │ W/L \(Int(state.window.width.rounded()))/\(Int(state.window.level.rounded()))"
+            + " │ \(state.overlay.rawValue) │ \(state.colorDepth.rawValue)"
+    }
+
+    static func format(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+
+    static func drawHelp(_ state: AppState, into buffer: inout CellBuffer, at area: Rect) {
+        let lines = ["Keys (Esc or ? closes)", ""] + state.keymap.helpLines
+        let width = min(area.width - 2, (lines.map(\.count).max() ?? 20) + 4)
+        let height = min(area.height - 2, lines.count + 2)
+        let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width: width, height: height)
+        buffer.fill(box, with: Cell(" ", style: Style(attributes: .reverse)))
+        for (n, line) in lines.prefix(height - 2).enumerated() {
+            buffer.write(line, x: box.x + 2, y: box.y + 1 + n, style: Style(attributes: n == 0 ? [.reverse, .bold] : .reverse), limit: width - 3)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+// `termlabel [DIR]`: the annotation app on a study folder (the bundled samples, copied to a workspace, when none
+// is given).
+
+import ArgumentParser
+import Cells
+import Datastore
+import Foundation
+import Segmenters
+import Terminal
+import TUI
+import Volume
+
+/// Set by SIGTERM and SIGHUP (a dropped SSH session): the loop ends and the terminal is restored.
+nonisolated(unsafe) var quitRequested: sig_atomic_t = 0
+
+struct OpenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "open",
+        abstract: "Open the annotation app on a study folder (default: the bundled samples)."
+    )
+
+    @Argument(help: "A study folder of .nii/.nii.gz images (MONAI Label layout).")
+    var folder: String?
+
+    @Option(help: "Colour depth: truecolor, 256 or 16 (default: what the terminal says; see README).")
+    var color: String?
+
+    func validate() throws {
+        if let color, ColorDepth(rawValue: color) == nil { throw ValidationError("--color is truecolor, 256 or 16") }
+    }
+
+    func run() throws {
+        var notice = ""
+        let folder: String
+        if let given = self.folder {
+            folder = given
+        } else {
+            let workspace = try SampleWorkspace.prepare()
+            folder = workspace + "/ct-abdomen"
+            notice = "Samples in \(workspace) (MRI: termlabel \(workspace)/mri-head).  ? shows every key."
+        }
+        var database: AppDatabase!
+        try reportingErrors {
+            database = try AppDatabase(folder: folder)
+            try database.sync()
+        }
+        var state = AppState(folder: database.location.folder, studies: try entries(database))
+        state.message = notice.isEmpty ? "? shows every key." : notice
+
+        let session = TerminalSession(color: color)
+        defer { session.restore() }
+        signal(SIGTERM) { _ in quitRequested = 1 }
+        signal(SIGHUP) { _ in quitRequested = 1 }
+        state.colorDepth = session.colorDepth
+        while state.running && quitRequested == 0 {
+            let size = session.size
+            session.present(Screen.render(state, width: size.width, height: size.height))
+            guard let event = session.nextEvent(timeout: 200) else { continue }
+            let action: Action = switch event {
+            case .key(let key): .key(key)
+            case .mouse(let button, let x, let y, let pressed): .mouse(button: button, x: x, y: y, pressed: pressed)
+            case .resize(let width, let height): .resize(width: width, height: height)
+            }
+            var effects = Reducer.reduce(&state, action)
+            while !effects.isEmpty {
+                let effect = effects.removeFirst()
+                switch effect {
+                case .quit: state.running = false
+                case .invalidateScreen: session.invalidate()
+                case .load(let id):
+                    session.present(Screen.render(state, width: size.width, height: size.height))
+                    effects += Reducer.reduce(&state, load(id, database: database))
+                }
+            }
+        }
+    }
+
+    func entries(_ database: AppDatabase) throws -> [StudyEntry] {
+        try database.studyRows().map { row in
+            StudyEntry(id: row.study.imageId, status: row.study.status.rawValue,
+                       labels: row.newest.map { "\($0.key) v\($0.value.version)" }.sorted().joined(separator: ", "),
+                       claimedBy: row.claim.flatMap { $0.isExpired(at: Date()) ? nil : $0.holder })
+        }
+    }
+
+    func load(_ id: String, database: AppDatabase) -> Action {
+        do {
+            let study = try database.study(id)
+            let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
+            var labels = LabelVolume(grid: image.grid)
+            if let saved = try database.readLabel(id), saved.grid.matches(image.grid) { labels = saved }
+            return .studyLoaded(OpenStudy(id: id, image: image, labels: labels, isCT: Modality.guess(image) == .ct))
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+}
+
+/// The bundled samples, copied once to a workspace so that the repository stays clean.
+enum SampleWorkspace {
+    static func prepare(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.local/share"
+        let workspace = base + "/termlabel/samples"
+        let source = environment["TERMLABEL_SAMPLES"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("samples").path
+        let manager = FileManager.default
+        for set in ["ct-abdomen", "mri-head"] where !manager.fileExists(atPath: workspace + "/" + set) {
+            guard manager.fileExists(atPath: source + "/" + set) else {
+                throw ValidationError("no samples at \(source) (set TERMLABEL_SAMPLES, or give a folder)")
+            }
+            try manager.createDirectory(atPath: workspace, withIntermediateDirectories: true)
+            try manager.copyItem(atPath: source + "/" + set, toPath: workspace + "/" + set)
+        }
+        return workspace
+    }
+}
