@@ -1,6 +1,7 @@
 // The open draft as a sequence of edits, journaled one by one as they happen: each edit lists the voxels it
-// changed with their old and new labels, so replaying the journal (undo and redo included) rebuilds the draft
-// voxel for voxel after a crash or a dropped connection.
+// changed with their old and new values, so replaying the journal (undo and redo included) rebuilds the draft
+// voxel for voxel after a crash or a dropped connection. A draft has two layers: the label being made, and the
+// seeds (clicks and scribbles) that guide the segmenters.
 
 import Foundation
 import GRDB
@@ -12,7 +13,9 @@ public struct DraftEdit: Sendable, Equatable {
     }
 
     public var kind: Kind
-    /// Voxel offset (i fastest), label before, label after.
+    /// Clicks and scribbles change the seeds; brush, erase, model results and clearing change the label.
+    public var touchesSeeds: Bool { kind == .click || kind == .scribble }
+    /// Voxel offset (i fastest), value before, value after.
     public var changes: [(offset: Int32, old: UInt16, new: UInt16)]
 
     public init(kind: Kind, changes: [(offset: Int32, old: UInt16, new: UInt16)] = []) {
@@ -48,27 +51,74 @@ public struct DraftEdit: Sendable, Equatable {
         }
     }
 
-    /// Replays edits onto a base label map: undo reverts the newest applied edit, redo re-applies the newest undone.
-    public static func replay(_ edits: [DraftEdit], onto base: LabelVolume) -> LabelVolume {
-        var label = base
-        var applied: [DraftEdit] = [], undone: [DraftEdit] = []
-        for edit in edits {
-            switch edit.kind {
-            case .undo:
-                guard let last = applied.popLast() else { continue }
-                for change in last.changes.reversed() { label.voxels[Int(change.offset)] = change.old }
-                undone.append(last)
-            case .redo:
-                guard let last = undone.popLast() else { continue }
-                for change in last.changes { label.voxels[Int(change.offset)] = change.new }
-                applied.append(last)
-            default:
-                for change in edit.changes { label.voxels[Int(change.offset)] = change.new }
-                applied.append(edit)
-                undone.removeAll()
+}
+
+/// The label being made and its seeds, with the edits that can be undone and redone.
+public struct Draft: Sendable, Equatable {
+    public var labels: LabelVolume
+    /// 0 = none, a label value = its foreground seed, `backgroundSeed` = background.
+    public var seeds: LabelVolume
+    public private(set) var applied: [DraftEdit] = []
+    public private(set) var undone: [DraftEdit] = []
+
+    public static let backgroundSeed: UInt16 = 0xFFFF
+
+    public init(labels: LabelVolume) {
+        self.labels = labels
+        seeds = LabelVolume(grid: labels.grid)
+    }
+
+    public static func == (a: Draft, b: Draft) -> Bool { a.labels == b.labels && a.seeds == b.seeds }
+
+    /// Applies an edit; undo reverts the newest applied edit, redo re-applies the newest undone one.
+    /// Returns false for an undo or redo with nothing to act on.
+    @discardableResult
+    public mutating func apply(_ edit: DraftEdit) -> Bool {
+        switch edit.kind {
+        case .undo:
+            guard let last = applied.popLast() else { return false }
+            write(last, reverting: true)
+            undone.append(last)
+        case .redo:
+            guard let last = undone.popLast() else { return false }
+            write(last, reverting: false)
+            applied.append(last)
+        default:
+            write(edit, reverting: false)
+            applied.append(edit)
+            undone.removeAll()
+        }
+        return true
+    }
+
+    private mutating func write(_ edit: DraftEdit, reverting: Bool) {
+        if edit.touchesSeeds {
+            if reverting { for c in edit.changes.reversed() { seeds.voxels[Int(c.offset)] = c.old } } else {
+                for c in edit.changes { seeds.voxels[Int(c.offset)] = c.new }
+            }
+        } else {
+            if reverting { for c in edit.changes.reversed() { labels.voxels[Int(c.offset)] = c.old } } else {
+                for c in edit.changes { labels.voxels[Int(c.offset)] = c.new }
             }
         }
-        return label
+    }
+
+    /// The edit that sets `offsets` of a layer to `value` (only voxels that change are listed).
+    public func edit(_ kind: DraftEdit.Kind, setting offsets: [Int], to value: UInt16) -> DraftEdit {
+        let layer = kind == .click || kind == .scribble ? seeds : labels
+        var seen = Set<Int>()
+        var changes: [(offset: Int32, old: UInt16, new: UInt16)] = []
+        for o in offsets where o >= 0 && o < layer.voxels.count && layer.voxels[o] != value && seen.insert(o).inserted {
+            changes.append((Int32(o), layer.voxels[o], value))
+        }
+        return DraftEdit(kind: kind, changes: changes)
+    }
+
+    /// Replays journaled edits onto the label they started from.
+    public static func replay(_ edits: [DraftEdit], onto base: LabelVolume) -> Draft {
+        var draft = Draft(labels: base)
+        for edit in edits { draft.apply(edit) }
+        return draft
     }
 }
 
@@ -98,10 +148,10 @@ extension AppDatabase {
     }
 
     /// Rebuilds the journaled draft on top of the label it started from (or an empty map on `grid`).
-    public func rebuildDraft(_ imageId: String, user: String, grid: Grid) throws -> LabelVolume? {
+    public func rebuildDraft(_ imageId: String, user: String, grid: Grid) throws -> Draft? {
         guard let draft = try draft(imageId, user: user) else { return nil }
         let base = try draft.baseVersion.flatMap { try readLabel(imageId, version: $0) } ?? LabelVolume(grid: grid)
-        return DraftEdit.replay(draft.edits, onto: base)
+        return Draft.replay(draft.edits, onto: base)
     }
 
     public func discardDraft(_ imageId: String, user: String) throws {

@@ -101,10 +101,36 @@ final class LabelVersionTests: XCTestCase {
             try database.journal(edit, imageId: "case_00", user: "ann", baseVersion: nil)
         }
         XCTAssertEqual(try database.study("case_00").status, .inProgress)
-        XCTAssertEqual(try database.rebuildDraft("case_00", user: "ann", grid: grid), live)
+        XCTAssertEqual(try database.rebuildDraft("case_00", user: "ann", grid: grid)?.labels, live)
         XCTAssertNil(try database.rebuildDraft("case_00", user: "bob", grid: grid))
         // Submitting ends the draft.
         try database.saveLabel(live, imageId: "case_00", basedOn: nil, author: "ann")
         XCTAssertNil(try database.draft("case_00", user: "ann"))
+    }
+}
+
+final class DraftTests: XCTestCase {
+    func testSeedsAndLabelsAreSeparateLayersWithOneUndoHistory() {
+        var draft = Draft(labels: LabelVolume(grid: Grid(shape: [4, 4, 2], affine: .identity)))
+        let click = draft.edit(.click, setting: [5], to: 1)
+        draft.apply(click)
+        let brush = draft.edit(.brush, setting: [1, 2, 2, 3], to: 2)
+        XCTAssertEqual(brush.changes.count, 3, "each voxel once")
+        draft.apply(brush)
+        XCTAssertEqual(draft.seeds.voxels[5], 1)
+        XCTAssertEqual(draft.labels.voxels[5], 0)
+        XCTAssertEqual(draft.labels.count(of: 2), 3)
+        XCTAssertTrue(draft.edit(.brush, setting: [1, 2], to: 2).changes.isEmpty, "nothing changes twice")
+        draft.apply(DraftEdit(kind: .undo))
+        XCTAssertEqual(draft.labels.count(of: 2), 0)
+        draft.apply(DraftEdit(kind: .undo))
+        XCTAssertEqual(draft.seeds.voxels[5], 0)
+        XCTAssertFalse(draft.apply(DraftEdit(kind: .undo)))
+        draft.apply(DraftEdit(kind: .redo))
+        XCTAssertEqual(draft.seeds.voxels[5], 1)
+        // A new edit after an undo drops what could have been redone.
+        draft.apply(draft.edit(.erase, setting: [5], to: 0))
+        XCTAssertFalse(draft.apply(DraftEdit(kind: .redo)))
+        XCTAssertEqual(draft.undone.count, 0)
     }
 }

@@ -139,7 +139,7 @@ final class CrashTests: XCTestCase {
             let expected = stressEdits(seed: seed, count: draft.edits.count, voxels: image.grid.voxelCount)
             XCTAssertEqual(draft.edits, expected)
             let rebuilt = try XCTUnwrap(database.rebuildDraft("case", user: "stress", grid: image.grid))
-            XCTAssertEqual(rebuilt, DraftEdit.replay(expected, onto: LabelVolume(grid: image.grid)))
+            XCTAssertEqual(rebuilt, Draft.replay(expected, onto: LabelVolume(grid: image.grid)))
             XCTAssertTrue(try integrityIsOK(folder))
         }
     }
