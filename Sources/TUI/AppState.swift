@@ -2,6 +2,7 @@
 // segmenting) run elsewhere and come back as actions.
 
 import Cells
+import Datastore
 import Render
 import Volume
 
@@ -19,20 +20,36 @@ public struct StudyEntry: Sendable, Equatable {
     }
 }
 
-/// An opened study: its image and the label shown over it.
+/// An opened study: its image, the draft being made over it, and the final version it started from.
 public struct OpenStudy: Sendable {
     public var id: String
     public var image: Volume
-    public var labels: LabelVolume
+    public var draft: Draft
+    public var baseVersion: Int?
     /// Intensities are Hounsfield units (the CT presets apply).
     public var isCT: Bool
+    /// Label names (value 1 first), as stored with the study.
+    public var labelNames: [LabelName]
 
-    public init(id: String, image: Volume, labels: LabelVolume, isCT: Bool) {
+    public init(id: String, image: Volume, draft: Draft, baseVersion: Int? = nil, isCT: Bool, labelNames: [LabelName] = []) {
         self.id = id
         self.image = image
-        self.labels = labels
+        self.draft = draft
+        self.baseVersion = baseVersion
         self.isCT = isCT
+        self.labelNames = labelNames
     }
+
+    public var labels: LabelVolume { draft.labels }
+
+    public func name(of label: UInt16) -> String {
+        labelNames.first { $0.value == label }?.name ?? "label \(label)"
+    }
+}
+
+/// What moving the cursor does.
+public enum Tool: String, Sendable, CaseIterable {
+    case navigate, scribbleForeground = "scribble +", scribbleBackground = "scribble −", paint, erase
 }
 
 public enum Focus: Sendable { case list, view }
@@ -59,6 +76,17 @@ public struct AppState: Sendable {
     public var pendingCount = 0
     public var keymap = Keymap.defaults
     public var running = true
+    public var tool: Tool = .navigate
+    public var activeLabel: UInt16 = 1
+    /// Brush radius in millimetres (scribbles and paint).
+    public var brushRadiusMM = 3.0
+    public var brush3D = false
+    /// Edits not yet saved as a version.
+    public var unsaved = false
+    /// A segmentation running in the background.
+    public var busy: String?
+    /// Screen size, for mapping mouse positions onto slices.
+    public var screen = (width: 80, height: 24)
 
     public init(folder: String, studies: [StudyEntry]) {
         self.folder = folder
@@ -76,11 +104,40 @@ public enum Action: Sendable {
     case mouse(button: MouseButton, x: Int, y: Int, pressed: Bool)
     case resize(width: Int, height: Int)
     case studyLoaded(OpenStudy)
+    /// A segmenter's result for the active label (on the image grid).
+    case segmented(LabelVolume, seconds: Double)
+    case submitted(version: Int)
+    case progress(String)
     case failed(String)
 }
 
-public enum Effect: Sendable, Equatable {
+public struct SegmentRequest: Sendable {
+    public var image: Volume
+    public var seeds: LabelVolume
+    public var label: UInt16
+}
+
+public enum Effect: Sendable {
     case load(studyId: String)
+    /// Append this edit of the open draft to the journal.
+    case journal(DraftEdit, studyId: String, baseVersion: Int?)
+    case segment(SegmentRequest)
+    case cancelWork
+    case submit(studyId: String, labels: LabelVolume, baseVersion: Int?, names: [LabelName])
     case invalidateScreen
     case quit
+}
+
+extension Effect: Equatable {
+    /// Effects compare by kind and study: enough for tests, and volumes are not compared voxel by voxel.
+    public static func == (a: Effect, b: Effect) -> Bool {
+        switch (a, b) {
+        case (.load(let x), .load(let y)): x == y
+        case (.journal(let e, let x, _), .journal(let f, let y, _)): e == f && x == y
+        case (.segment(let r), .segment(let s)): r.label == s.label
+        case (.cancelWork, .cancelWork), (.invalidateScreen, .invalidateScreen), (.quit, .quit): true
+        case (.submit(let x, _, let v, _), .submit(let y, _, let w, _)): x == y && v == w
+        default: false
+        }
+    }
 }

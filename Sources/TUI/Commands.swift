@@ -17,6 +17,16 @@ public enum Command: String, CaseIterable, Sendable {
     case toggleOverlay = "toggle-overlay", opacityUp = "opacity-up", opacityDown = "opacity-down"
     case nextStudy = "next-study", previousStudy = "previous-study", openStudy = "open-study"
     case focusList = "focus-list"
+    case clickPositive = "click-positive", clickNegative = "click-negative"
+    case scribbleForeground = "scribble-foreground", scribbleBackground = "scribble-background"
+    case paint, erase
+    case brushBigger = "brush-bigger", brushSmaller = "brush-smaller", brush3D = "brush-3d"
+    case nextLabel = "next-label", previousLabel = "previous-label"
+    case undo, redo
+    case clearLabel = "clear-label"
+    case segment
+    case saveDraft = "save-draft", submit
+    case cancel
     case help
     case redraw
     case quit
@@ -59,6 +69,24 @@ public enum Command: String, CaseIterable, Sendable {
         case .previousStudy: "select the previous study"
         case .openStudy: "open the selected study"
         case .focusList: "go to the study list"
+        case .clickPositive: "positive click at the cursor (a seed of the active label)"
+        case .clickNegative: "negative click at the cursor (a background seed)"
+        case .scribbleForeground: "scribble the active label while moving (again: stop)"
+        case .scribbleBackground: "scribble background while moving (again: stop)"
+        case .paint: "paint the active label with the brush while moving (again: stop)"
+        case .erase: "erase labels with the brush while moving (again: stop)"
+        case .brushBigger: "bigger brush"
+        case .brushSmaller: "smaller brush"
+        case .brush3D: "brush: disk in the slice / sphere in 3D"
+        case .nextLabel: "next label (past the last: a new one)"
+        case .previousLabel: "previous label"
+        case .undo: "undo"
+        case .redo: "redo"
+        case .clearLabel: "clear the active label from the draft (undoable)"
+        case .segment: "segment from the seeds (likelihood + 3D graph cut)"
+        case .saveDraft: "save the draft (it is journaled as you go)"
+        case .submit: "submit the draft as the final label"
+        case .cancel: "cancel: close help, stop a running job, leave the brush"
         case .help: "show or hide this help"
         case .redraw: "redraw the whole screen"
         case .quit: "quit (nothing is lost)"

@@ -25,7 +25,16 @@ public struct Keymap: Sendable {
         .character("o"): .toggleOverlay, .character("O"): .opacityUp, .character("i"): .opacityDown,
         .character("n"): .nextStudy, .character("p"): .previousStudy, .enter: .openStudy,
         .character("g"): .focusList,
-        .character("?"): .help, .escape: .help, .control("l"): .redraw, .character("q"): .quit, .control("c"): .quit,
+        .character(" "): .clickPositive, .character("x"): .clickNegative,
+        .character("f"): .scribbleForeground, .character("b"): .scribbleBackground,
+        .character("d"): .paint, .character("e"): .erase,
+        .character(")"): .brushBigger, .character("("): .brushSmaller, .character("B"): .brush3D,
+        .character("}"): .nextLabel, .character("{"): .previousLabel,
+        .character("u"): .undo, .character("U"): .redo, .control("r"): .redo,
+        .character("C"): .clearLabel, .character("r"): .segment,
+        .control("s"): .saveDraft, .character("S"): .submit,
+        .escape: .cancel,
+        .character("?"): .help, .control("l"): .redraw, .character("q"): .quit, .control("c"): .quit,
     ])
 
     /// Keys of a command, in a stable order, for the help overlay.
@@ -35,6 +44,7 @@ public struct Keymap: Sendable {
 
     public static func name(_ key: Key) -> String {
         switch key {
+        case .character(" "): "Space"
         case .character(let c): String(c)
         case .control(let c): "Ctrl-" + String(c).uppercased()
         case .up: "↑"

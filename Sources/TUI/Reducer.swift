@@ -2,6 +2,7 @@
 // terminal.
 
 import Cells
+import Datastore
 import Render
 import Volume
 
@@ -21,25 +22,57 @@ public enum Reducer {
             let count = max(state.pendingCount, 1)
             state.pendingCount = 0
             return run(command, count: count, on: &state)
-        case .mouse(let button, _, _, let pressed):
-            guard pressed, state.open != nil else { return [] }
-            switch button {
-            case .wheelUp: return run(.nextSlice, count: 1, on: &state)
-            case .wheelDown: return run(.previousSlice, count: 1, on: &state)
-            default: return []
-            }
-        case .resize:
+        case .mouse(let button, let x, let y, let pressed):
+            return mouse(button, x: x, y: y, pressed: pressed, on: &state)
+        case .resize(let width, let height):
+            state.screen = (width, height)
             return [.invalidateScreen]
         case .studyLoaded(let study):
             state.open = study
+            state.unsaved = false
+            state.tool = .navigate
             state.cursor = VoxelIndex(study.image.shape[0] / 2, study.image.shape[1] / 2, study.image.shape[2] / 2)
             state.viewport = Viewport()
             state.window = study.isCT ? .softTissue : .percentiles(of: study.image)
             state.focus = .view
-            state.message = "\(study.id) opened"
+            state.message = state.message.hasPrefix("restored") ? state.message : "\(study.id) opened"
+            return []
+        case .segmented(let result, let seconds):
+            state.busy = nil
+            let effects = accept(result, on: &state)
+            state.message = String(format: "segmented in %.1f s (u undoes it)", seconds)
+            return effects
+        case .submitted(let version):
+            state.open?.baseVersion = version
+            state.unsaved = false
+            state.message = "submitted as final version \(version)"
+            return []
+        case .progress(let text):
+            state.message = text
             return []
         case .failed(let message):
+            state.busy = nil
             state.message = message
+            return []
+        }
+    }
+
+    /// Mouse: left = move there and click (or paint), right = negative click (or erase), moving with a button
+    /// held = scribble or paint along the way, wheel = slices.
+    static func mouse(_ button: MouseButton, x: Int, y: Int, pressed: Bool, on state: inout AppState) -> [Effect] {
+        guard state.open != nil else { return [] }
+        switch button {
+        case .wheelUp: return run(.nextSlice, count: 1, on: &state)
+        case .wheelDown: return run(.previousSlice, count: 1, on: &state)
+        case .left, .right, .none:
+            guard pressed, let (plane, voxel) = Screen.voxel(atCellX: x, y: y, state: state) else { return [] }
+            state.plane = plane
+            state.cursor = voxel
+            state.focus = .view
+            if state.tool != .navigate { return stroke(&state) }
+            if button == .none { return [] }
+            return run(button == .left ? .clickPositive : .clickNegative, count: 1, on: &state)
+        default:
             return []
         }
     }
@@ -71,6 +104,7 @@ public enum Reducer {
         default:
             break
         }
+        if let effects = annotate(command, count: count, on: &state) { return effects }
         // In the list, up and down pick a study.
         if state.focus == .list && (command == .cursorUp || command == .cursorDown) {
             return run(command == .cursorUp ? .previousStudy : .nextStudy, count: count, on: &state)
@@ -90,6 +124,7 @@ public enum Reducer {
             let row = min(max(p.row + dy * fast * count, 0), geometry.height - 1)
             state.cursor = geometry.voxel(column: column, row: row, slice: p.slice)
             state.focus = .view
+            return stroke(&state)
         case .nextSlice, .previousSlice, .nextSliceFast, .previousSliceFast:
             let step = (command == .nextSlice || command == .nextSliceFast ? 1 : -1)
                 * (command == .nextSliceFast || command == .previousSliceFast ? 10 : 1) * count

@@ -1,6 +1,7 @@
 // Views: each draws part of AppState into a rectangle of the screen buffer, nothing else.
 
 import Cells
+import Datastore
 import Render
 import Volume
 
@@ -13,12 +14,10 @@ public enum Screen {
         var buffer = CellBuffer(width: width, height: height)
         let (body, footer) = buffer.area.splitBottom(2)
         let (statusRow, messageRow) = footer.splitTop(1)
-        let showList = width >= 60 || state.open == nil
-        let (listRect, viewRect) = showList ? body.splitLeft(min(Screen.listWidth, body.width)) : (Rect(x: 0, y: 0, width: 0, height: 0), body)
-        if showList { drawList(state, into: &buffer, at: listRect) }
+        let (listRect, viewRect) = split(body, state: state)
+        if !listRect.isEmpty { drawList(state, into: &buffer, at: listRect) }
         if state.open != nil {
-            let planes: [SlicePlane] = state.layout == .threeUp && viewRect.width >= 90 ? [.axial, .coronal, .sagittal] : [state.plane]
-            for (rect, plane) in zip(viewRect.columns(planes.count), planes) {
+            for (rect, plane) in views(state, width: width, height: height) {
                 drawSlice(state, plane: plane, into: &buffer, at: rect)
             }
         } else {
@@ -30,6 +29,39 @@ public enum Screen {
         buffer.write(state.message, x: 0, y: messageRow.y, limit: width)
         if state.showHelp { drawHelp(state, into: &buffer, at: body) }
         return ColorQuantizer.downgrade(buffer, to: state.colorDepth)
+    }
+
+    /// The study list (empty when the screen is too narrow for it beside an open study) and the view area.
+    static func split(_ body: Rect, state: AppState) -> (list: Rect, view: Rect) {
+        width(body) >= 60 || state.open == nil ? body.splitLeft(min(Screen.listWidth, body.width)) : (Rect(x: 0, y: 0, width: 0, height: 0), body)
+    }
+
+    static func width(_ rect: Rect) -> Int { rect.width }
+
+    /// The slice views on screen and their planes.
+    public static func views(_ state: AppState, width: Int, height: Int) -> [(Rect, SlicePlane)] {
+        let body = Rect(x: 0, y: 0, width: width, height: height).splitBottom(2).rest
+        let view = split(body, state: state).view
+        let planes: [SlicePlane] = state.layout == .threeUp && view.width >= 90 ? [.axial, .coronal, .sagittal] : [state.plane]
+        return Array(zip(view.columns(planes.count), planes))
+    }
+
+    /// The viewport a plane is shown with (the zoom and pan belong to the focused plane).
+    static func viewport(_ state: AppState, plane: SlicePlane) -> Viewport { plane == state.plane ? state.viewport : Viewport() }
+
+    /// The plane and voxel under a screen cell (its upper pixel), if a slice is shown there.
+    public static func voxel(atCellX x: Int, y: Int, state: AppState) -> (SlicePlane, VoxelIndex)? {
+        guard let study = state.open else { return nil }
+        for (rect, plane) in views(state, width: state.screen.width, height: state.screen.height) {
+            let inner = rect.inset(by: 1)
+            guard inner.contains(x: x, y: y) else { continue }
+            let geometry = PlaneGeometry(grid: study.image.grid, plane: plane)
+            let mapping = SliceMapping(slice: geometry, width: inner.width, height: inner.height * 2, viewport: viewport(state, plane: plane))
+            guard let p = mapping.slicePixel(x: x - inner.x, y: 2 * (y - inner.y), sliceWidth: geometry.width, sliceHeight: geometry.height)
+            else { return nil }
+            return (plane, geometry.voxel(column: p.column, row: p.row, slice: geometry.position(of: state.cursor).slice))
+        }
+        return nil
     }
 
     static func drawList(_ state: AppState, into buffer: inout CellBuffer, at rect: Rect) {
@@ -57,11 +89,21 @@ public enum Screen {
         let image = study.image.slice(plane, at: p.slice)
         let labels = study.labels.slice(plane, at: p.slice)
         let inner = rect.inset(by: 1)
-        var viewport = state.viewport
-        if plane != state.plane { viewport = Viewport() }
+        let viewport = viewport(state, plane: plane)
         var raster = SliceRaster(image: image, labels: labels, window: state.window, palette: state.palette,
                                  overlay: state.overlay, opacity: state.opacity, width: inner.width, height: inner.height * 2,
                                  viewport: viewport)
+        // Seeds on top: the label's colour at full strength for its clicks and scribbles, white for background.
+        let seeds = study.draft.seeds.slice(plane, at: p.slice)
+        if seeds.pixels.contains(where: { $0 != 0 }) {
+            for y in 0..<raster.height {
+                for x in 0..<raster.width {
+                    guard let q = raster.mapping.slicePixel(x: x, y: y, sliceWidth: seeds.width, sliceHeight: seeds.height) else { continue }
+                    let seed = seeds[q.column, q.row]
+                    if seed == Draft.backgroundSeed { raster[x, y] = RGB(gray: 245) } else if seed != 0 { raster[x, y] = state.palette.color(seed) }
+                }
+            }
+        }
         // The shared 3D cursor as a crosshair, with a gap so the voxel under it stays visible.
         let s = raster.mapping.screenPixel(column: p.column, row: p.row)
         for x in 0..<raster.width where abs(x - s.x) > 2 && s.y >= 0 && s.y < raster.height {
@@ -92,7 +134,10 @@ public enum Screen {
             + " │ voxel \(v.i),\(v.j),\(v.k) │ RAS \(format(world.x)),\(format(world.y)),\(format(world.z)) mm"
             + " │ \(format(Double(value)))\(label > 0 ? " label \(label)" : "")"
             + " │ W/L \(Int(state.window.width.rounded()))/\(Int(state.window.level.rounded()))"
+            + " │ \(state.activeLabel) \(study.name(of: state.activeLabel)) │ \(state.tool.rawValue)"
+            + (state.tool == .navigate ? "" : " r\(format(state.brushRadiusMM))mm\(state.brush3D ? " 3D" : "")")
             + " │ \(state.overlay.rawValue) │ \(state.colorDepth.rawValue)"
+            + (state.unsaved ? " │ ● unsaved" : "") + (state.busy.map { " │ ⧗ " + $0 } ?? "")
     }
 
     static func format(_ value: Double) -> String {

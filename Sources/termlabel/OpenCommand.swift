@@ -44,7 +44,7 @@ struct OpenCommand: ParsableCommand {
             database = try AppDatabase(folder: folder)
             try database.sync()
         }
-        var state = AppState(folder: database.location.folder, studies: try entries(database))
+        var state = AppState(folder: database.location.folder, studies: try OpenCommand.entries(database))
         state.message = notice.isEmpty ? "? shows every key." : notice
 
         let session = TerminalSession(color: color)
@@ -52,30 +52,65 @@ struct OpenCommand: ParsableCommand {
         signal(SIGTERM) { _ in quitRequested = 1 }
         signal(SIGHUP) { _ in quitRequested = 1 }
         state.colorDepth = session.colorDepth
+        state.screen = session.size
+        let work = BackgroundWork()
+        var annotation = AnnotationBook(database: database)
+        defer { annotation.close() }
         while state.running && quitRequested == 0 {
             let size = session.size
+            state.screen = size
             session.present(Screen.render(state, width: size.width, height: size.height))
-            guard let event = session.nextEvent(timeout: 200) else { continue }
-            let action: Action = switch event {
-            case .key(let key): .key(key)
-            case .mouse(let button, let x, let y, let pressed): .mouse(button: button, x: x, y: y, pressed: pressed)
-            case .resize(let width, let height): .resize(width: width, height: height)
+            var actions: [Action] = work.finished()
+            if let event = session.nextEvent(timeout: actions.isEmpty ? 100 : 0) {
+                let action: Action = switch event {
+                case .key(let key): .key(key)
+                case .mouse(let button, let x, let y, let pressed): .mouse(button: button, x: x, y: y, pressed: pressed)
+                case .resize(let width, let height): .resize(width: width, height: height)
+                }
+                actions.append(action)
             }
-            var effects = Reducer.reduce(&state, action)
-            while !effects.isEmpty {
-                let effect = effects.removeFirst()
-                switch effect {
-                case .quit: state.running = false
-                case .invalidateScreen: session.invalidate()
-                case .load(let id):
-                    session.present(Screen.render(state, width: size.width, height: size.height))
-                    effects += Reducer.reduce(&state, load(id, database: database))
+            for action in actions {
+                var effects = Reducer.reduce(&state, action)
+                while !effects.isEmpty {
+                    switch effects.removeFirst() {
+                    case .quit: state.running = false
+                    case .invalidateScreen: session.invalidate()
+                    case .load(let id):
+                        session.present(Screen.render(state, width: size.width, height: size.height))
+                        effects += Reducer.reduce(&state, annotation.open(id, message: &state.message))
+                    case .journal(let edit, let id, let base):
+                        if let failure = annotation.journal(edit, studyId: id, baseVersion: base) {
+                            effects += Reducer.reduce(&state, failure)
+                        }
+                    case .segment(let request):
+                        annotation.record(.modelCall)
+                        work.start { segment(request) }
+                    case .cancelWork: work.cancel()
+                    case .submit(let id, let labels, let base, let names):
+                        effects += Reducer.reduce(&state, annotation.submit(id, labels: labels, basedOn: base, names: names))
+                        state.studies = (try? entries(database)) ?? state.studies
+                    }
                 }
             }
         }
     }
 
+    func segment(_ request: SegmentRequest) -> Action {
+        let start = DispatchTime.now()
+        do {
+            let seeds = Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed)
+            let result = try GraphCutSegmenter.segment(request.image, seeds: seeds)
+            return .segmented(result.labels, seconds: seconds(since: start))
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
     func entries(_ database: AppDatabase) throws -> [StudyEntry] {
+        try OpenCommand.entries(database)
+    }
+
+    static func entries(_ database: AppDatabase) throws -> [StudyEntry] {
         try database.studyRows().map { row in
             StudyEntry(id: row.study.imageId, status: row.study.status.rawValue,
                        labels: row.newest.map { "\($0.key) v\($0.value.version)" }.sorted().joined(separator: ", "),
@@ -83,17 +118,6 @@ struct OpenCommand: ParsableCommand {
         }
     }
 
-    func load(_ id: String, database: AppDatabase) -> Action {
-        do {
-            let study = try database.study(id)
-            let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
-            var labels = LabelVolume(grid: image.grid)
-            if let saved = try database.readLabel(id), saved.grid.matches(image.grid) { labels = saved }
-            return .studyLoaded(OpenStudy(id: id, image: image, labels: labels, isCT: Modality.guess(image) == .ct))
-        } catch {
-            return .failed("\(error)")
-        }
-    }
 }
 
 /// The bundled samples, copied once to a workspace so that the repository stays clean.

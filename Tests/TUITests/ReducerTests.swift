@@ -2,6 +2,7 @@
 // keymap.
 
 import Cells
+import Datastore
 import Render
 import TUI
 import Volume
@@ -12,7 +13,7 @@ final class ReducerTests: XCTestCase {
     func openState() -> AppState {
         var state = AppState(folder: "/data", studies: [StudyEntry(id: "a", status: "unlabeled"), StudyEntry(id: "b", status: "labeled")])
         let phantom = AbdomenPhantom.make(seed: 3, shape: [32, 32, 12], spacing: [9, 0, 14], orientation: "LPS")
-        _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "a", image: phantom.image, labels: phantom.labels, isCT: true)))
+        _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "a", image: phantom.image, draft: Draft(labels: phantom.labels), isCT: true)))
         return state
     }
 
@@ -46,7 +47,7 @@ final class ReducerTests: XCTestCase {
         for orientation in ["RAS", "LPI"] {
             var state = AppState(folder: "", studies: [])
             let phantom = AbdomenPhantom.make(seed: 3, shape: [16, 16, 10], spacing: [18, 0, 17], orientation: orientation)
-            _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "x", image: phantom.image, labels: phantom.labels, isCT: true)))
+            _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "x", image: phantom.image, draft: Draft(labels: phantom.labels), isCT: true)))
             let z = state.open!.image.grid.world(state.cursor).z
             _ = press(&state, .pageUp)
             XCTAssertGreaterThan(state.open!.image.grid.world(state.cursor).z, z, orientation)

@@ -1,0 +1,125 @@
+// The annotation commands: clicks, scribbles, brush and eraser, labels, undo/redo, segmenting and submitting.
+// Every change of the draft is an edit that is applied, made undoable and handed to the journal.
+
+import Datastore
+import Foundation
+import Volume
+
+extension Reducer {
+    static func annotate(_ command: Command, count: Int, on state: inout AppState) -> [Effect]? {
+        switch command {
+        case .cancel:
+            if state.showHelp { state.showHelp = false; return [] }
+            if state.busy != nil { state.busy = nil; state.message = "cancelled"; return [.cancelWork] }
+            state.tool = .navigate
+            return []
+        case .scribbleForeground, .scribbleBackground, .paint, .erase:
+            let tool: Tool = switch command {
+            case .scribbleForeground: .scribbleForeground
+            case .scribbleBackground: .scribbleBackground
+            case .paint: .paint
+            default: .erase
+            }
+            state.tool = state.tool == tool ? .navigate : tool
+            return state.tool == .navigate ? [] : stroke(&state)
+        case .brushBigger: state.brushRadiusMM = min(state.brushRadiusMM * 1.25, 60); return []
+        case .brushSmaller: state.brushRadiusMM = max(state.brushRadiusMM / 1.25, 0.5); return []
+        case .brush3D: state.brush3D.toggle(); return []
+        case .nextLabel:
+            state.activeLabel = min(state.activeLabel + UInt16(count), 254)
+            state.message = "active label \(state.activeLabel): \(state.open?.name(of: state.activeLabel) ?? "")"
+            return []
+        case .previousLabel:
+            state.activeLabel = UInt16(max(Int(state.activeLabel) - count, 1))
+            state.message = "active label \(state.activeLabel): \(state.open?.name(of: state.activeLabel) ?? "")"
+            return []
+        default:
+            break
+        }
+        guard let open = state.open else { return nil }
+        switch command {
+        case .clickPositive, .clickNegative:
+            let value = command == .clickPositive ? state.activeLabel : Draft.backgroundSeed
+            let offsets = ball(around: state.cursor, radiusMM: 3, grid: open.image.grid, plane: nil)
+            return apply(open.draft.edit(.click, setting: offsets, to: value), to: &state)
+        case .undo, .redo:
+            var effects: [Effect] = []
+            for _ in 0..<count { effects += apply(DraftEdit(kind: command == .undo ? .undo : .redo), to: &state) }
+            return effects
+        case .clearLabel:
+            let offsets = open.draft.labels.voxels.indices.filter { open.draft.labels.voxels[$0] == state.activeLabel }
+            return apply(open.draft.edit(.clear, setting: offsets, to: 0), to: &state)
+        case .segment:
+            guard state.busy == nil else { return [] }
+            guard open.draft.seeds.voxels.contains(where: { $0 != 0 && $0 != Draft.backgroundSeed }) else {
+                state.message = "no seeds yet: click (Space) or scribble (f) inside the structure first"
+                return []
+            }
+            state.busy = "segmenting…"
+            state.message = "segmenting… (Esc cancels)"
+            return [.segment(SegmentRequest(image: open.image, seeds: open.draft.seeds, label: state.activeLabel))]
+        case .saveDraft:
+            state.message = "the draft is journaled as you go: nothing can be lost; S submits it as final"
+            return []
+        case .submit:
+            state.message = "submitting…"
+            let names = (1...max(state.activeLabel, open.draft.labels.labelsPresent.max() ?? 1)).map {
+                LabelName(value: $0, name: open.name(of: $0), color: state.palette.color($0).description)
+            }
+            return [.submit(studyId: open.id, labels: open.draft.labels, baseVersion: open.baseVersion, names: names)]
+        default:
+            return nil
+        }
+    }
+
+    /// The brush (or scribble) at the cursor, when a drawing tool is on.
+    static func stroke(_ state: inout AppState) -> [Effect] {
+        guard let open = state.open, state.tool != .navigate else { return [] }
+        let plane = state.brush3D ? nil : state.plane
+        let offsets = ball(around: state.cursor, radiusMM: state.brushRadiusMM, grid: open.image.grid, plane: plane)
+        let edit: DraftEdit = switch state.tool {
+        case .scribbleForeground: open.draft.edit(.scribble, setting: offsets, to: state.activeLabel)
+        case .scribbleBackground: open.draft.edit(.scribble, setting: offsets, to: Draft.backgroundSeed)
+        case .paint: open.draft.edit(.brush, setting: offsets, to: state.activeLabel)
+        default: open.draft.edit(.erase, setting: offsets, to: 0)
+        }
+        return edit.changes.isEmpty ? [] : apply(edit, to: &state)
+    }
+
+    static func apply(_ edit: DraftEdit, to state: inout AppState) -> [Effect] {
+        guard var open = state.open else { return [] }
+        guard open.draft.apply(edit) else {
+            state.message = edit.kind == .undo ? "nothing to undo" : "nothing to redo"
+            return []
+        }
+        state.open = open
+        state.unsaved = true
+        return [.journal(edit, studyId: open.id, baseVersion: open.baseVersion)]
+    }
+
+    /// A model's (or the segmenter's) result becomes one undoable edit: the labels it speaks for are replaced.
+    static func accept(_ result: LabelVolume, on state: inout AppState) -> [Effect] {
+        guard let open = state.open, result.voxels.count == open.draft.labels.voxels.count else { return [] }
+        let seeded = Set(open.draft.seeds.voxels.filter { $0 != 0 && $0 != Draft.backgroundSeed })
+        var changes: [(offset: Int32, old: UInt16, new: UInt16)] = []
+        for n in 0..<result.voxels.count {
+            let old = open.draft.labels.voxels[n], new = result.voxels[n]
+            let target = seeded.contains(new) ? new : (seeded.contains(old) ? 0 : old)
+            if target != old { changes.append((Int32(n), old, target)) }
+        }
+        return apply(DraftEdit(kind: .model, changes: changes), to: &state)
+    }
+
+    /// Voxel offsets within `radiusMM` of a voxel: a disk in the plane of `plane`, or a ball when nil.
+    static func ball(around centre: VoxelIndex, radiusMM: Double, grid: Grid, plane: SlicePlane?) -> [Int] {
+        let fixed = plane.map { PlaneGeometry(grid: grid, plane: $0).fixedAxis }
+        let reach = (0..<3).map { axis in axis == fixed ? 0 : Int((radiusMM / grid.spacingMM[axis]).rounded(.down)) }
+        var out: [Int] = []
+        for dk in -reach[2]...reach[2] { for dj in -reach[1]...reach[1] { for di in -reach[0]...reach[0] {
+            let v = VoxelIndex(centre.i + di, centre.j + dj, centre.k + dk)
+            let x = Double(di) * grid.spacingMM[0], y = Double(dj) * grid.spacingMM[1], z = Double(dk) * grid.spacingMM[2]
+            if x * x + y * y + z * z <= radiusMM * radiusMM + 1e-9 && grid.contains(v) { out.append(grid.offset(v)) }
+        } } }
+        return out
+    }
+}

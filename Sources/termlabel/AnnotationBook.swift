@@ -1,0 +1,128 @@
+// The app's link to the study list while annotating: opening a study (claim, draft restored from the journal,
+// annotation session), journaling every edit, counting inputs, submitting, and letting go on the way out.
+
+import Datastore
+import Foundation
+import Segmenters
+import TUI
+import Volume
+
+struct AnnotationBook {
+    let database: AppDatabase
+    let annotator = Annotator.current
+    var studyId: String?
+    var session: Int64?
+    var lastClaim = Date.distantPast
+
+    init(database: AppDatabase) { self.database = database }
+
+    mutating func open(_ id: String, message: inout String) -> Action {
+        close()
+        do {
+            let study = try database.study(id)
+            let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
+            let newest = try database.newestLabel(id)
+            var labels = LabelVolume(grid: image.grid)
+            if let newest, let saved = try? LabelVolume(contentsOf: newest.path), saved.grid.matches(image.grid) { labels = saved }
+            var note = ""
+            do {
+                try database.claim(id, by: annotator)
+                lastClaim = Date()
+            } catch let error as DatastoreError {
+                note = " — \(error) (edits will not be saved)"
+            }
+            var draft = Draft(labels: labels)
+            var base = newest?.version
+            if let journaled = try database.draft(id, user: annotator.user),
+               let rebuilt = try database.rebuildDraft(id, user: annotator.user, grid: image.grid) {
+                draft = rebuilt
+                base = journaled.baseVersion
+                note = " — restored your unsaved draft (\(journaled.edits.count) edits); S submits it" + note
+            }
+            studyId = id
+            session = try database.startSession(id, user: annotator.user).id
+            let names = newest?.labelNames ?? LabelNamesFile.read(database.location.folder + "/labels.json")
+            if !note.isEmpty { message = "restored: \(id)" + note }
+            return .studyLoaded(OpenStudy(id: id, image: image, draft: draft, baseVersion: base,
+                                          isCT: Modality.guess(image) == .ct, labelNames: names))
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    /// Journals one edit (durable on return), counts it, and renews the claim now and then.
+    mutating func journal(_ edit: DraftEdit, studyId id: String, baseVersion: Int?) -> Action? {
+        do {
+            try database.journal(edit, imageId: id, user: annotator.user, baseVersion: baseVersion)
+            switch edit.kind {
+            case .click: record(.click)
+            case .scribble: record(.scribbleStroke)
+            case .brush, .erase, .clear: record(.brushStroke)
+            case .undo, .redo: record(.undo)
+            case .model: break
+            }
+            if Date().timeIntervalSince(lastClaim) > 60 {
+                try? database.claim(id, by: annotator)
+                lastClaim = Date()
+            }
+            return nil
+        } catch {
+            return .failed("could not journal the edit: \(error)")
+        }
+    }
+
+    func record(_ input: AnnotationInput) {
+        if let session { try? database.record(input, session: session) }
+    }
+
+    func submit(_ id: String, labels: LabelVolume, basedOn: Int?, names: [LabelName]) -> Action {
+        do {
+            let version = try database.saveLabel(labels, imageId: id, basedOn: basedOn, author: annotator.user, names: names)
+            return .submitted(version: version.version)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    /// Ends the session and releases the claim of the open study.
+    mutating func close() {
+        if let session { try? database.endSession(session) }
+        if let studyId { try? database.releaseClaim(studyId, by: annotator) }
+        session = nil
+        studyId = nil
+    }
+}
+
+/// One job at a time off the UI thread; its result comes back as an action. A cancelled job's result is dropped.
+final class BackgroundWork: @unchecked Sendable {
+    private let lock = NSLock()
+    private var generation = 0
+    private var results: [Action] = []
+
+    func start(_ job: @escaping @Sendable () -> Action) {
+        lock.lock()
+        generation += 1
+        let mine = generation
+        lock.unlock()
+        DispatchQueue.global(qos: .userInitiated).async {
+            let action = job()
+            self.lock.lock()
+            if mine == self.generation { self.results.append(action) }
+            self.lock.unlock()
+        }
+    }
+
+    func cancel() {
+        lock.lock()
+        generation += 1
+        lock.unlock()
+    }
+
+    func finished() -> [Action] {
+        lock.lock()
+        defer { lock.unlock() }
+        let out = results
+        results = []
+        return out
+    }
+}
