@@ -129,6 +129,8 @@ public final class TerminalSession: Backend {
         FileHandle.standardOutput.write(Data("\u{1b}[0m\u{1b}[?1002l".utf8))
         curs_set(1)
         endwin()
+        // Some terminfo entries leave the cursor hidden through endwin: show it for sure.
+        FileHandle.standardOutput.write(Data("\u{1b}[?25h".utf8))
     }
 
     deinit { restore() }

@@ -1,0 +1,195 @@
+// The real binary in tmux, as a user sees it: the screen it draws (decoded from tmux's capture) is exactly what
+// the renderer makes, the pixel under the cursor is the windowed intensity, a slice step changes the image,
+// scribbles + segment + submit write labels/final on the image's grid, a SIGKILL mid-annotation loses nothing,
+// and quitting gives the terminal back.
+
+import Cells
+import Datastore
+import Foundation
+import Render
+import TUI
+import Volume
+import XCTest
+
+final class TerminalEndToEndTests: XCTestCase {
+    var socket = "termlabel-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    var folder = ""
+    var data = ""
+
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
+        let root = NSTemporaryDirectory() + socket
+        folder = root + "/studies"
+        data = root + "/data"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLITests.repository.appendingPathComponent("samples/ct-abdomen/ct_004.nii.gz").path,
+                                         toPath: folder + "/ct_004.nii.gz")
+    }
+
+    override func tearDown() { _ = tmux(["kill-server"]) }
+
+    /// Runs tmux and waits for it with posix_spawn/waitpid: the server that new-session leaves behind must not
+    /// hold the test's pipes, and Foundation's Process does not always reap the client here.
+    @discardableResult
+    func tmux(_ arguments: [String]) -> String {
+        let output = NSTemporaryDirectory() + socket + ".out"
+        let argv = ["/usr/bin/tmux", "-L", socket, "-f", "/dev/null"] + arguments
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        guard posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0 else { return "" }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    /// Starts the app in a 200×60 pane; `inShell` keeps a shell around it so the terminal can be inspected after it quits.
+    func start(inShell: Bool = false) {
+        var command = "env TERM=xterm-256color COLORTERM=truecolor LANG=C.UTF-8 XDG_DATA_HOME=\(data) USER=e2e \(termlabelBinary.path) \(folder)"
+        if inShell { command = "sh -c '\(command); echo termlabel-exited; sleep 60'" }
+        tmux(["new-session", "-d", "-s", "t", "-x", "200", "-y", "60", command])
+        tmux(["set-option", "-t", "t", "remain-on-exit", "on"])
+        tmux(["set", "-sg", "escape-time", "0"])
+    }
+
+    func send(_ keys: String...) { tmux(["send-keys", "-t", "t"] + keys) }
+
+    /// Polls the screen until `text` shows (no fixed sleeps).
+    @discardableResult
+    func waitFor(_ text: String, timeout: Double = 30) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var screen = ""
+        while Date() < deadline {
+            screen = tmux(["capture-pane", "-p", "-t", "t"])
+            if screen.contains(text) { return screen }
+            usleep(50_000)
+        }
+        XCTFail("\"\(text)\" never showed; the screen was:\n\(screen)")
+        return screen
+    }
+
+    /// The screen with colours, decoded into cells (tmux re-emits colours as separate SGRs, only on change).
+    func captureCells() -> CellBuffer {
+        let text = tmux(["capture-pane", "-p", "-e", "-N", "-t", "t"])
+        var buffer = CellBuffer(width: 200, height: 60)
+        for (y, line) in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(60).enumerated() {
+            var style = Style.plain
+            var x = 0
+            var characters = Array(line)
+            var n = 0
+            while n < characters.count && x < 200 {
+                if characters[n] == "\u{1b}" {
+                    var end = n + 2
+                    while end < characters.count && !characters[end].isLetter { end += 1 }
+                    let parameters = String(characters[(n + 2)..<end]).split(separator: ";", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+                    if end < characters.count && characters[end] == "m" { apply(parameters, to: &style) }
+                    n = end + 1
+                    continue
+                }
+                buffer[x, y] = Cell(characters[n], style: style)
+                x += 1
+                n += 1
+            }
+            characters.removeAll()
+        }
+        return buffer
+    }
+
+    func apply(_ p: [Int], to style: inout Style) {
+        var n = 0
+        while n < p.count {
+            switch p[n] {
+            case 0: style = .plain
+            case 1: style.attributes.insert(.bold)
+            case 2: style.attributes.insert(.dim)
+            case 7: style.attributes.insert(.reverse)
+            case 22: style.attributes.remove(.bold); style.attributes.remove(.dim)
+            case 27: style.attributes.remove(.reverse)
+            case 39: style.foreground = .default
+            case 49: style.background = .default
+            case 38, 48 where n + 1 < p.count && p[n + 1] == 2 && n + 4 < p.count:
+                let color = Color.rgb(RGB(UInt8(p[n + 2]), UInt8(p[n + 3]), UInt8(p[n + 4])))
+                if p[n] == 38 { style.foreground = color } else { style.background = color }
+                n += 4
+            default: break
+            }
+            n += 1
+        }
+    }
+
+    func testViewStepAnnotateSubmitCrashRestoreAndQuit() throws {
+        start()
+        waitFor("Studies (1)")
+        send("Enter")
+        waitFor("ct_004 │ axial 29/56")
+
+        // What the renderer makes for this state, cell for cell, in the slice view.
+        let image = try Volume(contentsOf: folder + "/ct_004.nii.gz")
+        var state = AppState(folder: folder, studies: [StudyEntry(id: "ct_004", status: "in progress")])
+        _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "ct_004", image: image, draft: Draft(labels: LabelVolume(grid: image.grid)), isCT: true)))
+        let expected = Screen.render(state, width: 200, height: 60)
+        let shown = captureCells()
+        let view = Screen.views(state, width: 200, height: 60)[0].0.inset(by: 1)
+        var mismatches = 0
+        for y in view.y..<view.maxY { for x in view.x..<view.maxX where shown[x, y] != expected[x, y] { mismatches += 1 } }
+        XCTAssertEqual(mismatches, 0, "cells of the slice view that differ from the renderer's")
+        // Independently: the voxel under the cursor, windowed, is what its cell shows.
+        let geometry = PlaneGeometry(grid: image.grid, plane: .axial)
+        let mapping = SliceMapping(slice: geometry, width: view.width, height: view.height * 2, viewport: Viewport())
+        let p = geometry.position(of: state.cursor)
+        let pixel = mapping.screenPixel(column: p.column, row: p.row)
+        let cell = shown[view.x + pixel.x, view.y + pixel.y / 2]
+        let gray = RGB(gray: WindowLevel.softTissue.gray(image[state.cursor]))
+        let color = pixel.y % 2 == 0 ? (cell.symbol == "▀" ? cell.style.foreground : cell.style.background) : cell.style.background
+        XCTAssertEqual(color, .rgb(gray))
+
+        // A slice step changes the image.
+        send("PageUp")
+        waitFor("axial 30/56")
+        let stepped = captureCells()
+        var changed = 0
+        for y in view.y..<view.maxY { for x in view.x..<view.maxX where stepped[x, y] != shown[x, y] { changed += 1 } }
+        XCTAssertGreaterThan(changed, 100)
+
+        // Scribbles inside and around, segment, submit.
+        send("f", "l", "l", "l", "j", "j", "f", "b")
+        for _ in 0..<4 { send("K") }
+        send("b", "r")
+        waitFor("segmented in")
+        send("S")
+        waitFor("submitted as final version 1")
+        let label = try NiftiFile.open(folder + "/labels/final/ct_004.nii.gz")
+        XCTAssertEqual(label.grid.affine, image.grid.affine)
+        XCTAssertGreaterThan(try label.readLabels().count(of: 1), 100)
+
+        // Paint, then SIGKILL: reopening restores the draft.
+        send("d", "l", "l", "l", "l", "d", "}")
+        waitFor("│ 2 label 2 │")   // every key before it has been handled
+        let pid = Int32(tmux(["display-message", "-p", "-t", "t", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines))!
+        kill(pid, SIGKILL)
+        tmux(["kill-server"])
+        let database = try AppDatabase(folder: folder)
+        let journaled = try XCTUnwrap(database.draft("ct_004", user: "e2e"))
+        XCTAssertEqual(journaled.baseVersion, 1)
+        XCTAssertGreaterThanOrEqual(journaled.edits.count, 5)
+        start(inShell: true)
+        waitFor("Studies (1)")
+        send("Enter")
+        waitFor("restored your unsaved draft (\(journaled.edits.count) edits)")
+
+        // While running, the app has the alternate screen, hides the cursor and reports the mouse.
+        XCTAssertEqual(tmux(["display-message", "-p", "-t", "t", "#{alternate_on} #{cursor_flag} #{mouse_button_flag}"])
+            .trimmingCharacters(in: .whitespacesAndNewlines), "1 0 1")
+        // Quit: the terminal is given back (normal screen, cursor shown, no mouse reporting).
+        send("q")
+        waitFor("termlabel-exited")
+        let modes = tmux(["display-message", "-p", "-t", "t", "#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{mouse_button_flag}"])
+        XCTAssertEqual(modes.trimmingCharacters(in: .whitespacesAndNewlines), "0 1 0 0")
+    }
+}
