@@ -30,8 +30,12 @@ public struct OpenStudy: Sendable {
     public var isCT: Bool
     /// Label names (value 1 first), as stored with the study.
     public var labelNames: [LabelName]
+    /// Someone else holds the study: it can be looked at, not edited.
+    public var readOnly: Bool
 
-    public init(id: String, image: Volume, draft: Draft, baseVersion: Int? = nil, isCT: Bool, labelNames: [LabelName] = []) {
+    public init(id: String, image: Volume, draft: Draft, baseVersion: Int? = nil, isCT: Bool, labelNames: [LabelName] = [],
+                readOnly: Bool = false) {
+        self.readOnly = readOnly
         self.id = id
         self.image = image
         self.draft = draft

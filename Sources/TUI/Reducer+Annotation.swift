@@ -62,6 +62,7 @@ extension Reducer {
             state.message = "the draft is journaled as you go: nothing can be lost; S submits it as final"
             return []
         case .submit:
+            guard !open.readOnly else { state.message = "\(open.id) is open read-only"; return [] }
             state.message = "submitting…"
             let names = (1...max(state.activeLabel, open.draft.labels.labelsPresent.max() ?? 1)).map {
                 LabelName(value: $0, name: open.name(of: $0), color: state.palette.color($0).description)
@@ -88,6 +89,11 @@ extension Reducer {
 
     static func apply(_ edit: DraftEdit, to state: inout AppState) -> [Effect] {
         guard var open = state.open else { return [] }
+        guard !open.readOnly else {
+            state.message = "\(open.id) is open read-only (someone else holds it): edits are not possible"
+            state.tool = .navigate
+            return []
+        }
         guard open.draft.apply(edit) else {
             state.message = edit.kind == .undo ? "nothing to undo" : "nothing to redo"
             return []

@@ -25,26 +25,30 @@ struct AnnotationBook {
             var labels = LabelVolume(grid: image.grid)
             if let newest, let saved = try? LabelVolume(contentsOf: newest.path), saved.grid.matches(image.grid) { labels = saved }
             var note = ""
+            var readOnly = false
             do {
                 try database.claim(id, by: annotator)
                 lastClaim = Date()
             } catch let error as DatastoreError {
-                note = " — \(error) (edits will not be saved)"
+                note = " — read-only: \(error)"
+                readOnly = true
             }
             var draft = Draft(labels: labels)
             var base = newest?.version
-            if let journaled = try database.draft(id, user: annotator.user),
+            if !readOnly, let journaled = try database.draft(id, user: annotator.user),
                let rebuilt = try database.rebuildDraft(id, user: annotator.user, grid: image.grid) {
                 draft = rebuilt
                 base = journaled.baseVersion
                 note = " — restored your unsaved draft (\(journaled.edits.count) edits); S submits it" + note
             }
-            studyId = id
-            session = try database.startSession(id, user: annotator.user).id
+            if !readOnly {
+                studyId = id
+                session = try database.startSession(id, user: annotator.user).id
+            }
             let names = newest?.labelNames ?? LabelNamesFile.read(database.location.folder + "/labels.json")
-            if !note.isEmpty { message = "restored: \(id)" + note }
+            if !note.isEmpty { message = (readOnly ? "" : "restored: ") + id + note }
             return .studyLoaded(OpenStudy(id: id, image: image, draft: draft, baseVersion: base,
-                                          isCT: Modality.guess(image) == .ct, labelNames: names))
+                                          isCT: Modality.guess(image) == .ct, labelNames: names, readOnly: readOnly))
         } catch {
             return .failed("\(error)")
         }

@@ -113,3 +113,16 @@ final class AnnotationTests: XCTestCase {
         XCTAssertNotEqual(state.sliceIndex, before)
     }
 }
+
+final class ReadOnlyTests: XCTestCase {
+    func testAStudyHeldBySomeoneElseCannotBeEdited() {
+        var state = AppState(folder: "/data", studies: [StudyEntry(id: "a", status: "in progress")])
+        let grid = Grid(shape: [8, 8, 4], affine: .identity)
+        let image = Volume(grid: grid, voxels: [Float](repeating: 0, count: grid.voxelCount))
+        _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "a", image: image, draft: Draft(labels: LabelVolume(grid: grid)), isCT: false, readOnly: true)))
+        XCTAssertTrue(Reducer.reduce(&state, .key(.character(" "))).isEmpty)
+        XCTAssertTrue(state.message.contains("read-only"))
+        XCTAssertTrue(Reducer.reduce(&state, .key(.character("S"))).isEmpty)
+        XCTAssertTrue(state.open!.draft.seeds.voxels.allSatisfy { $0 == 0 })
+    }
+}
