@@ -38,6 +38,7 @@ let package = Package(
 
         // Test support
         .target(name: "VolumeTesting", dependencies: ["Volume"]),
+        .target(name: "CellsTesting", dependencies: ["Cells"]),
 
         // Tier 4
         .executableTarget(
@@ -53,10 +54,10 @@ let package = Package(
         .testTarget(name: "SegmentersTests", dependencies: ["Segmenters", "Volume", "VolumeTesting"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Cells", "Volume"]),
-        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Cells"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Cells", "CellsTesting"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Cells", "Volume", "VolumeTesting", "Datastore"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "Volume", "VolumeTesting"]),
-        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting"]),
+        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting"]),
         // A child process for the crash tests of the study list.
         .executableTarget(name: "datastore-stress", dependencies: ["Datastore", "Volume"], path: "Tests/DatastoreStress"),
     ],

@@ -2,62 +2,9 @@
 // little: nothing for an unchanged frame, no cursor moves inside a run, colours only when they change.
 
 import Cells
+import CellsTesting
 @testable import Terminal
 import XCTest
-
-/// Replays escape sequences onto a screen of cells: enough of a terminal for these tests.
-struct ScreenDecoder {
-    var screen: CellBuffer
-    var x = 0, y = 0
-    var style = Style.plain
-
-    init(width: Int, height: Int) { screen = CellBuffer(width: width, height: height) }
-
-    mutating func feed(_ bytes: [UInt8]) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        var index = text.startIndex
-        while index < text.endIndex {
-            let c = text[index]
-            if c == "\u{1b}" {
-                let start = text.index(index, offsetBy: 2)
-                var end = start
-                while !text[end].isLetter { end = text.index(after: end) }
-                let parameters = text[start..<end].split(separator: ";", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
-                switch text[end] {
-                case "H": y = parameters[0] - 1; x = parameters[1] - 1
-                case "m": apply(parameters)
-                default: break
-                }
-                index = text.index(after: end)
-            } else {
-                screen[x, y] = Cell(c, style: style)
-                x += 1
-                index = text.index(after: index)
-            }
-        }
-    }
-
-    mutating func apply(_ p: [Int]) {
-        var n = 0
-        while n < p.count {
-            switch p[n] {
-            case 0: style = .plain
-            case 1: style.attributes.insert(.bold)
-            case 2: style.attributes.insert(.dim)
-            case 4: style.attributes.insert(.underline)
-            case 7: style.attributes.insert(.reverse)
-            case 39: style.foreground = .default
-            case 49: style.background = .default
-            case 38, 48:
-                let color: Color = p[n + 1] == 2 ? .rgb(RGB(UInt8(p[n + 2]), UInt8(p[n + 3]), UInt8(p[n + 4]))) : .indexed(UInt8(p[n + 2]))
-                if p[n] == 38 { style.foreground = color } else { style.background = color }
-                n += p[n + 1] == 2 ? 4 : 2
-            default: break
-            }
-            n += 1
-        }
-    }
-}
 
 final class FrameEncoderTests: XCTestCase {
     func frame(_ seed: Int) -> CellBuffer {

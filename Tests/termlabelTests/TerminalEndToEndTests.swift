@@ -4,6 +4,7 @@
 // and quitting gives the terminal back.
 
 import Cells
+import CellsTesting
 import Datastore
 import Foundation
 import Render
@@ -74,53 +75,9 @@ final class TerminalEndToEndTests: XCTestCase {
         return screen
     }
 
-    /// The screen with colours, decoded into cells (tmux re-emits colours as separate SGRs, only on change).
+    /// The screen with colours, decoded into cells.
     func captureCells() -> CellBuffer {
-        let text = tmux(["capture-pane", "-p", "-e", "-N", "-t", "t"])
-        var buffer = CellBuffer(width: 200, height: 60)
-        for (y, line) in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(60).enumerated() {
-            var style = Style.plain
-            var x = 0
-            var characters = Array(line)
-            var n = 0
-            while n < characters.count && x < 200 {
-                if characters[n] == "\u{1b}" {
-                    var end = n + 2
-                    while end < characters.count && !characters[end].isLetter { end += 1 }
-                    let parameters = String(characters[(n + 2)..<end]).split(separator: ";", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
-                    if end < characters.count && characters[end] == "m" { apply(parameters, to: &style) }
-                    n = end + 1
-                    continue
-                }
-                buffer[x, y] = Cell(characters[n], style: style)
-                x += 1
-                n += 1
-            }
-            characters.removeAll()
-        }
-        return buffer
-    }
-
-    func apply(_ p: [Int], to style: inout Style) {
-        var n = 0
-        while n < p.count {
-            switch p[n] {
-            case 0: style = .plain
-            case 1: style.attributes.insert(.bold)
-            case 2: style.attributes.insert(.dim)
-            case 7: style.attributes.insert(.reverse)
-            case 22: style.attributes.remove(.bold); style.attributes.remove(.dim)
-            case 27: style.attributes.remove(.reverse)
-            case 39: style.foreground = .default
-            case 49: style.background = .default
-            case 38, 48 where n + 1 < p.count && p[n + 1] == 2 && n + 4 < p.count:
-                let color = Color.rgb(RGB(UInt8(p[n + 2]), UInt8(p[n + 3]), UInt8(p[n + 4])))
-                if p[n] == 38 { style.foreground = color } else { style.background = color }
-                n += 4
-            default: break
-            }
-            n += 1
-        }
+        ScreenDecoder.capture(tmux(["capture-pane", "-p", "-e", "-N", "-t", "t"]), width: 200, height: 60)
     }
 
     func testViewStepAnnotateSubmitCrashRestoreAndQuit() throws {
