@@ -1,6 +1,7 @@
 // state + action → new state + effects, with nothing else touched: every key's behaviour is testable without a
 // terminal.
 
+import Foundation
 import Cells
 import Datastore
 import Render
@@ -169,5 +170,3 @@ public enum Reducer {
         return []
     }
 }
-
-import Foundation

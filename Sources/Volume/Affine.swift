@@ -1,5 +1,7 @@
 // A 4×4 homogeneous transform in Double, row-major: voxel index (i, j, k) → RAS millimetres.
 
+import Foundation
+
 public struct Affine: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Row-major, 16 values; the last row is (0, 0, 0, 1) for every affine built here.
     public var values: [Double]
@@ -90,5 +92,3 @@ public struct Affine: Sendable, Equatable, Codable, CustomStringConvertible {
         rows.map { row in row.map { String(format: "%10.4f", $0) }.joined(separator: " ") }.joined(separator: "\n")
     }
 }
-
-import Foundation

@@ -1,5 +1,7 @@
 // A small, fast, seeded generator (SplitMix64) so that phantoms are identical on every machine and run.
 
+import Foundation
+
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -24,5 +26,3 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 }
-
-import Foundation
