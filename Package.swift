@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // Tier 0: system-library shims. nifti2_io.h includes <znzlib.h> with angle brackets, so CNifti is a
@@ -33,7 +34,7 @@ let package = Package(
         .target(name: "Terminal", dependencies: ["Cells", "CNCursesW"]),
 
         // Tier 3
-        .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore"]),
+        .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore", "TOMLKit"]),
         .target(name: "Datastore", dependencies: ["Volume", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Test support

@@ -75,7 +75,10 @@ public struct AppState: Sendable {
     public var showHelp = false
     public var message = ""
     public var colorDepth: ColorDepth = .truecolor
-    public var palette = LabelPalette.okabeIto
+    public var theme = Theme.dark {
+        didSet { opacity = theme.opacity }
+    }
+    public var palette: LabelPalette { theme.palette }
     /// A count typed before a movement (vim's 5j).
     public var pendingCount = 0
     public var keymap = Keymap.defaults

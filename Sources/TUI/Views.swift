@@ -7,7 +7,6 @@ import Volume
 
 public enum Screen {
     static let listWidth = 28
-    static let accent = RGB(230, 159, 0)
 
     /// The whole screen for a state.
     public static func render(_ state: AppState, width: Int, height: Int) -> CellBuffer {
@@ -92,7 +91,7 @@ public enum Screen {
         let viewport = viewport(state, plane: plane)
         var raster = SliceRaster(image: image, labels: labels, window: state.window, palette: state.palette,
                                  overlay: state.overlay, opacity: state.opacity, width: inner.width, height: inner.height * 2,
-                                 viewport: viewport)
+                                 viewport: viewport, background: state.theme.background)
         // Seeds on top: the label's colour at full strength for its clicks and scribbles, white for background.
         let seeds = study.draft.seeds.slice(plane, at: p.slice)
         if seeds.pixels.contains(where: { $0 != 0 }) {
@@ -100,17 +99,17 @@ public enum Screen {
                 for x in 0..<raster.width {
                     guard let q = raster.mapping.slicePixel(x: x, y: y, sliceWidth: seeds.width, sliceHeight: seeds.height) else { continue }
                     let seed = seeds[q.column, q.row]
-                    if seed == Draft.backgroundSeed { raster[x, y] = RGB(gray: 245) } else if seed != 0 { raster[x, y] = state.palette.color(seed) }
+                    if seed == Draft.backgroundSeed { raster[x, y] = state.theme.backgroundSeed } else if seed != 0 { raster[x, y] = state.palette.color(seed) }
                 }
             }
         }
         // The shared 3D cursor as a crosshair, with a gap so the voxel under it stays visible.
         let s = raster.mapping.screenPixel(column: p.column, row: p.row)
         for x in 0..<raster.width where abs(x - s.x) > 2 && s.y >= 0 && s.y < raster.height {
-            raster[x, s.y] = Blend.over(raster[x, s.y], accent, alpha: 0.6)
+            raster[x, s.y] = Blend.over(raster[x, s.y], state.theme.crosshair, alpha: 0.6)
         }
         for y in 0..<raster.height where abs(y - s.y) > 2 && s.x >= 0 && s.x < raster.width {
-            raster[s.x, y] = Blend.over(raster[s.x, y], accent, alpha: 0.6)
+            raster[s.x, y] = Blend.over(raster[s.x, y], state.theme.crosshair, alpha: 0.6)
         }
         HalfBlocks.draw(raster, into: &buffer, at: inner)
         let letters = geometry.edgeLetters

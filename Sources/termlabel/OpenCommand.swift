@@ -25,8 +25,21 @@ struct OpenCommand: ParsableCommand {
     @Option(help: "Colour depth: truecolor, 256 or 16 (default: what the terminal says; see README).")
     var color: String?
 
+    @Option(help: "Colour theme: dark, light, high-contrast, colorblind, or your own in ~/.config/termlabel/themes/.")
+    var theme = "dark"
+
     func validate() throws {
         if let color, ColorDepth(rawValue: color) == nil { throw ValidationError("--color is truecolor, 256 or 16") }
+    }
+
+    /// Where themes are looked up: the user's folder first, then the bundled ones.
+    static func themeFolders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
+        let bundled = environment["TERMLABEL_THEMES"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("themes").path
+        return [config + "/termlabel/themes", bundled]
     }
 
     func run() throws {
@@ -45,6 +58,12 @@ struct OpenCommand: ParsableCommand {
             try database.sync()
         }
         var state = AppState(folder: database.location.folder, studies: try OpenCommand.entries(database))
+        do {
+            state.theme = try Theme.named(theme, in: OpenCommand.themeFolders())
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
         state.message = notice.isEmpty ? "? shows every key." : notice
 
         let session = TerminalSession(color: color)
