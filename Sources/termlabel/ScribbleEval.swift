@@ -2,6 +2,7 @@
 // on every study with a final label, graph cut per label alone and all labels at once, Dice and time per label.
 
 import ArgumentParser
+import Datastore
 import Foundation
 import Segmenters
 import Volume
@@ -42,7 +43,7 @@ struct ScribbleEval: ParsableCommand {
             printError("\(folder): no labels/final/*.nii.gz to compare with")
             throw ExitCode.failure
         }
-        let names = LabelNames.read(folder + "/labels.json")
+        let names = Dictionary(LabelNamesFile.read(folder + "/labels.json").map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
         var options = GraphCutOptions()
         options.method = IntensityModel.Kind(rawValue: method) ?? .histogram
         options.lambda = lambda
@@ -82,17 +83,5 @@ struct ScribbleEval: ParsableCommand {
             print(String(format: "  %@  %.4f  %.4f", name.padding(toLength: 14, withPad: " ", startingAt: 0),
                          s.alone / Double(s.n), s.together / Double(s.n)))
         }
-    }
-}
-
-/// Label names from a study folder's labels.json ({"labels": {"liver": 1, …}}).
-enum LabelNames {
-    static func read(_ path: String) -> [UInt16: String] {
-        guard let data = FileManager.default.contents(atPath: path),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let labels = root["labels"] as? [String: Any] else { return [:] }
-        var out: [UInt16: String] = [:]
-        for (name, value) in labels { if let v = (value as? NSNumber)?.intValue { out[UInt16(v)] = name } }
-        return out
     }
 }

@@ -82,7 +82,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             let start = DispatchTime.now()
             let volume = try Volume(contentsOf: image)
             var stages: [(String, Double)] = [("read", seconds(since: start))]
@@ -129,12 +129,6 @@ struct SegmentCommand: ParsableCommand {
                     print("label \(label)  Dice \(String(format: "%.4f", result.labels.dice(with: truth, label: label)))")
                 }
             }
-        } catch let error as VolumeError {
-            printError(error.description)
-            throw ExitCode.failure
-        } catch let error as SegmentationError {
-            printError(error.description)
-            throw ExitCode.failure
         }
     }
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Datastore
 import Foundation
+import Segmenters
 import Volume
 
 struct ImportCommand: ParsableCommand {
@@ -115,6 +116,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
         printError(error.description)
         throw ExitCode.failure
     } catch let error as VolumeError {
+        printError(error.description)
+        throw ExitCode.failure
+    } catch let error as SegmentationError {
         printError(error.description)
         throw ExitCode.failure
     }
