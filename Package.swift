@@ -31,7 +31,8 @@ let package = Package(
         // Tier 2
         .target(name: "Segmenters", dependencies: ["Volume"]),
         .target(name: "Render", dependencies: ["Volume", "Cells"]),
-        .target(name: "Terminal", dependencies: ["Cells", "CNCursesW"]),
+        .target(name: "Terminal", dependencies: ["Cells", "CNCursesW", "CTerminalGuard"]),
+        .target(name: "CTerminalGuard"),
 
         // Tier 3
         .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore", "TOMLKit"]),

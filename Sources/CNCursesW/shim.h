@@ -24,3 +24,4 @@ static inline void cn_timeout(int ms) { wtimeout(stdscr, ms); }
 static inline int cn_keypad(bool on) { return keypad(stdscr, on); }
 static inline int cn_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int cn_err(void) { return ERR; }
+

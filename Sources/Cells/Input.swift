@@ -4,6 +4,7 @@ public enum Key: Hashable, Sendable {
     case character(Character)
     case control(Character)
     case up, down, left, right, pageUp, pageDown, home, end, enter, escape, backspace, tab, backTab, delete
+    case shiftUp, shiftDown, shiftLeft, shiftRight
     case function(Int)
 }
 

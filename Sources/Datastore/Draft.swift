@@ -126,11 +126,33 @@ extension AppDatabase {
     /// Appends one edit of the open draft; durable when this returns (the database syncs every commit).
     @discardableResult
     public func journal(_ edit: DraftEdit, imageId: String, user: String, baseVersion: Int?) throws -> Int64 {
+        try appendToJournal(kind: edit.kind.rawValue, payload: edit.payload, imageId: imageId, user: user, baseVersion: baseVersion)
+    }
+
+    /// Keeps the label names and colours chosen while drafting, journaled like the edits so that a crash keeps them.
+    public func journalLabelNames(_ names: [LabelName], imageId: String, user: String, baseVersion: Int?) throws {
+        _ = try appendToJournal(kind: AppDatabase.labelNamesKind, payload: JSONEncoder().encode(names), imageId: imageId, user: user,
+                            baseVersion: baseVersion)
+    }
+
+    /// The newest label names journaled for a draft, if any.
+    public func draftLabelNames(_ imageId: String, user: String) throws -> [LabelName]? {
+        let study = try study(imageId)
+        let entry = try writer.read { db in
+            try JournalEntry.filter(Column("studyId") == study.id! && Column("user") == user && Column("kind") == AppDatabase.labelNamesKind)
+                .order(Column("id").desc).fetchOne(db)
+        }
+        return try entry.map { try JSONDecoder().decode([LabelName].self, from: $0.payload) }
+    }
+
+    static let labelNamesKind = "labelNames"
+
+    private func appendToJournal(kind: String, payload: Data, imageId: String, user: String, baseVersion: Int?) throws -> Int64 {
         let study = try study(imageId)
         return try writer.write { db in
             let first = try JournalEntry.filter(Column("studyId") == study.id!).fetchCount(db) == 0
-            var entry = JournalEntry(id: nil, studyId: study.id!, user: user, baseVersion: baseVersion, kind: edit.kind.rawValue,
-                                     payload: edit.payload, createdAt: Date())
+            var entry = JournalEntry(id: nil, studyId: study.id!, user: user, baseVersion: baseVersion, kind: kind,
+                                     payload: payload, createdAt: Date())
             try entry.insert(db)
             if first { try AppDatabase.refreshStatuses(db) }
             return entry.id!

@@ -135,6 +135,8 @@ public enum Blend {
 /// Label colours by value; the default is the Okabe–Ito palette, readable by colour-blind users.
 public struct LabelPalette: Sendable, Equatable {
     public var colors: [RGB]
+    /// Colours chosen for particular labels (stored with a study), in place of the cycle.
+    public var overrides: [UInt16: RGB] = [:]
 
     public init(colors: [RGB]) { self.colors = colors.isEmpty ? LabelPalette.okabeIto.colors : colors }
 
@@ -144,5 +146,5 @@ public struct LabelPalette: Sendable, Equatable {
     ])
 
     /// The colour of label value `label` (1…), cycling through the palette.
-    public func color(_ label: UInt16) -> RGB { colors[(Int(label) - 1) % colors.count] }
+    public func color(_ label: UInt16) -> RGB { overrides[label] ?? colors[(Int(label) - 1) % colors.count] }
 }

@@ -9,7 +9,8 @@ enum AlphaExpansion {
     /// `costs[c][v]`: cost of class c at voxel v; `fixed[v]`: the class a seed forces, or −1.
     /// Returns the class of every voxel.
     static func run(costs: [[Float]], fixed: [Int8], intensities: [Float], shape: [Int], spacing: [Double],
-                    lambda: Float, sigma: Float, connectivity: GridGraph.Connectivity, cycles: Int = 3) -> [UInt8] {
+                    lambda: Float, sigma: Float, connectivity: GridGraph.Connectivity, cycles: Int = 3,
+                    cancellation: Cancellation? = nil) throws -> [UInt8] {
         let count = intensities.count
         var current = [UInt8](repeating: 0, count: count)
         for v in 0..<count {
@@ -55,7 +56,7 @@ enum AlphaExpansion {
                     let v = i + shape[0] * (j + shape[1] * k)
                     graph.setTerminals(graph.node(i, j, k), source: keep[v], sink: take[v])
                 } } }
-                let cut = graph.minimumCut().sourceSide
+                let cut = try graph.minimumCut(cancellation: cancellation).sourceSide
                 for v in 0..<count where cut[v] && Int(current[v]) != alpha {
                     current[v] = UInt8(alpha)
                     changed = true

@@ -27,6 +27,8 @@ public struct GraphCutOptions: Sendable {
     public var downsample: [Int] = [1, 1, 1]
     public var keepSeededComponents = true
     public var fillHoles = true
+    /// Set it to stop a running segmentation (it then throws `SegmentationError.cancelled`).
+    public var cancellation: Cancellation?
 
     public init() {}
 }
@@ -88,6 +90,7 @@ public enum GraphCutSegmenter {
         let features = Features(intensities: region.intensities, shape: region.shape, localMean: options.localMean)
         let modelProbabilities = probabilities.map { region.pool($0.values, from: image.grid) }
         lap("features")
+        try options.cancellation?.check()
 
         // Classes: 0 is background, then the labels. Costs are −log of each class's posterior.
         let classes: [UInt16] = [0] + local.labels
@@ -109,6 +112,7 @@ public enum GraphCutSegmenter {
         for v in local.background { fixed[v] = 0 }
         for (c, label) in classes.enumerated().dropFirst() { for v in local.foreground[label] ?? [] { fixed[v] = Int8(c) } }
         let likelihoodSeconds = seconds(since: start)
+        try options.cancellation?.check()
         start = DispatchTime.now()
 
         let assignment: [UInt8]
@@ -117,11 +121,11 @@ public enum GraphCutSegmenter {
             graph.setDataTerms(costs: costs, fixed: fixed)
             costs = []   // the graph holds them now; a 256³ region must cut within 1 GB
             graph.setSmoothness(intensities: region.intensities, lambda: options.lambda, sigma: options.sigma, spacing: region.spacing)
-            assignment = graph.minimumCut().sourceSide.map { $0 ? 1 : 0 }
+            assignment = try graph.minimumCut(cancellation: options.cancellation).sourceSide.map { $0 ? 1 : 0 }
         } else {
-            assignment = AlphaExpansion.run(costs: costs, fixed: fixed, intensities: region.intensities, shape: region.shape,
+            assignment = try AlphaExpansion.run(costs: costs, fixed: fixed, intensities: region.intensities, shape: region.shape,
                                             spacing: region.spacing, lambda: options.lambda, sigma: options.sigma,
-                                            connectivity: options.connectivity)
+                                            connectivity: options.connectivity, cancellation: options.cancellation)
         }
         costs = []
         let cutSeconds = seconds(since: start)

@@ -16,7 +16,9 @@ extension GridGraph {
     static let orphan: UInt8 = 255
 
     /// Computes a maximum flow and the minimum cut it proves. The graph's residual capacities are consumed.
-    public mutating func minimumCut() -> MinCut {
+    /// Throws `SegmentationError.cancelled` soon after `cancellation` is set.
+    public mutating func minimumCut(cancellation: Cancellation? = nil) throws -> MinCut {
+        var cancelled = false
         let n = nodeCount, dirs = directions
         // Per-node state in raw buffers: this loop is the whole cost of a cut, and arrays captured by the
         // closures below would pay for reference counting and bounds checks on every access.
@@ -59,7 +61,10 @@ extension GridGraph {
             @inline(__always) func parentOf(_ p: Int) -> Int { p + offset[Int(parent[p]) - 1] }
 
             var current = -1
+            var steps = 0
             while true {
+                steps &+= 1
+                if steps & 0xFFF == 0, cancellation?.isCancelled == true { cancelled = true; break }
                 // Next active node (the current one stays while it keeps finding paths).
                 var p = current
                 if p < 0 || parent[p] == GridGraph.free {
@@ -213,6 +218,7 @@ extension GridGraph {
         }
         }
 
+        if cancelled { throw SegmentationError.cancelled }
         var sourceSide = [Bool](repeating: false, count: shape[0] * shape[1] * shape[2])
         var index = 0
         for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {

@@ -127,12 +127,14 @@ public enum SegmentationError: Error, Sendable, Equatable, CustomStringConvertib
     case badInput(path: String, reason: String)
     case noSeeds
     case gridMismatch(String)
+    case cancelled
 
     public var description: String {
         switch self {
         case .badInput(let path, let reason): "\(path): \(reason)"
         case .noSeeds: "no foreground seeds: scribble or click inside the structure first"
         case .gridMismatch(let what): "grid mismatch: \(what)"
+        case .cancelled: "cancelled"
         }
     }
 }

@@ -49,6 +49,25 @@ public struct OpenStudy: Sendable {
     public func name(of label: UInt16) -> String {
         labelNames.first { $0.value == label }?.name ?? "label \(label)"
     }
+
+    /// Sets a label's name or colour, adding the label to the list when it is new.
+    mutating func update(_ label: UInt16, name: String? = nil, color: RGB? = nil) {
+        if !labelNames.contains(where: { $0.value == label }) {
+            labelNames.append(LabelName(value: label, name: self.name(of: label)))
+            labelNames.sort { $0.value < $1.value }
+        }
+        let n = labelNames.firstIndex { $0.value == label }!
+        if let name { labelNames[n].name = name }
+        if let color { labelNames[n].color = color.description }
+    }
+}
+
+/// A line of text being typed on the message line (a label's new name).
+public struct Prompt: Sendable, Equatable {
+    public enum Purpose: Sendable, Equatable { case renameLabel(UInt16) }
+    public var purpose: Purpose
+    public var title: String
+    public var text: String
 }
 
 /// What moving the cursor does.
@@ -78,7 +97,14 @@ public struct AppState: Sendable {
     public var theme = Theme.dark {
         didSet { opacity = theme.opacity }
     }
-    public var palette: LabelPalette { theme.palette }
+    /// The theme's label colours, with the colours stored with the open study on top.
+    public var palette: LabelPalette {
+        var palette = theme.palette
+        for entry in open?.labelNames ?? [] { if let hex = entry.color, let rgb = RGB(hex: hex) { palette.overrides[entry.value] = rgb } }
+        return palette
+    }
+    /// Text being typed, when a prompt is open: keys edit it instead of running commands.
+    public var prompt: Prompt?
     /// A count typed before a movement (vim's 5j).
     public var pendingCount = 0
     public var keymap = Keymap.defaults
@@ -130,6 +156,10 @@ public enum Effect: Sendable {
     case journal(DraftEdit, studyId: String, baseVersion: Int?)
     case segment(SegmentRequest)
     case cancelWork
+    /// Keep the open study's label names and colours with its draft.
+    case saveLabelNames([LabelName], studyId: String, baseVersion: Int?)
+    /// Give the terminal back to the shell until the user resumes the app.
+    case suspend
     case submit(studyId: String, labels: LabelVolume, baseVersion: Int?, names: [LabelName])
     case invalidateScreen
     case quit
@@ -142,7 +172,8 @@ extension Effect: Equatable {
         case (.load(let x), .load(let y)): x == y
         case (.journal(let e, let x, _), .journal(let f, let y, _)): e == f && x == y
         case (.segment(let r), .segment(let s)): r.label == s.label
-        case (.cancelWork, .cancelWork), (.invalidateScreen, .invalidateScreen), (.quit, .quit): true
+        case (.cancelWork, .cancelWork), (.invalidateScreen, .invalidateScreen), (.quit, .quit), (.suspend, .suspend): true
+        case (.saveLabelNames(let n, let x, _), .saveLabelNames(let m, let y, _)): n == m && x == y
         case (.submit(let x, _, let v, _), .submit(let y, _, let w, _)): x == y && v == w
         default: false
         }

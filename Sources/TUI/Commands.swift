@@ -10,6 +10,7 @@ public enum Command: String, CaseIterable, Sendable {
     case axial, coronal, sagittal
     case cyclePlane = "cycle-plane", toggleLayout = "toggle-layout"
     case zoomIn = "zoom-in", zoomOut = "zoom-out", resetView = "reset-view"
+    case panLeft = "pan-left", panRight = "pan-right", panUp = "pan-up", panDown = "pan-down"
     case windowSoftTissue = "window-soft-tissue", windowLung = "window-lung", windowBone = "window-bone"
     case windowBrain = "window-brain", windowAuto = "window-auto"
     case windowWider = "window-wider", windowNarrower = "window-narrower"
@@ -22,6 +23,7 @@ public enum Command: String, CaseIterable, Sendable {
     case paint, erase
     case brushBigger = "brush-bigger", brushSmaller = "brush-smaller", brush3D = "brush-3d"
     case nextLabel = "next-label", previousLabel = "previous-label"
+    case renameLabel = "rename-label", recolorLabel = "recolor-label"
     case undo, redo
     case clearLabel = "clear-label"
     case segment
@@ -29,6 +31,7 @@ public enum Command: String, CaseIterable, Sendable {
     case cancel
     case help
     case redraw
+    case suspend
     case quit
 
     public var help: String {
@@ -53,6 +56,10 @@ public enum Command: String, CaseIterable, Sendable {
         case .zoomIn: "zoom in around the cursor"
         case .zoomOut: "zoom out"
         case .resetView: "fit the slice, centred"
+        case .panLeft: "pan the view left (when zoomed)"
+        case .panRight: "pan the view right"
+        case .panUp: "pan the view up"
+        case .panDown: "pan the view down"
         case .windowSoftTissue: "window: soft tissue 400/40"
         case .windowLung: "window: lung 1500/−600"
         case .windowBone: "window: bone 1800/400"
@@ -80,6 +87,8 @@ public enum Command: String, CaseIterable, Sendable {
         case .brush3D: "brush: disk in the slice / sphere in 3D"
         case .nextLabel: "next label (past the last: a new one)"
         case .previousLabel: "previous label"
+        case .renameLabel: "name the active label (kept with the study)"
+        case .recolorLabel: "next colour for the active label (kept with the study)"
         case .undo: "undo"
         case .redo: "redo"
         case .clearLabel: "clear the active label from the draft (undoable)"
@@ -89,6 +98,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .cancel: "cancel: close help, stop a running job, leave the brush"
         case .help: "show or hide this help"
         case .redraw: "redraw the whole screen"
+        case .suspend: "suspend to the shell (fg comes back)"
         case .quit: "quit (nothing is lost)"
         }
     }

@@ -2,6 +2,8 @@
 // repeats the next movement (5j).
 
 import Cells
+import Foundation
+import TOMLKit
 
 public struct Keymap: Sendable {
     public var bindings: [Key: Command]
@@ -18,6 +20,7 @@ public struct Keymap: Sendable {
         .character("a"): .axial, .character("c"): .coronal, .character("s"): .sagittal,
         .tab: .cyclePlane, .character("3"): .toggleLayout,
         .character("+"): .zoomIn, .character("="): .zoomIn, .character("-"): .zoomOut, .character("0"): .resetView,
+        .shiftLeft: .panLeft, .shiftRight: .panRight, .shiftUp: .panUp, .shiftDown: .panDown,
         .function(1): .windowSoftTissue, .function(2): .windowLung, .function(3): .windowBone,
         .function(4): .windowBrain, .function(5): .windowAuto,
         .character("W"): .windowWider, .character("w"): .windowNarrower,
@@ -30,11 +33,12 @@ public struct Keymap: Sendable {
         .character("d"): .paint, .character("e"): .erase,
         .character(")"): .brushBigger, .character("("): .brushSmaller, .character("B"): .brush3D,
         .character("}"): .nextLabel, .character("{"): .previousLabel,
+        .character("N"): .renameLabel, .character("T"): .recolorLabel,
         .character("u"): .undo, .character("U"): .redo, .control("r"): .redo,
         .character("C"): .clearLabel, .character("r"): .segment,
         .control("s"): .saveDraft, .character("S"): .submit,
         .escape: .cancel,
-        .character("?"): .help, .control("l"): .redraw, .character("q"): .quit, .control("c"): .quit,
+        .character("?"): .help, .control("l"): .redraw, .control("z"): .suspend, .character("q"): .quit, .control("c"): .quit,
     ])
 
     /// Keys of a command, in a stable order, for the help overlay.
@@ -42,34 +46,101 @@ public struct Keymap: Sendable {
         bindings.filter { $0.value == command }.map(\.key).sorted { Keymap.name($0) < Keymap.name($1) }
     }
 
+    /// A key as the help, docs/keys.md and keys.toml spell it.
     public static func name(_ key: Key) -> String {
         switch key {
         case .character(" "): "Space"
         case .character(let c): String(c)
         case .control(let c): "Ctrl-" + String(c).uppercased()
-        case .up: "↑"
-        case .down: "↓"
-        case .left: "←"
-        case .right: "→"
-        case .pageUp: "PgUp"
-        case .pageDown: "PgDn"
-        case .home: "Home"
-        case .end: "End"
-        case .enter: "Enter"
-        case .escape: "Esc"
-        case .backspace: "Backspace"
-        case .tab: "Tab"
-        case .backTab: "Shift-Tab"
-        case .delete: "Del"
         case .function(let n): "F\(n)"
+        default: namedKeys.first { $0.value == key }!.key
         }
     }
 
-    /// "keys  command  what it does", one line per command, generated.
-    public var helpLines: [String] {
-        Command.allCases.map { command in
-            let keys = self.keys(for: command).map(Keymap.name).joined(separator: " ")
-            return keys.padding(toLength: 14, withPad: " ", startingAt: 0) + command.help
+    static let namedKeys: [String: Key] = [
+        "Up": .up, "Down": .down, "Left": .left, "Right": .right,
+        "Shift-Up": .shiftUp, "Shift-Down": .shiftDown, "Shift-Left": .shiftLeft, "Shift-Right": .shiftRight,
+        "PgUp": .pageUp, "PgDn": .pageDown, "Home": .home, "End": .end, "Enter": .enter, "Esc": .escape,
+        "Backspace": .backspace, "Tab": .tab, "Shift-Tab": .backTab, "Del": .delete,
+    ]
+
+    /// The key a name stands for (the inverse of `name`; case-insensitive for named keys).
+    public static func key(named text: String) -> Key? {
+        if text == "Space" || text == " " { return .character(" ") }
+        if let key = namedKeys.first(where: { $0.key.lowercased() == text.lowercased() })?.value { return key }
+        if text.count == 1, let c = text.first { return .character(c) }
+        if text.lowercased().hasPrefix("ctrl-"), text.count == 6, let c = text.last?.lowercased().first, c.isLetter { return .control(c) }
+        if text.uppercased().hasPrefix("F"), let n = Int(text.dropFirst()), (1...12).contains(n) { return .function(n) }
+        return nil
+    }
+
+    /// The keys as a Markdown table, for docs/keys.md.
+    public var markdown: String {
+        var lines = ["# Keys", "",
+                     "Generated from the keymap (`termlabel keys --defaults --markdown`). Change a key in `~/.config/termlabel/keys.toml`:",
+                     "one line per command, `command = \"key\"` or `command = [\"key\", \"key\"]`, e.g. `segment = \"R\"`.",
+                     "A number typed first repeats a movement (`5j`).", "",
+                     "| keys | command | what it does |", "|---|---|---|"]
+        for command in Command.allCases {
+            let keys = self.keys(for: command).map { "`" + Keymap.name($0) + "`" }.joined(separator: " ")
+            lines.append("| \(keys) | `\(command.rawValue)` | \(command.help) |")
         }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// "keys  what it does", one line per command, generated.
+    public var helpLines: [String] {
+        let keys = Command.allCases.map { self.keys(for: $0).map(Keymap.name).joined(separator: " ") }
+        let width = (keys.map(\.count).max() ?? 0) + 2
+        return zip(keys, Command.allCases).map { $0.padding(toLength: width, withPad: " ", startingAt: 0) + $1.help }
+    }
+}
+
+extension Keymap {
+    public struct Failure: Error, CustomStringConvertible, Equatable {
+        public var path: String
+        public var reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    /// One command's keys in keys.toml: a key or a list of keys.
+    struct KeyList: Decodable {
+        var names: [String]
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let one = try? container.decode(String.self) { names = [one] } else { names = try container.decode([String].self) }
+        }
+    }
+
+    /// The defaults with the user's keys.toml on top, when it exists: each command listed there gets exactly the
+    /// keys given, and a key given there leaves whatever command had it by default.
+    public static func loading(overridesAt path: String, over base: Keymap = .defaults) throws -> Keymap {
+        guard FileManager.default.fileExists(atPath: path) else { return base }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw Failure(path: path, reason: "unreadable") }
+        let table: [String: KeyList]
+        do {
+            table = try TOMLDecoder().decode([String: KeyList].self, from: text)
+        } catch {
+            throw Failure(path: path, reason: "expected lines like segment = \"R\" or undo = [\"u\", \"Ctrl-U\"] (\(error))")
+        }
+        var keymap = base
+        var given: [Key: Command] = [:]
+        for (name, list) in table.sorted(by: { $0.key < $1.key }) {
+            guard let command = Command(rawValue: name) else {
+                throw Failure(path: path, reason: "no command \"\(name)\" (docs/keys.md lists them)")
+            }
+            keymap.bindings = keymap.bindings.filter { $0.value != command }
+            for keyName in list.names {
+                guard let key = Keymap.key(named: keyName) else {
+                    throw Failure(path: path, reason: "\(name): \"\(keyName)\" is not a key (a character, Ctrl-X, F1–F12, Up, PgDn, Shift-Left, Esc…)")
+                }
+                if let other = given[key], other != command {
+                    throw Failure(path: path, reason: "\"\(keyName)\" is given to both \(other.rawValue) and \(name)")
+                }
+                given[key] = command
+            }
+        }
+        for (key, command) in given { keymap.bindings[key] = command }
+        return keymap
     }
 }

@@ -46,6 +46,22 @@ extension Reducer {
             var effects: [Effect] = []
             for _ in 0..<count { effects += apply(DraftEdit(kind: command == .undo ? .undo : .redo), to: &state) }
             return effects
+        case .renameLabel:
+            guard !open.readOnly else { state.message = "\(open.id) is open read-only"; return [] }
+            state.prompt = Prompt(purpose: .renameLabel(state.activeLabel), title: "name of label \(state.activeLabel) (Enter keeps, Esc leaves)",
+                                  text: open.labelNames.contains { $0.value == state.activeLabel } ? open.name(of: state.activeLabel) : "")
+            return []
+        case .recolorLabel:
+            guard !open.readOnly else { state.message = "\(open.id) is open read-only"; return [] }
+            // The next colour of the theme's palette after the label's current one.
+            let colors = state.theme.palette.colors
+            let current = state.palette.color(state.activeLabel)
+            let next = colors[((colors.firstIndex(of: current) ?? -1) + count) % colors.count]
+            var study = open
+            study.update(state.activeLabel, color: next)
+            state.open = study
+            state.message = "label \(state.activeLabel) \(study.name(of: state.activeLabel)) is now \(next)"
+            return [.saveLabelNames(study.labelNames, studyId: study.id, baseVersion: study.baseVersion)]
         case .clearLabel:
             let offsets = open.draft.labels.voxels.indices.filter { open.draft.labels.voxels[$0] == state.activeLabel }
             return apply(open.draft.edit(.clear, setting: offsets, to: 0), to: &state)
@@ -64,12 +80,31 @@ extension Reducer {
         case .submit:
             guard !open.readOnly else { state.message = "\(open.id) is open read-only"; return [] }
             state.message = "submitting…"
-            let names = (1...max(state.activeLabel, open.draft.labels.labelsPresent.max() ?? 1)).map {
+            let highest = max(state.activeLabel, open.draft.labels.labelsPresent.max() ?? 1, open.labelNames.map(\.value).max() ?? 1)
+            let names = (1...highest).map {
                 LabelName(value: $0, name: open.name(of: $0), color: state.palette.color($0).description)
             }
             return [.submit(studyId: open.id, labels: open.draft.labels, baseVersion: open.baseVersion, names: names)]
         default:
             return nil
+        }
+    }
+
+    /// What a prompt's text does once accepted.
+    static func accept(_ prompt: Prompt, on state: inout AppState) -> [Effect] {
+        guard var open = state.open else { return [] }
+        switch prompt.purpose {
+        case .renameLabel(let label):
+            let name = prompt.text.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else { state.message = "a label needs a name: unchanged"; return [] }
+            if let other = open.labelNames.first(where: { $0.name == name && $0.value != label }) {
+                state.message = "label \(other.value) is already called \(name): unchanged"
+                return []
+            }
+            open.update(label, name: name)
+            state.open = open
+            state.message = "label \(label) is now \(name) (S submits it with the labels)"
+            return [.saveLabelNames(open.labelNames, studyId: open.id, baseVersion: open.baseVersion)]
         }
     }
 

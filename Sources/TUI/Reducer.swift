@@ -11,6 +11,7 @@ public enum Reducer {
     public static func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         switch action {
         case .key(let key):
+            if state.prompt != nil { return edit(&state, with: key) }
             if case .character(let c) = key, let digit = c.wholeNumberValue, state.pendingCount > 0 || digit > 0,
                state.keymap.bindings[key] == nil || state.pendingCount > 0 {
                 state.pendingCount = min(state.pendingCount * 10 + digit, 9999)
@@ -78,6 +79,35 @@ public enum Reducer {
         }
     }
 
+    /// When zoomed in, the view follows a cursor that leaves it.
+    static func keepCursorInView(_ state: inout AppState) {
+        guard state.viewport.zoom > 1, let geometry = state.geometry, let mapping = Screen.mapping(state, plane: state.plane) else { return }
+        let p = geometry.position(of: state.cursor)
+        let s = mapping.screenPixel(column: p.column, row: p.row)
+        if s.x < 0 || s.y < 0 || s.x >= mapping.width || s.y >= mapping.height {
+            state.viewport.center = (Double(p.column) + 0.5, Double(p.row) + 0.5)
+        }
+    }
+
+    /// A key while a prompt is open: characters are typed, Backspace deletes, Enter accepts, Esc gives up.
+    static func edit(_ state: inout AppState, with key: Key) -> [Effect] {
+        guard var prompt = state.prompt else { return [] }
+        switch key {
+        case .character(let c): prompt.text.append(c)
+        case .backspace, .delete: if !prompt.text.isEmpty { prompt.text.removeLast() }
+        case .escape, .control("c"):
+            state.prompt = nil
+            state.message = "unchanged"
+            return []
+        case .enter:
+            state.prompt = nil
+            return accept(prompt, on: &state)
+        default: break
+        }
+        state.prompt = prompt
+        return []
+    }
+
     static func run(_ command: Command, count: Int, on state: inout AppState) -> [Effect] {
         switch command {
         case .quit:
@@ -89,6 +119,8 @@ public enum Reducer {
             return []
         case .redraw:
             return [.invalidateScreen]
+        case .suspend:
+            return [.suspend, .invalidateScreen]
         case .nextStudy, .previousStudy:
             guard !state.studies.isEmpty else { return [] }
             let step = command == .nextStudy ? count : -count
@@ -125,6 +157,7 @@ public enum Reducer {
             let row = min(max(p.row + dy * fast * count, 0), geometry.height - 1)
             state.cursor = geometry.voxel(column: column, row: row, slice: p.slice)
             state.focus = .view
+            keepCursorInView(&state)
             return stroke(&state)
         case .nextSlice, .previousSlice, .nextSliceFast, .previousSliceFast:
             let step = (command == .nextSlice || command == .nextSliceFast ? 1 : -1)
@@ -151,6 +184,18 @@ public enum Reducer {
             let p = geometry.position(of: state.cursor)
             state.viewport.center = state.viewport.zoom > 1 ? (Double(p.column) + 0.5, Double(p.row) + 0.5) : nil
         case .resetView: state.viewport = Viewport()
+        case .panLeft, .panRight, .panUp, .panDown:
+            guard let mapping = Screen.mapping(state, plane: state.plane) else { break }
+            // A quarter of the view per step.
+            let (dx, dy): (Double, Double) = switch command {
+            case .panLeft: (-1, 0)
+            case .panRight: (1, 0)
+            case .panUp: (0, -1)
+            default: (0, 1)
+            }
+            let centre = state.viewport.center ?? (Double(geometry.width) / 2, Double(geometry.height) / 2)
+            state.viewport.center = (centre.0 + dx * Double(count) * mapping.stepU * Double(mapping.width) / 4,
+                                     centre.1 + dy * Double(count) * mapping.stepV * Double(mapping.height) / 4)
         case .windowSoftTissue: state.window = .softTissue
         case .windowLung: state.window = .lung
         case .windowBone: state.window = .bone

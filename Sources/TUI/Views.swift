@@ -25,7 +25,13 @@ public enum Screen {
         }
         buffer.fill(statusRow, with: Cell(" ", style: Style(attributes: .reverse)))
         buffer.write(statusText(state), x: 0, y: statusRow.y, style: Style(attributes: .reverse), limit: width)
-        buffer.write(state.message, x: 0, y: messageRow.y, limit: width)
+        if let prompt = state.prompt {
+            let text = prompt.title + ": " + prompt.text
+            buffer.write(text, x: 0, y: messageRow.y, style: Style(attributes: .bold), limit: width)
+            if text.count < width { buffer[text.count, messageRow.y] = Cell(" ", style: Style(attributes: .reverse)) }
+        } else {
+            buffer.write(state.message, x: 0, y: messageRow.y, limit: width)
+        }
         if state.showHelp { drawHelp(state, into: &buffer, at: body) }
         return ColorQuantizer.downgrade(buffer, to: state.colorDepth)
     }
@@ -45,6 +51,16 @@ public enum Screen {
         return Array(zip(view.columns(planes.count), planes))
     }
 
+    /// Where screen pixels of a plane's view fall on its slice, if the plane is on screen.
+    public static func mapping(_ state: AppState, plane: SlicePlane) -> SliceMapping? {
+        guard let study = state.open,
+              let rect = views(state, width: state.screen.width, height: state.screen.height).first(where: { $0.1 == plane })?.0
+        else { return nil }
+        let inner = rect.inset(by: 1)
+        return SliceMapping(slice: PlaneGeometry(grid: study.image.grid, plane: plane), width: inner.width, height: inner.height * 2,
+                            viewport: viewport(state, plane: plane))
+    }
+
     /// The viewport a plane is shown with (the zoom and pan belong to the focused plane).
     static func viewport(_ state: AppState, plane: SlicePlane) -> Viewport { plane == state.plane ? state.viewport : Viewport() }
 
@@ -53,9 +69,8 @@ public enum Screen {
         guard let study = state.open else { return nil }
         for (rect, plane) in views(state, width: state.screen.width, height: state.screen.height) {
             let inner = rect.inset(by: 1)
-            guard inner.contains(x: x, y: y) else { continue }
+            guard inner.contains(x: x, y: y), let mapping = mapping(state, plane: plane) else { continue }
             let geometry = PlaneGeometry(grid: study.image.grid, plane: plane)
-            let mapping = SliceMapping(slice: geometry, width: inner.width, height: inner.height * 2, viewport: viewport(state, plane: plane))
             guard let p = mapping.slicePixel(x: x - inner.x, y: 2 * (y - inner.y), sliceWidth: geometry.width, sliceHeight: geometry.height)
             else { return nil }
             return (plane, geometry.voxel(column: p.column, row: p.row, slice: geometry.position(of: state.cursor).slice))

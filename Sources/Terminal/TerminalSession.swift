@@ -3,6 +3,7 @@
 // restored on every way out (quit, signals, errors).
 
 import CNCursesW
+import CTerminalGuard
 import Cells
 import Foundation
 
@@ -25,6 +26,7 @@ public final class TerminalSession: Backend {
         setlocale(LC_ALL, "")
         if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_ALL, "C.UTF-8") }
         if ProcessInfo.processInfo.environment["ESCDELAY"] == nil { set_escdelay(25) }
+        tg_install()
         initscr()
         raw()
         noecho()
@@ -39,8 +41,46 @@ public final class TerminalSession: Backend {
         refresh()
         colorDepth = TerminalSession.detectDepth(forced: forced)
         active = true
-        // Report drags (button held while moving), which ncurses does not ask for.
+        enterModes()
+    }
+
+    /// Report drags (button held while moving), which ncurses does not ask for.
+    private func enterModes() {
         FileHandle.standardOutput.write(Data("\u{1b}[?1002h".utf8))
+    }
+
+    private func leaveModes() {
+        FileHandle.standardOutput.write(Data("\u{1b}[0m\u{1b}[?1002l".utf8))
+        curs_set(1)
+        endwin()
+        // Some terminfo entries leave the cursor hidden through endwin: show it for sure.
+        FileHandle.standardOutput.write(Data("\u{1b}[?25h".utf8))
+    }
+
+    /// Ctrl-Z: gives the terminal back to the shell and stops; returns once continued (fg), with the screen taken
+    /// back and to be drawn whole.
+    public func suspend() {
+        guard active else { return }
+        leaveModes()
+        tg_stop_self()
+        _ = tg_take_continued()
+        resume()
+    }
+
+    /// Takes the screen back after the process was stopped and continued, by Ctrl-Z or from outside.
+    private func resume() {
+        refresh()
+        curs_set(0)
+        enterModes()
+        invalidate()
+    }
+
+    /// True (once) when the process was continued after a stop the app did not ask for (kill -STOP, kill -TSTP):
+    /// the screen has been taken back and must be drawn whole.
+    public func wasContinued() -> Bool {
+        guard tg_take_continued() != 0 else { return false }
+        resume()
+        return true
     }
 
     public var size: (width: Int, height: Int) { (Int(cn_cols()), Int(cn_lines())) }
@@ -90,6 +130,10 @@ public final class TerminalSession: Backend {
         case KEY_DOWN: return .key(.down)
         case KEY_LEFT: return .key(.left)
         case KEY_RIGHT: return .key(.right)
+        case KEY_SR: return .key(.shiftUp)
+        case KEY_SF: return .key(.shiftDown)
+        case KEY_SLEFT: return .key(.shiftLeft)
+        case KEY_SRIGHT: return .key(.shiftRight)
         case KEY_PPAGE: return .key(.pageUp)
         case KEY_NPAGE: return .key(.pageDown)
         case KEY_HOME: return .key(.home)
@@ -126,11 +170,8 @@ public final class TerminalSession: Backend {
     public func restore() {
         guard active else { return }
         active = false
-        FileHandle.standardOutput.write(Data("\u{1b}[0m\u{1b}[?1002l".utf8))
-        curs_set(1)
-        endwin()
-        // Some terminfo entries leave the cursor hidden through endwin: show it for sure.
-        FileHandle.standardOutput.write(Data("\u{1b}[?25h".utf8))
+        leaveModes()
+        tg_remove()
     }
 
     deinit { restore() }

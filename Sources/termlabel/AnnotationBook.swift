@@ -45,7 +45,8 @@ struct AnnotationBook {
                 studyId = id
                 session = try database.startSession(id, user: annotator.user).id
             }
-            let names = newest?.labelNames ?? LabelNamesFile.read(database.location.folder + "/labels.json")
+            let drafted = readOnly ? nil : try database.draftLabelNames(id, user: annotator.user)
+            let names = drafted ?? newest?.labelNames ?? LabelNamesFile.read(database.location.folder + "/labels.json")
             if !note.isEmpty { message = (readOnly ? "" : "restored: ") + id + note }
             return .studyLoaded(OpenStudy(id: id, image: image, draft: draft, baseVersion: base,
                                           isCT: Modality.guess(image) == .ct, labelNames: names, readOnly: readOnly))
@@ -66,12 +67,21 @@ struct AnnotationBook {
             case .model: break
             }
             if Date().timeIntervalSince(lastClaim) > 60 {
-                try? database.claim(id, by: annotator)
+                _ = try? database.claim(id, by: annotator)
                 lastClaim = Date()
             }
             return nil
         } catch {
             return .failed("could not journal the edit: \(error)")
+        }
+    }
+
+    func saveLabelNames(_ names: [LabelName], studyId id: String, baseVersion: Int?) -> Action? {
+        do {
+            try database.journalLabelNames(names, imageId: id, user: annotator.user, baseVersion: baseVersion)
+            return nil
+        } catch {
+            return .failed("could not keep the label names: \(error)")
         }
     }
 
@@ -97,19 +107,24 @@ struct AnnotationBook {
     }
 }
 
-/// One job at a time off the UI thread; its result comes back as an action. A cancelled job's result is dropped.
+/// One job at a time off the UI thread; its result comes back as an action. Cancelling tells the job to stop (it
+/// checks its `Cancellation` between steps) and drops whatever it still returns.
 final class BackgroundWork: @unchecked Sendable {
     private let lock = NSLock()
     private var generation = 0
     private var results: [Action] = []
+    private var running: Cancellation?
 
-    func start(_ job: @escaping @Sendable () -> Action) {
+    func start(_ job: @escaping @Sendable (Cancellation) -> Action) {
         lock.lock()
         generation += 1
         let mine = generation
+        running?.cancel()
+        let cancellation = Cancellation()
+        running = cancellation
         lock.unlock()
         DispatchQueue.global(qos: .userInitiated).async {
-            let action = job()
+            let action = job(cancellation)
             self.lock.lock()
             if mine == self.generation { self.results.append(action) }
             self.lock.unlock()
@@ -119,6 +134,8 @@ final class BackgroundWork: @unchecked Sendable {
     func cancel() {
         lock.lock()
         generation += 1
+        running?.cancel()
+        running = nil
         lock.unlock()
     }
 

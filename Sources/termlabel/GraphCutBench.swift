@@ -41,7 +41,7 @@ struct GraphCutBench: ParsableCommand {
         graph.setSmoothness(intensities: energy.intensities, lambda: options.lambda, sigma: options.sigma, spacing: [1, 1, 1])
         let build = seconds(since: start)
         start = DispatchTime.now()
-        let cut = graph.minimumCut()
+        let cut = try graph.minimumCut()
         let flow = seconds(since: start)
         let peakMB = Double(ProcessMemory.resident().peak - before) / 1e6
         let foreground = cut.sourceSide.reduce(0) { $0 + ($1 ? 1 : 0) }

@@ -32,14 +32,23 @@ struct OpenCommand: ParsableCommand {
         if let color, ColorDepth(rawValue: color) == nil { throw ValidationError("--color is truecolor, 256 or 16") }
     }
 
+    /// The user's settings folder, ~/.config/termlabel (or under XDG_CONFIG_HOME).
+    static func configFolder(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return (environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config") + "/termlabel"
+    }
+
+    /// The user's key overrides.
+    static func keysFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        configFolder(environment: environment) + "/keys.toml"
+    }
+
     /// Where themes are looked up: the user's folder first, then the bundled ones.
     static func themeFolders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
         let bundled = environment["TERMLABEL_THEMES"]
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("themes").path
-        return [config + "/termlabel/themes", bundled]
+        return [configFolder(environment: environment) + "/themes", bundled]
     }
 
     func run() throws {
@@ -58,11 +67,9 @@ struct OpenCommand: ParsableCommand {
             try database.sync()
         }
         var state = AppState(folder: database.location.folder, studies: try OpenCommand.entries(database))
-        do {
+        try reportingErrors {
             state.theme = try Theme.named(theme, in: OpenCommand.themeFolders())
-        } catch {
-            printError("\(error)")
-            throw ExitCode.failure
+            state.keymap = try Keymap.loading(overridesAt: OpenCommand.keysFile())
         }
         state.message = notice.isEmpty ? "? shows every key." : notice
 
@@ -76,6 +83,7 @@ struct OpenCommand: ParsableCommand {
         var annotation = AnnotationBook(database: database)
         defer { annotation.close() }
         while state.running && quitRequested == 0 {
+            _ = session.wasContinued()
             let size = session.size
             state.screen = size
             session.present(Screen.render(state, width: size.width, height: size.height))
@@ -103,8 +111,13 @@ struct OpenCommand: ParsableCommand {
                         }
                     case .segment(let request):
                         annotation.record(.modelCall)
-                        work.start { segment(request) }
+                        work.start { segment(request, cancellation: $0) }
                     case .cancelWork: work.cancel()
+                    case .saveLabelNames(let names, let id, let base):
+                        if let failure = annotation.saveLabelNames(names, studyId: id, baseVersion: base) {
+                            effects += Reducer.reduce(&state, failure)
+                        }
+                    case .suspend: session.suspend()
                     case .submit(let id, let labels, let base, let names):
                         effects += Reducer.reduce(&state, annotation.submit(id, labels: labels, basedOn: base, names: names))
                         state.studies = (try? entries(database)) ?? state.studies
@@ -114,11 +127,13 @@ struct OpenCommand: ParsableCommand {
         }
     }
 
-    func segment(_ request: SegmentRequest) -> Action {
+    func segment(_ request: SegmentRequest, cancellation: Cancellation) -> Action {
         let start = DispatchTime.now()
         do {
             let seeds = Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed)
-            let result = try GraphCutSegmenter.segment(request.image, seeds: seeds)
+            var options = GraphCutOptions()
+            options.cancellation = cancellation
+            let result = try GraphCutSegmenter.segment(request.image, seeds: seeds, options: options)
             return .segmented(result.labels, seconds: seconds(since: start))
         } catch {
             return .failed("\(error)")

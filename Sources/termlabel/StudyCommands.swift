@@ -4,6 +4,7 @@ import ArgumentParser
 import Datastore
 import Foundation
 import Segmenters
+import TUI
 import Volume
 
 struct ImportCommand: ParsableCommand {
@@ -119,6 +120,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
         printError(error.description)
         throw ExitCode.failure
     } catch let error as SegmentationError {
+        printError(error.description)
+        throw ExitCode.failure
+    } catch let error as Keymap.Failure {
+        printError(error.description)
+        throw ExitCode.failure
+    } catch let error as Theme.Failure {
         printError(error.description)
         throw ExitCode.failure
     }

@@ -101,11 +101,19 @@ final class LabelVersionTests: XCTestCase {
             try database.journal(edit, imageId: "case_00", user: "ann", baseVersion: nil)
         }
         XCTAssertEqual(try database.study("case_00").status, .inProgress)
+        // Label names chosen while drafting are journaled too; the newest wins and the voxels are untouched.
+        try database.journalLabelNames([LabelName(value: 1, name: "liver")], imageId: "case_00", user: "ann", baseVersion: nil)
+        let names = [LabelName(value: 1, name: "liver", color: "#112233"), LabelName(value: 2, name: "aorta")]
+        try database.journalLabelNames(names, imageId: "case_00", user: "ann", baseVersion: nil)
+        XCTAssertEqual(try database.draftLabelNames("case_00", user: "ann"), names)
+        XCTAssertNil(try database.draftLabelNames("case_00", user: "bob"))
         XCTAssertEqual(try database.rebuildDraft("case_00", user: "ann", grid: grid)?.labels, live)
         XCTAssertNil(try database.rebuildDraft("case_00", user: "bob", grid: grid))
-        // Submitting ends the draft.
-        try database.saveLabel(live, imageId: "case_00", basedOn: nil, author: "ann")
+        // Submitting ends the draft, names included; they live on in the version.
+        try database.saveLabel(live, imageId: "case_00", basedOn: nil, author: "ann", names: names)
         XCTAssertNil(try database.draft("case_00", user: "ann"))
+        XCTAssertNil(try database.draftLabelNames("case_00", user: "ann"))
+        XCTAssertEqual(try database.newestLabel("case_00")?.labelNames, names)
     }
 }
 

@@ -6,21 +6,23 @@ import VolumeTesting
 import XCTest
 
 final class MaxFlowTests: XCTestCase {
-    /// A random grid graph, with its capacities kept as a dense matrix over live nodes + source + sink.
-    func randomGraph(shape: [Int], connectivity: GridGraph.Connectivity, seed: UInt64) -> (GridGraph, [[Double]]) {
+    /// A random grid graph, with its capacities kept as a dense matrix over live nodes + source + sink (when `dense`).
+    func randomGraph(shape: [Int], connectivity: GridGraph.Connectivity, seed: UInt64, dense: Bool = true) -> (GridGraph, [[Double]]) {
         var random = SeededRandom(seed: seed)
         var graph = GridGraph(shape: shape, connectivity: connectivity)
         let live = shape.reduce(1, *)
         let source = live, sink = live + 1
-        var capacity = [[Double]](repeating: [Double](repeating: 0, count: live + 2), count: live + 2)
+        var capacity = [[Double]](repeating: [Double](repeating: 0, count: dense ? live + 2 : 0), count: dense ? live + 2 : 0)
         func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + shape[0] * (j + shape[1] * k) }
         for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
             let p = index(i, j, k)
             let toSource = random.next() % 3 == 0 ? 0 : Double(random.next() % 10)
             let toSink = random.next() % 3 == 0 ? 0 : Double(random.next() % 10)
             graph.setTerminals(graph.node(i, j, k), source: Float(toSource), sink: Float(toSink))
-            capacity[source][p] += toSource
-            capacity[p][sink] += toSink
+            if dense {
+                capacity[source][p] += toSource
+                capacity[p][sink] += toSink
+            }
             for d in graph.forwardDirections {
                 let (di, dj, dk) = graph.steps[d]
                 let (a, b, c) = (i + di, j + dj, k + dk)
@@ -28,8 +30,10 @@ final class MaxFlowTests: XCTestCase {
                 let q = index(a, b, c)
                 let forward = Double(random.next() % 6), backward = Double(random.next() % 6)
                 graph.setArc(graph.node(i, j, k), direction: d, forward: Float(forward), backward: Float(backward))
-                capacity[p][q] += forward
-                capacity[q][p] += backward
+                if dense {
+                    capacity[p][q] += forward
+                    capacity[q][p] += backward
+                }
             }
         } } }
         return (graph, capacity)
@@ -57,7 +61,7 @@ final class MaxFlowTests: XCTestCase {
         }
     }
 
-    func testFlowEqualsEdmondsKarpAndTheCutIsMinimal() {
+    func testFlowEqualsEdmondsKarpAndTheCutIsMinimal() throws {
         var checked = 0
         for seed in 0..<320 as Range<UInt64> {
             // Many tiny graphs of every shape, then a few larger ones where trees grow, meet and re-adopt often.
@@ -66,7 +70,7 @@ final class MaxFlowTests: XCTestCase {
             var (graph, capacity) = randomGraph(shape: shape, connectivity: connectivity, seed: seed)
             let live = shape.reduce(1, *)
             let expected = edmondsKarp(capacity, source: live, sink: live + 1)
-            let cut = graph.minimumCut()
+            let cut = try graph.minimumCut()
             XCTAssertEqual(cut.flow, expected, accuracy: 1e-6, "seed \(seed) shape \(shape) \(connectivity)")
             // The capacity of the cut: arcs from the source side to the sink side of the original graph.
             var cost = 0.0
@@ -78,7 +82,7 @@ final class MaxFlowTests: XCTestCase {
         XCTAssertEqual(checked, 320)
     }
 
-    func testHardConstraintsHoldWithInfiniteTerminals() {
+    func testHardConstraintsHoldWithInfiniteTerminals() throws {
         // A 1D chain: the left end is forced to the source, the right end to the sink; the cheapest edge is cut.
         var graph = GridGraph(shape: [5, 1, 1])
         graph.setTerminals(graph.node(0, 0, 0), source: .infinity, sink: 0)
@@ -86,9 +90,18 @@ final class MaxFlowTests: XCTestCase {
         let weights: [Float] = [5, 3, 1, 4]
         let right = graph.forwardDirections.first { graph.steps[$0] == (1, 0, 0) }!
         for i in 0..<4 { graph.setArc(graph.node(i, 0, 0), direction: right, forward: weights[i], backward: weights[i]) }
-        let cut = graph.minimumCut()
+        let cut = try graph.minimumCut()
         XCTAssertEqual(cut.flow, 1)
         XCTAssertEqual(cut.sourceSide, [true, true, true, false, false])
     }
-}
 
+    func testACancelledCutStopsWithinTheSearch() throws {
+        // Large enough that the search loop runs many thousand steps.
+        var (graph, _) = randomGraph(shape: [24, 24, 24], connectivity: .six, seed: 7, dense: false)
+        let cancellation = Cancellation()
+        cancellation.cancel()
+        XCTAssertThrowsError(try graph.minimumCut(cancellation: cancellation)) { XCTAssertEqual($0 as? SegmentationError, .cancelled) }
+        var (again, _) = randomGraph(shape: [24, 24, 24], connectivity: .six, seed: 7, dense: false)
+        XCTAssertGreaterThan(try again.minimumCut(cancellation: Cancellation()).flow, 0, "a token never set changes nothing")
+    }
+}

@@ -121,3 +121,91 @@ final class ReducerTests: XCTestCase {
         }
     }
 }
+
+final class ViewTests: XCTestCase {
+    func openState() -> AppState {
+        var state = AppState(folder: "/data", studies: [StudyEntry(id: "a", status: "unlabeled")])
+        let phantom = AbdomenPhantom.make(seed: 3, shape: [64, 64, 12], spacing: [9, 0, 14])
+        _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "a", image: phantom.image, draft: Draft(labels: phantom.labels), isCT: true)))
+        state.screen = (100, 30)
+        return state
+    }
+
+    func testPanMovesTheViewAndTheZoomedViewFollowsTheCursor() {
+        var state = openState()
+        _ = Reducer.reduce(&state, .key(.character("+")))
+        _ = Reducer.reduce(&state, .key(.character("+")))
+        _ = Reducer.reduce(&state, .key(.character("+")))
+        let centre = state.viewport.center!
+        let before = Screen.render(state, width: 100, height: 30)
+        _ = Reducer.reduce(&state, .key(.shiftRight))
+        XCTAssertGreaterThan(state.viewport.center!.0, centre.0)
+        XCTAssertEqual(state.viewport.center!.1, centre.1)
+        XCTAssertNotEqual(Screen.render(state, width: 100, height: 30).lines, before.lines, "panning changes the picture")
+        _ = Reducer.reduce(&state, .key(.shiftLeft))
+        XCTAssertEqual(state.viewport.center!.0, centre.0, accuracy: 1e-9)
+        // Moving the cursor past the edge of the zoomed view brings the view along.
+        let mapping = Screen.mapping(state, plane: state.plane)!
+        let geometry = state.geometry!
+        for _ in 0..<40 { _ = Reducer.reduce(&state, .key(.character("l"))) }
+        let p = geometry.position(of: state.cursor)
+        let s = Screen.mapping(state, plane: state.plane)!.screenPixel(column: p.column, row: p.row)
+        XCTAssertTrue((0..<mapping.width).contains(s.x), "the cursor stays on screen (\(s.x))")
+        XCTAssertNotEqual(state.viewport.center!.0, centre.0)
+    }
+
+    func testSuspendAsksForTheShellAndARepaint() {
+        var state = openState()
+        XCTAssertEqual(Reducer.reduce(&state, .key(.control("z"))), [.suspend, .invalidateScreen])
+    }
+
+    func testRenamingALabelThroughThePrompt() {
+        var state = openState()
+        _ = Reducer.reduce(&state, .key(.character("}")))
+        XCTAssertEqual(state.activeLabel, 2)
+        _ = Reducer.reduce(&state, .key(.character("N")))
+        XCTAssertNotNil(state.prompt)
+        // Keys type into the prompt instead of running commands ("q" does not quit).
+        var effects: [Effect] = []
+        for c in "aortaq" { effects += Reducer.reduce(&state, .key(.character(c))) }
+        effects += Reducer.reduce(&state, .key(.backspace))
+        XCTAssertTrue(state.running)
+        XCTAssertTrue(Screen.render(state, width: 100, height: 30).lines[29].hasPrefix("name of label 2 (Enter keeps, Esc leaves): aorta"))
+        effects += Reducer.reduce(&state, .key(.enter))
+        XCTAssertNil(state.prompt)
+        XCTAssertEqual(state.open!.name(of: 2), "aorta")
+        XCTAssertEqual(effects, [.saveLabelNames(state.open!.labelNames, studyId: "a", baseVersion: nil)])
+        XCTAssertTrue(Screen.render(state, width: 100, height: 30).lines[28].contains("2 aorta"))
+        // Esc leaves the name as it was; a name another label has is refused.
+        _ = Reducer.reduce(&state, .key(.character("N")))
+        _ = Reducer.reduce(&state, .key(.character("x")))
+        XCTAssertEqual(Reducer.reduce(&state, .key(.escape)), [])
+        XCTAssertEqual(state.open!.name(of: 2), "aorta")
+        _ = Reducer.reduce(&state, .key(.character("{")))
+        _ = Reducer.reduce(&state, .key(.character("N")))
+        state.prompt!.text = "aorta"
+        XCTAssertEqual(Reducer.reduce(&state, .key(.enter)), [])
+        XCTAssertEqual(state.open!.name(of: 1), "label 1")
+        // Submitting carries the names.
+        let submitted = Reducer.reduce(&state, .key(.character("S")))
+        guard case .submit(_, _, _, let names) = submitted.first else { return XCTFail("no submit") }
+        XCTAssertEqual(names.first { $0.value == 2 }?.name, "aorta")
+    }
+
+    func testRecolouringALabelChangesTheOverlay() {
+        var state = openState()
+        let label = state.open!.labels[state.cursor]
+        XCTAssertNotEqual(label, 0, "the cursor starts inside a labelled organ")
+        state.activeLabel = label
+        let before = state.palette.color(label)
+        let effects = Reducer.reduce(&state, .key(.character("T")))
+        let after = state.palette.color(label)
+        XCTAssertNotEqual(after, before)
+        XCTAssertTrue(state.theme.palette.colors.contains(after))
+        XCTAssertEqual(state.open!.labelNames.first { $0.value == label }?.color, after.description)
+        XCTAssertEqual(effects.count, 1)
+        state.opacity = 1
+        let screen = Screen.render(state, width: 100, height: 30)
+        XCTAssertTrue(screen.cells.contains { $0.style.foreground == .rgb(after) || $0.style.background == .rgb(after) })
+    }
+}

@@ -1,7 +1,8 @@
 // The real binary in tmux, as a user sees it: the screen it draws (decoded from tmux's capture) is exactly what
 // the renderer makes, the pixel under the cursor is the windowed intensity, a slice step changes the image,
 // scribbles + segment + submit write labels/final on the image's grid, a SIGKILL mid-annotation loses nothing,
-// and quitting gives the terminal back.
+// Ctrl-Z and fg give the shell and the picture back, a crash signal restores the terminal and loses nothing, and
+// quitting gives the terminal back.
 
 import Cells
 import CellsTesting
@@ -50,10 +51,16 @@ final class TerminalEndToEndTests: XCTestCase {
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
-    /// Starts the app in a 200×60 pane; `inShell` keeps a shell around it so the terminal can be inspected after it quits.
+    /// Starts the app in a 200×60 pane; `inShell` keeps a job-control shell around it so that the terminal can be
+    /// inspected after it stops or ends ("termlabel-exit-STATUS"; Enter resumes a stopped app with fg).
     func start(inShell: Bool = false) {
-        var command = "env TERM=xterm-256color COLORTERM=truecolor LANG=C.UTF-8 XDG_DATA_HOME=\(data) USER=e2e \(termlabelBinary.path) \(folder)"
-        if inShell { command = "sh -c '\(command); echo termlabel-exited; sleep 60'" }
+        // No Swift crash report here: it takes long to write and may wait for a key.
+        var command = "env TERM=xterm-256color COLORTERM=truecolor LANG=C.UTF-8 XDG_DATA_HOME=\(data) USER=e2e SWIFT_BACKTRACE=enable=no "
+            + "\(termlabelBinary.path) \(folder)"
+        if inShell {
+            command = "bash --norc -c 'set -m; \(command); s=$?; echo termlabel-exit-$s; "
+                + "while [ $s = 148 ]; do read; fg; s=$?; echo termlabel-exit-$s; done; sleep 60'"
+        }
         tmux(["new-session", "-d", "-s", "t", "-x", "200", "-y", "60", command])
         tmux(["set-option", "-t", "t", "remain-on-exit", "on"])
         tmux(["set", "-sg", "escape-time", "0"])
@@ -143,10 +150,44 @@ final class TerminalEndToEndTests: XCTestCase {
         // While running, the app has the alternate screen, hides the cursor and reports the mouse.
         XCTAssertEqual(tmux(["display-message", "-p", "-t", "t", "#{alternate_on} #{cursor_flag} #{mouse_button_flag}"])
             .trimmingCharacters(in: .whitespacesAndNewlines), "1 0 1")
+        // A label named in the app is kept with the draft.
+        send("}", "N", "a", "o", "r", "t", "a", "Enter")
+        waitFor("│ 2 aorta │")
+
+        // Ctrl-Z gives the shell back; fg brings the same picture back, drawn whole.
+        let before = captureCells()
+        send("C-z")
+        waitFor("termlabel-exit-148")
+        XCTAssertEqual(modes(), "0 1 0 0", "suspended: normal screen, cursor shown, no mouse reporting")
+        send("Enter")
+        waitFor("│ 2 aorta │")
+        XCTAssertEqual(modes(), "1 0 1 1")
+        XCTAssertTrue(captureCells().lines == before.lines, "the screen after fg is the screen before Ctrl-Z")
+
+        // A crash signal still gives the terminal back, and the draft (names included) survives it.
+        let shell = tmux(["display-message", "-p", "-t", "t", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        let app = try XCTUnwrap(children.split(separator: " ").compactMap { Int32($0) }.first)
+        kill(app, SIGSEGV)
+        waitFor("termlabel-exit-139")
+        XCTAssertEqual(modes(), "0 1 0 0", "after a crash: normal screen, cursor shown, no mouse reporting")
+        tmux(["kill-server"])
+        start(inShell: true)
+        waitFor("Studies (1)")
+        send("Enter")
+        waitFor("restored your unsaved draft")
+        send("}")
+        waitFor("│ 2 aorta │")
+
         // Quit: the terminal is given back (normal screen, cursor shown, no mouse reporting).
         send("q")
-        waitFor("termlabel-exited")
-        let modes = tmux(["display-message", "-p", "-t", "t", "#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{mouse_button_flag}"])
-        XCTAssertEqual(modes.trimmingCharacters(in: .whitespacesAndNewlines), "0 1 0 0")
+        waitFor("termlabel-exit-0")
+        XCTAssertEqual(modes(), "0 1 0 0")
+    }
+
+    /// Alternate screen, cursor shown, any mouse reporting, button mouse reporting (1 = on).
+    func modes() -> String {
+        tmux(["display-message", "-p", "-t", "t", "#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{mouse_button_flag}"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
