@@ -22,9 +22,12 @@ extension Reducer {
             }
             state.tool = state.tool == tool ? .navigate : tool
             return state.tool == .navigate ? [] : stroke(&state)
-        case .brushBigger: state.brushRadiusMM = min(state.brushRadiusMM * 1.25, 60); return []
-        case .brushSmaller: state.brushRadiusMM = max(state.brushRadiusMM / 1.25, 0.5); return []
-        case .brush3D: state.brush3D.toggle(); return []
+        case .brushBigger, .brushSmaller, .brush3D:
+            if command == .brushBigger { state.brushRadiusMM = min(state.brushRadiusMM * pow(1.25, Double(count)), 60) }
+            if command == .brushSmaller { state.brushRadiusMM = max(state.brushRadiusMM / pow(1.25, Double(count)), 0.5) }
+            if command == .brush3D { state.brush3D.toggle() }
+            state.message = "brush: " + (state.brush3D ? "sphere" : "disk") + " of radius \(Screen.format(state.brushRadiusMM)) mm"
+            return []
         case .nextLabel:
             state.activeLabel = min(state.activeLabel + UInt16(count), 254)
             state.message = "active label \(state.activeLabel): \(state.open?.name(of: state.activeLabel) ?? "")"
@@ -41,10 +44,19 @@ extension Reducer {
         case .clickPositive, .clickNegative:
             let value = command == .clickPositive ? state.activeLabel : Draft.backgroundSeed
             let offsets = ball(around: state.cursor, radiusMM: 3, grid: open.image.grid, plane: nil)
-            return apply(open.draft.edit(.click, setting: offsets, to: value), to: &state)
+            let effects = apply(open.draft.edit(.click, setting: offsets, to: value), to: &state)
+            if !effects.isEmpty {
+                state.message = command == .clickPositive ? "positive click for \(open.name(of: state.activeLabel)) (r segments)" : "negative click (r segments)"
+            }
+            return effects
         case .undo, .redo:
             var effects: [Effect] = []
-            for _ in 0..<count { effects += apply(DraftEdit(kind: command == .undo ? .undo : .redo), to: &state) }
+            for _ in 0..<count {
+                let target = command == .undo ? state.open?.draft.applied.last : state.open?.draft.undone.last
+                let done = apply(DraftEdit(kind: command == .undo ? .undo : .redo), to: &state)
+                if let target, !done.isEmpty { state.message = (command == .undo ? "undid " : "redid ") + "the \(target.kind.rawValue)" }
+                effects += done
+            }
             return effects
         case .renameLabel:
             guard !open.readOnly else { state.message = "\(open.id) is open read-only"; return [] }
@@ -64,7 +76,9 @@ extension Reducer {
             return [.saveLabelNames(study.labelNames, studyId: study.id, baseVersion: study.baseVersion)]
         case .clearLabel:
             let offsets = open.draft.labels.voxels.indices.filter { open.draft.labels.voxels[$0] == state.activeLabel }
-            return apply(open.draft.edit(.clear, setting: offsets, to: 0), to: &state)
+            let effects = apply(open.draft.edit(.clear, setting: offsets, to: 0), to: &state)
+            if !effects.isEmpty { state.message = "cleared \(open.name(of: state.activeLabel)) (\(offsets.count) voxels; u undoes it)" }
+            return effects
         case .segment:
             guard state.busy == nil else { return [] }
             guard open.draft.seeds.voxels.contains(where: { $0 != 0 && $0 != Draft.backgroundSeed }) else {

@@ -150,11 +150,12 @@ public enum Screen {
             + " │ W/L \(Int(state.window.width.rounded()))/\(Int(state.window.level.rounded()))"
             + " │ \(state.activeLabel) \(study.name(of: state.activeLabel)) │ \(state.tool.rawValue)"
             + (state.tool == .navigate ? "" : " r\(format(state.brushRadiusMM))mm\(state.brush3D ? " 3D" : "")")
-            + " │ \(state.overlay.rawValue) │ \(state.colorDepth.rawValue)"
+            + (state.viewport.zoom != 1 ? " │ zoom \(Screen.format(state.viewport.zoom))×" : "")
+            + " │ \(state.overlay.rawValue)\(state.overlay == .fill ? " \(Int((state.opacity * 100).rounded()))%" : "") │ \(state.colorDepth.rawValue)"
             + (state.unsaved ? " │ ● unsaved" : "") + (state.busy.map { " │ ⧗ " + $0 } ?? "")
     }
 
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         let rounded = (value * 10).rounded() / 10
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }

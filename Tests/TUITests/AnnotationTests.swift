@@ -126,3 +126,17 @@ final class ReadOnlyTests: XCTestCase {
         XCTAssertTrue(state.open!.draft.seeds.voxels.allSatisfy { $0 == 0 })
     }
 }
+
+final class FeedbackTests: XCTestCase {
+    func testUndoRedoAndClearSayWhatTheyDid() {
+        var state = AppState(folder: "/data", studies: [StudyEntry(id: "a", status: "unlabeled")])
+        let phantom = AbdomenPhantom.make(seed: 3, shape: [32, 32, 12], spacing: [9, 0, 14])
+        _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "a", image: phantom.image, draft: Draft(labels: phantom.labels), isCT: true)))
+        _ = Reducer.reduce(&state, .key(.character("C")))
+        XCTAssertTrue(state.message.hasPrefix("cleared liver") || state.message.hasPrefix("cleared label 1"), state.message)
+        _ = Reducer.reduce(&state, .key(.character("u")))
+        XCTAssertEqual(state.message, "undid the clear")
+        _ = Reducer.reduce(&state, .key(.character("U")))
+        XCTAssertEqual(state.message, "redid the clear")
+    }
+}
