@@ -6,7 +6,8 @@ import Render
 import Volume
 
 public enum Screen {
-    static let listWidth = 28
+    /// The study list's width: room for the label versions and the claim holder on a wide screen.
+    static func listWidth(_ screenWidth: Int) -> Int { screenWidth >= 150 ? 46 : 28 }
 
     /// The whole screen for a state.
     public static func render(_ state: AppState, width: Int, height: Int) -> CellBuffer {
@@ -38,7 +39,7 @@ public enum Screen {
 
     /// The study list (empty when the screen is too narrow for it beside an open study) and the view area.
     static func split(_ body: Rect, state: AppState) -> (list: Rect, view: Rect) {
-        width(body) >= 60 || state.open == nil ? body.splitLeft(min(Screen.listWidth, body.width)) : (Rect(x: 0, y: 0, width: 0, height: 0), body)
+        width(body) >= 60 || state.open == nil ? body.splitLeft(min(Screen.listWidth(body.width), body.width)) : (Rect(x: 0, y: 0, width: 0, height: 0), body)
     }
 
     static func width(_ rect: Rect) -> Int { rect.width }
@@ -87,8 +88,12 @@ public enum Screen {
             let index = first + n
             let selected = index == state.selected
             let style = selected ? Style(attributes: state.focus == .list ? [.reverse, .bold] : [.reverse]) : .plain
+            // id, status, newest label versions, who holds it (⚑); what does not fit is cut.
             let mark = entry.claimedBy != nil ? "⚑" : " "
-            let text = " " + entry.id.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + mark + entry.status
+            var text = " " + entry.id.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + mark + entry.status
+            if rect.width > 30 {
+                text = text.padding(toLength: 27, withPad: " ", startingAt: 0) + entry.labels + (entry.claimedBy.map { " ⚑" + $0 } ?? "")
+            }
             buffer.fill(Rect(x: rect.x, y: rect.y + 1 + n, width: rect.width - 1, height: 1), with: Cell(" ", style: style))
             buffer.write(text, x: rect.x, y: rect.y + 1 + n, style: style, limit: rect.width - 1)
         }

@@ -154,6 +154,18 @@ final class ViewTests: XCTestCase {
         XCTAssertNotEqual(state.viewport.center!.0, centre.0)
     }
 
+    func testTheListShowsStatusLabelVersionsAndWhoHoldsAStudy() {
+        var state = AppState(folder: "/data", studies: [StudyEntry(id: "ct_001", status: "labeled", labels: "final v3"),
+                                                        StudyEntry(id: "ct_002", status: "in progress", claimedBy: "maria")])
+        let wide = Screen.render(state, width: 200, height: 20).lines
+        XCTAssertTrue(wide[1].hasPrefix(" ct_001        labeled     final v3"), wide[1])
+        XCTAssertTrue(wide[2].contains("⚑in progress") && wide[2].contains("⚑maria"), wide[2])
+        state.selected = 1
+        let narrow = Screen.render(state, width: 100, height: 20).lines
+        XCTAssertTrue(narrow[1].hasPrefix(" ct_001        labeled"), narrow[1])
+        XCTAssertFalse(narrow[1].contains("final v3"), "no room on a narrow screen")
+    }
+
     func testSuspendAsksForTheShellAndARepaint() {
         var state = openState()
         XCTAssertEqual(Reducer.reduce(&state, .key(.control("z"))), [.suspend, .invalidateScreen])
