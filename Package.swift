@@ -30,6 +30,8 @@ let package = Package(
 
         // Tier 2
         .target(name: "Segmenters", dependencies: ["Volume"]),
+        .target(name: "Engine", dependencies: ["COpenBLAS"]),
+        .target(name: "EngineTesting", dependencies: ["Engine"]),
         .target(name: "Render", dependencies: ["Volume", "Cells"]),
         .target(name: "Terminal", dependencies: ["Cells", "CNCursesW", "CTerminalGuard"]),
         .target(name: "CTerminalGuard"),
@@ -53,6 +55,7 @@ let package = Package(
 
         .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SegmentersTests", dependencies: ["Segmenters", "Volume", "VolumeTesting"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Cells", "Volume"]),

@@ -1,0 +1,36 @@
+// Elementwise work, norms, pooling and im2col split across the cores; OpenBLAS has its own threads for the GEMMs,
+// and the two never run at the same time.
+
+import Dispatch
+import Foundation
+
+enum Parallel {
+    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Runs `body` on disjoint ranges covering 0..<count, one per core, when the work is worth splitting.
+    static func forRanges(_ count: Int, minimumPerThread: Int = 4096, _ body: (Range<Int>) -> Void) {
+        let threads = min(cores, max(1, count / max(minimumPerThread, 1)))
+        if threads <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let start = count * t / threads, end = count * (t + 1) / threads
+                if start < end { shared.value(start..<end) }
+            }
+        }
+    }
+
+    /// Runs `body` for each index in 0..<count, spread over the cores.
+    static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        forRanges(count, minimumPerThread: 1) { range in for i in range { body(i) } }
+    }
+}
+
+/// Lets a closure or pointer cross into concurrentPerform: each thread touches a disjoint part.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

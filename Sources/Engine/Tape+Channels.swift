@@ -1,0 +1,142 @@
+// Ops across channels and reductions: concat and split on channels, softmax and log-softmax over channels,
+// sums and means.
+
+import Foundation
+
+extension Tape {
+    /// Joins tensors along channels (same batch and spatial shape).
+    public func concat(_ parts: [Variable]) -> Variable {
+        let first = parts[0].value
+        precondition(parts.allSatisfy { $0.value.batch == first.batch && $0.value.spatialShape == first.spatialShape },
+                     "concat needs the same batch and spatial shape: \(parts.map(\.shape))")
+        let s = first.spatialCount, n = first.batch
+        let channels = parts.map { $0.value.channels }
+        let total = channels.reduce(0, +)
+        var out = [Float](repeating: 0, count: n * total * s)
+        for b in 0..<n {
+            var offset = b * total * s
+            for part in parts {
+                let block = part.value.channels * s
+                out.withUnsafeMutableBufferPointer { o in
+                    part.value.data.withUnsafeBufferPointer { p in
+                        (o.baseAddress! + offset).update(from: p.baseAddress! + b * block, count: block)
+                    }
+                }
+                offset += block
+            }
+        }
+        return result(Tensor(shape: [n, total] + first.spatialShape, data: out), inputs: parts) { output in
+            let g = output.grad!.data
+            var channelStart = 0
+            for (part, c) in zip(parts, channels) {
+                if part.requiresGrad {
+                    var gp = [Float](repeating: 0, count: n * c * s)
+                    for b in 0..<n {
+                        let from = (b * total + channelStart) * s
+                        for i in 0..<c * s { gp[b * c * s + i] = g[from + i] }
+                    }
+                    part.accumulate(gp)
+                }
+                channelStart += c
+            }
+        }
+    }
+
+    /// Splits along channels into parts of the given channel counts.
+    public func split(_ x: Variable, channels sizes: [Int]) -> [Variable] {
+        precondition(sizes.reduce(0, +) == x.value.channels, "split \(sizes) of \(x.value.channels) channels")
+        let s = x.value.spatialCount, n = x.value.batch, total = x.value.channels
+        var start = 0
+        return sizes.map { c in
+            let first = start
+            start += c
+            var data = [Float](repeating: 0, count: n * c * s)
+            for b in 0..<n { for i in 0..<c * s { data[b * c * s + i] = x.value.data[(b * total + first) * s + i] } }
+            return result(Tensor(shape: [n, c] + x.value.spatialShape, data: data), inputs: [x]) { output in
+                let g = output.grad!.data
+                var gx = [Float](repeating: 0, count: x.value.count)
+                for b in 0..<n { for i in 0..<c * s { gx[(b * total + first) * s + i] = g[b * c * s + i] } }
+                x.accumulate(gx)
+            }
+        }
+    }
+
+    /// Softmax over channels at every voxel.
+    public func softmax(_ x: Variable) -> Variable { channelSoftmax(x, log: false) }
+
+    /// log(softmax) over channels, computed stably.
+    public func logSoftmax(_ x: Variable) -> Variable { channelSoftmax(x, log: true) }
+
+    private func channelSoftmax(_ x: Variable, log: Bool) -> Variable {
+        let v = x.value.data, c = x.value.channels, s = x.value.spatialCount, n = x.value.batch
+        var out = [Float](repeating: 0, count: v.count)
+        out.withUnsafeMutableBufferPointer { o in
+            let o = UncheckedBox(o)
+            Parallel.forRanges(n * s, minimumPerThread: 2048) { range in
+                for item in range {
+                    let b = item / s, voxel = item % s, base = b * c * s + voxel
+                    var top = -Float.infinity
+                    for k in 0..<c { top = max(top, v[base + k * s]) }
+                    var total: Float = 0
+                    for k in 0..<c { total += Foundation.exp(v[base + k * s] - top) }
+                    let logTotal = Foundation.log(total)
+                    for k in 0..<c {
+                        let shifted = v[base + k * s] - top
+                        o.value[base + k * s] = log ? shifted - logTotal : Foundation.exp(shifted - logTotal)
+                    }
+                }
+            }
+        }
+        return result(Tensor(shape: x.shape, data: out), inputs: [x]) { output in
+            let g = output.grad!.data
+            var gx = [Float](repeating: 0, count: g.count)
+            for b in 0..<n {
+                for voxel in 0..<s {
+                    let base = b * c * s + voxel
+                    if log {
+                        // d/dx_k = g_k − softmax_k · Σ g
+                        var total: Float = 0
+                        for k in 0..<c { total += g[base + k * s] }
+                        for k in 0..<c { gx[base + k * s] = g[base + k * s] - Foundation.exp(out[base + k * s]) * total }
+                    } else {
+                        // d/dx_k = y_k (g_k − Σ g_j y_j)
+                        var dot: Float = 0
+                        for k in 0..<c { dot += g[base + k * s] * out[base + k * s] }
+                        for k in 0..<c { gx[base + k * s] = out[base + k * s] * (g[base + k * s] - dot) }
+                    }
+                }
+            }
+            x.accumulate(gx)
+        }
+    }
+
+    /// The sum of all values, as a tensor of one value (accumulated in Double).
+    public func sum(_ x: Variable) -> Variable {
+        let total = x.value.data.reduce(0.0) { $0 + Double($1) }
+        return result(Tensor(shape: [1], data: [Float(total)]), inputs: [x]) { output in
+            x.accumulate(Tensor(shape: x.shape, repeating: output.grad!.data[0]))
+        }
+    }
+
+    /// The mean of all values.
+    public func mean(_ x: Variable) -> Variable {
+        let count = Float(x.value.count)
+        let total = x.value.data.reduce(0.0) { $0 + Double($1) }
+        return result(Tensor(shape: [1], data: [Float(total / Double(count))]), inputs: [x]) { output in
+            x.accumulate(Tensor(shape: x.shape, repeating: output.grad!.data[0] / count))
+        }
+    }
+
+    /// Sums over depth, height and width: N×C×1×1×1.
+    public func sumSpatial(_ x: Variable) -> Variable {
+        let s = x.value.spatialCount, rows = x.value.batch * x.value.channels
+        let v = x.value.data
+        let out = (0..<rows).map { r in Float((0..<s).reduce(0.0) { $0 + Double(v[r * s + $1]) }) }
+        return result(Tensor(shape: [x.value.batch, x.value.channels, 1, 1, 1], data: out), inputs: [x]) { output in
+            let g = output.grad!.data
+            var gx = [Float](repeating: 0, count: v.count)
+            for r in 0..<rows { for i in 0..<s { gx[r * s + i] = g[r] } }
+            x.accumulate(gx)
+        }
+    }
+}

@@ -1,0 +1,301 @@
+// Convolution and transposed convolution as im2col + `cblas_sgemm`, in tiles of whole output rows so that the
+// column buffer stays bounded (a 96³ conv with 16 input channels would need 1.5 GB at once). Both ops share one
+// geometry: the "image" side is the conv's input (the transposed conv's output), the "grid" side the conv's output
+// (the transposed conv's input); forward of one is backward of the other.
+
+import COpenBLAS
+import Foundation
+
+/// Kernel, stride, padding and dilation per spatial axis (depth, height, width); depth is 1/1/0/1 for 2D.
+public struct ConvOptions: Sendable, Equatable {
+    public var stride: Int
+    public var padding: Int
+    public var dilation: Int
+    /// Extra size on the far side of a transposed conv's output.
+    public var outputPadding: Int
+
+    public init(stride: Int = 1, padding: Int = 0, dilation: Int = 1, outputPadding: Int = 0) {
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.outputPadding = outputPadding
+    }
+}
+
+struct ConvGeometry {
+    var image: [Int], grid: [Int], kernel: [Int], stride: [Int], padding: [Int], dilation: [Int]
+    var kernelVolume: Int { kernel.reduce(1, *) }
+    var imageCount: Int { image.reduce(1, *) }
+    var gridCount: Int { grid.reduce(1, *) }
+    /// Kernel 1, stride 1, no padding: the columns are the image itself.
+    var isPointwise: Bool { kernelVolume == 1 && stride.allSatisfy { $0 == 1 } && padding.allSatisfy { $0 == 0 } && image == grid }
+
+    /// Per axis; an image of depth 1 is 2D, so the depth axis takes no kernel, stride or padding.
+    init(image: [Int], kernel: [Int], options: ConvOptions, grid: [Int]? = nil) {
+        let flat = image[0] == 1 && kernel[0] == 1
+        func axis(_ value: Int, _ flatValue: Int) -> [Int] { [flat ? flatValue : value, value, value] }
+        let (stride, padding, dilation) = (axis(options.stride, 1), axis(options.padding, 0), axis(options.dilation, 1))
+        self.image = image
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.grid = grid ?? (0..<3).map { a in (image[a] + 2 * padding[a] - dilation[a] * (kernel[a] - 1) - 1) / stride[a] + 1 }
+    }
+
+    /// Grid rows (depth × height positions) per tile, so that a column buffer of `rows` × tile stays near 64 MB.
+    func rowsPerTile(columnRows: Int) -> Int { max(1, (16 << 20) / max(columnRows * grid[2], 1)) }
+
+    /// Fills `columns` (channels·kernel rows × tile) from the image, for grid rows first..<last.
+    func im2col(_ image: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
+        let tile = rows.count * grid[2]
+        let (kh, kw) = (kernel[1], kernel[2])
+        let (imageBox, columnBox) = (UncheckedBox(image), UncheckedBox(columns))
+        Parallel.forRanges(channels * kernelVolume, minimumPerThread: 1) { range in
+            for kr in range {
+                let channel = kr / kernelVolume, k = kr % kernelVolume
+                let (a, b, c) = (k / (kh * kw), (k / kw) % kh, k % kw)
+                let source = imageBox.value + channel * imageCount
+                var out = columnBox.value + kr * tile
+                for row in rows {
+                    let (oz, oy) = (row / grid[1], row % grid[1])
+                    let iz = oz * stride[0] - padding[0] + a * dilation[0], iy = oy * stride[1] - padding[1] + b * dilation[1]
+                    if iz < 0 || iz >= self.image[0] || iy < 0 || iy >= self.image[1] {
+                        out.update(repeating: 0, count: grid[2])
+                    } else {
+                        let line = source + (iz * self.image[1] + iy) * self.image[2]
+                        let offset = c * dilation[2] - padding[2]
+                        if stride[2] == 1 {
+                            // Contiguous: zeros, a copy of the valid span, zeros.
+                            let lo = min(max(-offset, 0), grid[2]), hi = max(min(self.image[2] - offset, grid[2]), lo)
+                            if lo > 0 { out.update(repeating: 0, count: lo) }
+                            if hi > lo { (out + lo).update(from: line + lo + offset, count: hi - lo) }
+                            if hi < grid[2] { (out + hi).update(repeating: 0, count: grid[2] - hi) }
+                        } else {
+                            for ox in 0..<grid[2] {
+                                let ix = ox * stride[2] + offset
+                                out[ox] = ix >= 0 && ix < self.image[2] ? line[ix] : 0
+                            }
+                        }
+                    }
+                    out += grid[2]
+                }
+            }
+        }
+    }
+
+    /// Adds `columns` back onto the image (the adjoint of im2col), for grid rows first..<last.
+    func col2im(_ columns: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into image: UnsafeMutablePointer<Float>) {
+        let tile = rows.count * grid[2]
+        let (kh, kw) = (kernel[1], kernel[2])
+        let (imageBox, columnBox) = (UncheckedBox(image), UncheckedBox(columns))
+        // One channel per task: no two tasks write the same voxel.
+        Parallel.forRanges(channels, minimumPerThread: 1) { range in
+            for channel in range {
+                let target = imageBox.value + channel * imageCount
+                for k in 0..<kernelVolume {
+                    let (a, b, c) = (k / (kh * kw), (k / kw) % kh, k % kw)
+                    var from = columnBox.value + (channel * kernelVolume + k) * tile
+                    for row in rows {
+                        let (oz, oy) = (row / grid[1], row % grid[1])
+                        let iz = oz * stride[0] - padding[0] + a * dilation[0], iy = oy * stride[1] - padding[1] + b * dilation[1]
+                        if iz >= 0 && iz < self.image[0] && iy >= 0 && iy < self.image[1] {
+                            let line = target + (iz * self.image[1] + iy) * self.image[2]
+                            let offset = c * dilation[2] - padding[2]
+                            for ox in 0..<grid[2] {
+                                let ix = ox * stride[2] + offset
+                                if ix >= 0 && ix < self.image[2] { line[ix] += from[ox] }
+                            }
+                        }
+                        from += grid[2]
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on tiles of grid rows with a column buffer of `columnRows` rows.
+    func tiles(columnRows: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let rows = grid[0] * grid[1]
+        let step = rowsPerTile(columnRows: columnRows)
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: columnRows * min(step, rows) * grid[2])
+        defer { buffer.deallocate() }
+        var first = 0
+        while first < rows {
+            let last = min(first + step, rows)
+            body(first..<last, buffer)
+            first = last
+        }
+    }
+}
+
+/// C = op(A)·op(B) + beta·C in row-major order.
+@inline(__always)
+func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+          b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+extension Tape {
+    /// Convolution: x N×Cin×D×H×W, weight Cout×Cin×kd×kh×kw (PyTorch's layout), optional bias per output channel.
+    public func conv(_ x: Variable, weight: Variable, bias: Variable?, options: ConvOptions = ConvOptions()) -> Variable {
+        let (n, cin) = (x.value.batch, x.value.channels)
+        let cout = weight.shape[0]
+        precondition(weight.shape[1] == cin, "conv weight \(weight.shape) for \(cin) input channels")
+        let geometry = ConvGeometry(image: x.value.spatialShape, kernel: Array(weight.shape[2...]), options: options)
+        let kdim = cin * geometry.kernelVolume
+        let (imageCount, gridCount) = (geometry.imageCount, geometry.gridCount)
+        var out = [Float](repeating: 0, count: n * cout * gridCount)
+        x.value.data.withUnsafeBufferPointer { xp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+                out.withUnsafeMutableBufferPointer { op in
+                    for b in 0..<n {
+                        let xb = xp.baseAddress! + b * cin * imageCount, yb = op.baseAddress! + b * cout * gridCount
+                        if geometry.isPointwise {
+                            gemm(m: cout, n: gridCount, k: cin, a: wp.baseAddress!, lda: cin, b: xb, ldb: gridCount, c: yb, ldc: gridCount)
+                        } else {
+                            geometry.tiles(columnRows: kdim) { rows, columns in
+                                let start = rows.lowerBound * geometry.grid[2], tile = rows.count * geometry.grid[2]
+                                geometry.im2col(xb, channels: cin, rows: rows, into: columns)
+                                gemm(m: cout, n: tile, k: kdim, a: wp.baseAddress!, lda: kdim, b: columns, ldb: tile,
+                                     c: yb + start, ldc: gridCount)
+                            }
+                        }
+                    }
+                    if let bias { Tape.addBias(bias.value.data, to: op, batch: n, channels: cout, spatial: gridCount) }
+                }
+            }
+        }
+        return result(Tensor(shape: [n, cout] + geometry.grid, data: out), inputs: [x, weight, bias]) { output in
+            let g = output.grad!.data
+            var gx = [Float](repeating: 0, count: x.requiresGrad ? x.value.count : 0)
+            var gw = [Float](repeating: 0, count: weight.value.count)
+            x.value.data.withUnsafeBufferPointer { xp in
+                weight.value.data.withUnsafeBufferPointer { wp in
+                    g.withUnsafeBufferPointer { gp in
+                        gw.withUnsafeMutableBufferPointer { gwp in
+                            gx.withUnsafeMutableBufferPointer { gxp in
+                                for b in 0..<n {
+                                    let xb = xp.baseAddress! + b * cin * imageCount, gb = gp.baseAddress! + b * cout * gridCount
+                                    if geometry.isPointwise {
+                                        gemm(transB: true, m: cout, n: cin, k: gridCount, a: gb, lda: gridCount, b: xb, ldb: gridCount, beta: 1,
+                                             c: gwp.baseAddress!, ldc: cin)
+                                        if x.requiresGrad {
+                                            gemm(transA: true, m: cin, n: gridCount, k: cout, a: wp.baseAddress!, lda: cin, b: gb, ldb: gridCount,
+                                                 c: gxp.baseAddress! + b * cin * imageCount, ldc: gridCount)
+                                        }
+                                        continue
+                                    }
+                                    // The gradient's columns share the buffer with the image's: one tile at a time.
+                                    let gradientColumns = x.requiresGrad
+                                        ? UnsafeMutablePointer<Float>.allocate(capacity: kdim * geometry.rowsPerTile(columnRows: kdim) * geometry.grid[2])
+                                        : nil
+                                    defer { gradientColumns?.deallocate() }
+                                    geometry.tiles(columnRows: kdim) { rows, columns in
+                                        let start = rows.lowerBound * geometry.grid[2], tile = rows.count * geometry.grid[2]
+                                        geometry.im2col(xb, channels: cin, rows: rows, into: columns)
+                                        gemm(transB: true, m: cout, n: kdim, k: tile, a: gb + start, lda: gridCount, b: columns, ldb: tile,
+                                             beta: 1, c: gwp.baseAddress!, ldc: kdim)
+                                        if let gradientColumns {
+                                            gemm(transA: true, m: kdim, n: tile, k: cout, a: wp.baseAddress!, lda: kdim, b: gb + start,
+                                                 ldb: gridCount, c: gradientColumns, ldc: tile)
+                                            geometry.col2im(gradientColumns, channels: cin, rows: rows,
+                                                            into: gxp.baseAddress! + b * cin * imageCount)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if x.requiresGrad { x.accumulate(gx) }
+            if weight.requiresGrad { weight.accumulate(gw) }
+            if let bias, bias.requiresGrad { bias.accumulate(Tape.biasGradient(g, batch: n, channels: cout, spatial: gridCount)) }
+        }
+    }
+
+    /// Transposed convolution: x N×Cin×D×H×W, weight Cin×Cout×kd×kh×kw (PyTorch's layout). Output size per axis:
+    /// (in − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+    public func convTranspose(_ x: Variable, weight: Variable, bias: Variable?, options: ConvOptions = ConvOptions(stride: 2)) -> Variable {
+        let (n, cin) = (x.value.batch, x.value.channels)
+        let cout = weight.shape[1]
+        precondition(weight.shape[0] == cin, "transposed conv weight \(weight.shape) for \(cin) input channels")
+        let kernel = Array(weight.shape[2...])
+        let input = x.value.spatialShape
+        let flat = input[0] == 1 && kernel[0] == 1
+        let outSize = (0..<3).map { a -> Int in
+            if a == 0 && flat { return 1 }
+            return (input[a] - 1) * options.stride - 2 * options.padding + options.dilation * (kernel[a] - 1) + options.outputPadding + 1
+        }
+        let geometry = ConvGeometry(image: outSize, kernel: kernel, options: options, grid: input)
+        let kdim = cout * geometry.kernelVolume
+        let (imageCount, gridCount) = (geometry.imageCount, geometry.gridCount)
+        var out = [Float](repeating: 0, count: n * cout * imageCount)
+        x.value.data.withUnsafeBufferPointer { xp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+                out.withUnsafeMutableBufferPointer { op in
+                    for b in 0..<n {
+                        let xb = xp.baseAddress! + b * cin * gridCount, yb = op.baseAddress! + b * cout * imageCount
+                        geometry.tiles(columnRows: kdim) { rows, columns in
+                            let start = rows.lowerBound * geometry.grid[2], tile = rows.count * geometry.grid[2]
+                            gemm(transA: true, m: kdim, n: tile, k: cin, a: wp.baseAddress!, lda: kdim, b: xb + start, ldb: gridCount,
+                                 c: columns, ldc: tile)
+                            geometry.col2im(columns, channels: cout, rows: rows, into: yb)
+                        }
+                    }
+                    if let bias { Tape.addBias(bias.value.data, to: op, batch: n, channels: cout, spatial: imageCount) }
+                }
+            }
+        }
+        return result(Tensor(shape: [n, cout] + outSize, data: out), inputs: [x, weight, bias]) { output in
+            let g = output.grad!.data
+            var gx = [Float](repeating: 0, count: x.value.count)
+            var gw = [Float](repeating: 0, count: weight.value.count)
+            x.value.data.withUnsafeBufferPointer { xp in
+                weight.value.data.withUnsafeBufferPointer { wp in
+                    g.withUnsafeBufferPointer { gp in
+                        gw.withUnsafeMutableBufferPointer { gwp in
+                            gx.withUnsafeMutableBufferPointer { gxp in
+                                for b in 0..<n {
+                                    let xb = xp.baseAddress! + b * cin * gridCount, gb = gp.baseAddress! + b * cout * imageCount
+                                    geometry.tiles(columnRows: kdim) { rows, columns in
+                                        let start = rows.lowerBound * geometry.grid[2], tile = rows.count * geometry.grid[2]
+                                        geometry.im2col(gb, channels: cout, rows: rows, into: columns)
+                                        gemm(m: cin, n: tile, k: kdim, a: wp.baseAddress!, lda: kdim, b: columns, ldb: tile,
+                                             c: gxp.baseAddress! + b * cin * gridCount + start, ldc: gridCount)
+                                        gemm(transB: true, m: cin, n: kdim, k: tile, a: xb + start, lda: gridCount, b: columns, ldb: tile,
+                                             beta: 1, c: gwp.baseAddress!, ldc: kdim)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if x.requiresGrad { x.accumulate(gx) }
+            if weight.requiresGrad { weight.accumulate(gw) }
+            if let bias, bias.requiresGrad { bias.accumulate(Tape.biasGradient(g, batch: n, channels: cout, spatial: imageCount)) }
+        }
+    }
+
+    static func addBias(_ bias: [Float], to out: UnsafeMutableBufferPointer<Float>, batch: Int, channels: Int, spatial: Int) {
+        let box = UncheckedBox(out)
+        Parallel.forEach(batch * channels) { row in
+            let value = bias[row % channels]
+            let base = box.value.baseAddress! + row * spatial
+            for i in 0..<spatial { base[i] += value }
+        }
+    }
+
+    static func biasGradient(_ g: [Float], batch: Int, channels: Int, spatial: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: channels)
+        for row in 0..<batch * channels {
+            var total: Float = 0
+            for i in 0..<spatial { total += g[row * spatial + i] }
+            out[row % channels] += total
+        }
+        return out
+    }
+}

@@ -1,0 +1,124 @@
+// Normalisation: instance norm (per sample and channel, over space) and batch norm (per channel, over the batch
+// and space; running statistics for evaluation), both with a learnt scale and shift.
+
+import Foundation
+
+/// Batch norm's running mean and variance, updated in training, used in evaluation (PyTorch's buffers).
+public final class RunningStatistics {
+    public var mean: [Float]
+    public var variance: [Float]
+    public var momentum: Float
+
+    public init(channels: Int, momentum: Float = 0.1) {
+        mean = [Float](repeating: 0, count: channels)
+        variance = [Float](repeating: 1, count: channels)
+        self.momentum = momentum
+    }
+}
+
+extension Tape {
+    /// Instance norm: each (sample, channel) normalised over space, then ·weight + bias per channel.
+    public func instanceNorm(_ x: Variable, weight: Variable?, bias: Variable?, eps: Float = 1e-5) -> Variable {
+        let n = x.value.batch, c = x.value.channels, s = x.value.spatialCount
+        return normalise(x, groups: (0..<n * c).map { [$0] }, channelOf: { $0 % c }, groupSize: s, weight: weight, bias: bias,
+                         eps: eps, statistics: nil)
+    }
+
+    /// Batch norm: each channel normalised over batch and space with this batch's statistics (training, updating
+    /// `running`), or with `running` (evaluation).
+    public func batchNorm(_ x: Variable, weight: Variable?, bias: Variable?, running: RunningStatistics, eps: Float = 1e-5) -> Variable {
+        let n = x.value.batch, c = x.value.channels, s = x.value.spatialCount
+        let groups = (0..<c).map { channel in (0..<n).map { $0 * c + channel } }
+        return normalise(x, groups: groups, channelOf: { $0 }, groupSize: s * n, weight: weight, bias: bias, eps: eps,
+                         statistics: running)
+    }
+
+    /// Normalises each group of rows (a row = one sample's channel over space) by the group's mean and variance.
+    private func normalise(_ x: Variable, groups: [[Int]], channelOf: @escaping (Int) -> Int, groupSize: Int, weight: Variable?,
+                           bias: Variable?, eps: Float, statistics: RunningStatistics?) -> Variable {
+        let s = x.value.spatialCount
+        let v = x.value.data
+        let gamma = weight?.value.data, beta = bias?.value.data
+        let useBatch = statistics == nil || training
+        var means = [Float](repeating: 0, count: groups.count), inverse = [Float](repeating: 0, count: groups.count)
+        var out = [Float](repeating: 0, count: v.count)
+        means.withUnsafeMutableBufferPointer { m in
+            inverse.withUnsafeMutableBufferPointer { inv in
+                out.withUnsafeMutableBufferPointer { o in
+                    let (m, inv, o) = (UncheckedBox(m), UncheckedBox(inv), UncheckedBox(o))
+                    Parallel.forEach(groups.count) { gi in
+                        var mean: Double, variance: Double
+                        if useBatch {
+                            var total = 0.0
+                            for row in groups[gi] { for i in 0..<s { total += Double(v[row * s + i]) } }
+                            mean = total / Double(groupSize)
+                            var squares = 0.0
+                            for row in groups[gi] { for i in 0..<s { let d = Double(v[row * s + i]) - mean; squares += d * d } }
+                            variance = squares / Double(groupSize)
+                        } else {
+                            mean = Double(statistics!.mean[gi])
+                            variance = Double(statistics!.variance[gi])
+                        }
+                        m.value[gi] = Float(mean)
+                        inv.value[gi] = Float(1 / (variance + Double(eps)).squareRoot())
+                        let channel = channelOf(groups[gi][0])
+                        let scale = (gamma?[channel] ?? 1) * inv.value[gi], shift = beta?[channel] ?? 0
+                        for row in groups[gi] { for i in 0..<s { o.value[row * s + i] = (v[row * s + i] - Float(mean)) * scale + shift } }
+                    }
+                }
+            }
+        }
+        if let statistics, training {
+            // PyTorch keeps the unbiased variance.
+            let correction = Float(groupSize) / Float(max(groupSize - 1, 1))
+            for gi in 0..<groups.count {
+                let variance = 1 / (inverse[gi] * inverse[gi]) - eps
+                statistics.mean[gi] = (1 - statistics.momentum) * statistics.mean[gi] + statistics.momentum * means[gi]
+                statistics.variance[gi] = (1 - statistics.momentum) * statistics.variance[gi] + statistics.momentum * variance * correction
+            }
+        }
+        return result(Tensor(shape: x.shape, data: out), inputs: [x, weight, bias]) { output in
+            let g = output.grad!.data
+            var gx = [Float](repeating: 0, count: v.count)
+            var gGamma = [Float](repeating: 0, count: gamma?.count ?? 0), gBeta = [Float](repeating: 0, count: beta?.count ?? 0)
+            var perGroup = [(Double, Double)](repeating: (0, 0), count: groups.count)
+            gx.withUnsafeMutableBufferPointer { gxp in
+                perGroup.withUnsafeMutableBufferPointer { pg in
+                    let (gxp, pg) = (UncheckedBox(gxp), UncheckedBox(pg))
+                    Parallel.forEach(groups.count) { gi in
+                        let mean = means[gi], inv = inverse[gi]
+                        let channel = channelOf(groups[gi][0])
+                        let scale = gamma?[channel] ?? 1
+                        // Sums of dy and dy·x̂ over the group.
+                        var sumG = 0.0, sumGX = 0.0
+                        for row in groups[gi] {
+                            for i in 0..<s {
+                                let dy = Double(g[row * s + i]), xhat = Double((v[row * s + i] - mean) * inv)
+                                sumG += dy
+                                sumGX += dy * xhat
+                            }
+                        }
+                        pg.value[gi] = (sumG, sumGX)
+                        let m = Double(groupSize)
+                        for row in groups[gi] {
+                            for i in 0..<s {
+                                let dy = Double(g[row * s + i]), xhat = Double((v[row * s + i] - mean) * inv)
+                                gxp.value[row * s + i] = useBatch
+                                    ? Float(Double(scale * inv) * (dy - sumG / m - xhat * sumGX / m))
+                                    : Float(Double(scale * inv) * dy)
+                            }
+                        }
+                    }
+                }
+            }
+            for gi in 0..<groups.count {
+                let channel = channelOf(groups[gi][0])
+                if !gGamma.isEmpty { gGamma[channel] += Float(perGroup[gi].1) }
+                if !gBeta.isEmpty { gBeta[channel] += Float(perGroup[gi].0) }
+            }
+            if x.requiresGrad { x.accumulate(gx) }
+            if let weight, weight.requiresGrad { weight.accumulate(gGamma) }
+            if let bias, bias.requiresGrad { bias.accumulate(gBeta) }
+        }
+    }
+}
