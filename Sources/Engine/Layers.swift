@@ -8,6 +8,12 @@ public struct Parameter {
     public var name: String
     public var shape: [Int]
     public var variable: Variable
+
+    public init(name: String, shape: [Int], variable: Variable) {
+        self.name = name
+        self.shape = shape
+        self.variable = variable
+    }
 }
 
 public protocol Layer {

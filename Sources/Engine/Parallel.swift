@@ -23,6 +23,16 @@ enum Parallel {
         }
     }
 
+    /// The array of `value(n)` for n in 0..<count, filled on every core. (Each thread writes through one pointer taken
+    /// before the threads start: an array must never be borrowed mutably from two threads at once.)
+    static func fill(_ count: Int, _ value: (Int) -> Float) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let box = UncheckedBox(buffer)
+            forRanges(count) { range in for n in range { box.value[n] = value(n) } }
+            initialized = count
+        }
+    }
+
     /// Runs `body` for each index in 0..<count, spread over the cores.
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
         forRanges(count, minimumPerThread: 1) { range in for i in range { body(i) } }

@@ -46,39 +46,52 @@ struct ConvGeometry {
     /// Grid rows (depth × height positions) per tile, so that a column buffer of `rows` × tile stays near 64 MB.
     func rowsPerTile(columnRows: Int) -> Int { max(1, (16 << 20) / max(columnRows * grid[2], 1)) }
 
+    /// The geometry as plain numbers, so the inner loops touch no arrays (no reference counting, no bounds checks).
+    struct Scalars {
+        let imageD, imageH, imageW, gridH, gridW, kh, kw, kernelVolume, imageCount: Int
+        let strideD, strideH, strideW, padD, padH, padW, dilD, dilH, dilW: Int
+    }
+
+    var scalars: Scalars {
+        Scalars(imageD: image[0], imageH: image[1], imageW: image[2], gridH: grid[1], gridW: grid[2], kh: kernel[1], kw: kernel[2],
+                kernelVolume: kernelVolume, imageCount: imageCount, strideD: stride[0], strideH: stride[1], strideW: stride[2],
+                padD: padding[0], padH: padding[1], padW: padding[2], dilD: dilation[0], dilH: dilation[1], dilW: dilation[2])
+    }
+
     /// Fills `columns` (channels·kernel rows × tile) from the image, for grid rows first..<last.
     func im2col(_ image: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
-        let tile = rows.count * grid[2]
-        let (kh, kw) = (kernel[1], kernel[2])
+        let g = scalars
+        let tile = rows.count * g.gridW
         let (imageBox, columnBox) = (UncheckedBox(image), UncheckedBox(columns))
-        Parallel.forRanges(channels * kernelVolume, minimumPerThread: 1) { range in
+        Parallel.forRanges(channels * g.kernelVolume, minimumPerThread: 1) { range in
             for kr in range {
-                let channel = kr / kernelVolume, k = kr % kernelVolume
-                let (a, b, c) = (k / (kh * kw), (k / kw) % kh, k % kw)
-                let source = imageBox.value + channel * imageCount
+                let channel = kr / g.kernelVolume, k = kr % g.kernelVolume
+                let (a, b, c) = (k / (g.kh * g.kw), (k / g.kw) % g.kh, k % g.kw)
+                let source = imageBox.value + channel * g.imageCount
                 var out = columnBox.value + kr * tile
+                let offset = c * g.dilW - g.padW
+                // The valid span of a row when stride is 1: zeros, a copy, zeros.
+                let lo = min(max(-offset, 0), g.gridW), hi = max(min(g.imageW - offset, g.gridW), lo)
                 for row in rows {
-                    let (oz, oy) = (row / grid[1], row % grid[1])
-                    let iz = oz * stride[0] - padding[0] + a * dilation[0], iy = oy * stride[1] - padding[1] + b * dilation[1]
-                    if iz < 0 || iz >= self.image[0] || iy < 0 || iy >= self.image[1] {
-                        out.update(repeating: 0, count: grid[2])
+                    let oz = row / g.gridH, oy = row % g.gridH
+                    let iz = oz * g.strideD - g.padD + a * g.dilD, iy = oy * g.strideH - g.padH + b * g.dilH
+                    if iz < 0 || iz >= g.imageD || iy < 0 || iy >= g.imageH {
+                        out.update(repeating: 0, count: g.gridW)
                     } else {
-                        let line = source + (iz * self.image[1] + iy) * self.image[2]
-                        let offset = c * dilation[2] - padding[2]
-                        if stride[2] == 1 {
-                            // Contiguous: zeros, a copy of the valid span, zeros.
-                            let lo = min(max(-offset, 0), grid[2]), hi = max(min(self.image[2] - offset, grid[2]), lo)
+                        let line = source + (iz * g.imageH + iy) * g.imageW
+                        if g.strideW == 1 {
                             if lo > 0 { out.update(repeating: 0, count: lo) }
                             if hi > lo { (out + lo).update(from: line + lo + offset, count: hi - lo) }
-                            if hi < grid[2] { (out + hi).update(repeating: 0, count: grid[2] - hi) }
+                            if hi < g.gridW { (out + hi).update(repeating: 0, count: g.gridW - hi) }
                         } else {
-                            for ox in 0..<grid[2] {
-                                let ix = ox * stride[2] + offset
-                                out[ox] = ix >= 0 && ix < self.image[2] ? line[ix] : 0
+                            var ix = offset
+                            for ox in 0..<g.gridW {
+                                out[ox] = ix >= 0 && ix < g.imageW ? line[ix] : 0
+                                ix += g.strideW
                             }
                         }
                     }
-                    out += grid[2]
+                    out += g.gridW
                 }
             }
         }
@@ -86,28 +99,35 @@ struct ConvGeometry {
 
     /// Adds `columns` back onto the image (the adjoint of im2col), for grid rows first..<last.
     func col2im(_ columns: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into image: UnsafeMutablePointer<Float>) {
-        let tile = rows.count * grid[2]
-        let (kh, kw) = (kernel[1], kernel[2])
+        let g = scalars
+        let tile = rows.count * g.gridW
         let (imageBox, columnBox) = (UncheckedBox(image), UncheckedBox(columns))
         // One channel per task: no two tasks write the same voxel.
         Parallel.forRanges(channels, minimumPerThread: 1) { range in
             for channel in range {
-                let target = imageBox.value + channel * imageCount
-                for k in 0..<kernelVolume {
-                    let (a, b, c) = (k / (kh * kw), (k / kw) % kh, k % kw)
-                    var from = columnBox.value + (channel * kernelVolume + k) * tile
+                let target = imageBox.value + channel * g.imageCount
+                for k in 0..<g.kernelVolume {
+                    let (a, b, c) = (k / (g.kh * g.kw), (k / g.kw) % g.kh, k % g.kw)
+                    var from = columnBox.value + (channel * g.kernelVolume + k) * tile
+                    let offset = c * g.dilW - g.padW
+                    let lo = min(max(-offset, 0), g.gridW), hi = max(min(g.imageW - offset, g.gridW), lo)
                     for row in rows {
-                        let (oz, oy) = (row / grid[1], row % grid[1])
-                        let iz = oz * stride[0] - padding[0] + a * dilation[0], iy = oy * stride[1] - padding[1] + b * dilation[1]
-                        if iz >= 0 && iz < self.image[0] && iy >= 0 && iy < self.image[1] {
-                            let line = target + (iz * self.image[1] + iy) * self.image[2]
-                            let offset = c * dilation[2] - padding[2]
-                            for ox in 0..<grid[2] {
-                                let ix = ox * stride[2] + offset
-                                if ix >= 0 && ix < self.image[2] { line[ix] += from[ox] }
+                        let oz = row / g.gridH, oy = row % g.gridH
+                        let iz = oz * g.strideD - g.padD + a * g.dilD, iy = oy * g.strideH - g.padH + b * g.dilH
+                        if iz >= 0 && iz < g.imageD && iy >= 0 && iy < g.imageH {
+                            let line = target + (iz * g.imageH + iy) * g.imageW
+                            if g.strideW == 1 {
+                                var ox = lo
+                                while ox < hi { line[ox + offset] += from[ox]; ox += 1 }
+                            } else {
+                                var ix = offset
+                                for ox in 0..<g.gridW {
+                                    if ix >= 0 && ix < g.imageW { line[ix] += from[ox] }
+                                    ix += g.strideW
+                                }
                             }
                         }
-                        from += grid[2]
+                        from += g.gridW
                     }
                 }
             }

@@ -67,10 +67,10 @@ extension Tape {
     /// scale·x + shift, with constants.
     public func affine(_ x: Variable, scale: Float, shift: Float = 0) -> Variable {
         let v = x.value.data
-        var out = v
-        Parallel.forRanges(out.count) { r in out.withUnsafeMutableBufferPointer { o in for n in r { o[n] = scale * v[n] + shift } } }
+        let out = Parallel.fill(v.count) { scale * v[$0] + shift }
         return result(Tensor(shape: x.shape, data: out), inputs: [x]) { output in
-            x.accumulate(output.grad!.data.map { $0 * scale })
+            let g = output.grad!.data
+            x.accumulate(Parallel.fill(g.count) { g[$0] * scale })
         }
     }
 
@@ -82,17 +82,10 @@ extension Tape {
 
     private func leakyRelu(_ x: Variable, slope: Float, op: Op) -> Variable {
         let v = x.value.data
-        var out = [Float](repeating: 0, count: v.count)
-        Parallel.forRanges(v.count) { r in
-            out.withUnsafeMutableBufferPointer { o in for n in r { o[n] = v[n] > 0 ? v[n] : slope * v[n] } }
-        }
+        let out = Parallel.fill(v.count) { v[$0] > 0 ? v[$0] : slope * v[$0] }
         return result(Tensor(shape: x.shape, data: out), inputs: [x]) { output in
             let g = output.grad!.data
-            var gx = [Float](repeating: 0, count: g.count)
-            Parallel.forRanges(g.count) { r in
-                gx.withUnsafeMutableBufferPointer { o in for n in r { o[n] = v[n] > 0 ? g[n] : slope * g[n] } }
-            }
-            x.accumulate(gx)
+            x.accumulate(Parallel.fill(g.count) { v[$0] > 0 ? g[$0] : slope * g[$0] })
         }
     }
 

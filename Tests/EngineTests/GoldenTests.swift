@@ -103,3 +103,89 @@ final class GoldenTests: XCTestCase {
         }
     }
 }
+
+final class OptimizerTests: XCTestCase {
+    func testSGDAdamAndAdamWStepAsPyTorch() throws {
+        let all = try GoldenTests.fixture("ops")
+        let makers: [(String, ([Parameter]) -> Optimizer)] = [
+            ("sgd", { Optimizer.sgd($0, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01) }),
+            ("adam", { Optimizer.adam($0, learningRate: 0.1, weightDecay: 0.01) }),
+            ("adamw", { Optimizer.adamW($0, learningRate: 0.1, weightDecay: 0.01) }),
+        ]
+        for (name, make) in makers {
+            let parameter = Parameter(name: "p", shape: [5], variable: Variable(all["optim.start"]!.tensor, requiresGrad: true))
+            let optimizer = make([parameter])
+            for n in 0..<3 {
+                optimizer.zeroGradients()
+                parameter.variable.grad = all["optim.grad\(n)"]!.tensor
+                optimizer.update()
+            }
+            let expected = all["optim.\(name)"]!.tensor.data
+            for (a, b) in zip(parameter.variable.value.data, expected) { XCTAssertEqual(a, b, accuracy: 1e-5, name) }
+        }
+    }
+
+    func testTheScheduleSetsTheLearningRate() {
+        let parameter = Parameter(name: "p", shape: [1], variable: Variable(Tensor(shape: [1], data: [1]), requiresGrad: true))
+        let optimizer = Optimizer.sgd([parameter], learningRate: 1, momentum: 0)
+        optimizer.schedule = { step in step == 1 ? 0.5 : 0.25 }
+        for _ in 0..<2 {
+            parameter.variable.grad = Tensor(shape: [1], data: [1])
+            optimizer.update()
+        }
+        XCTAssertEqual(parameter.variable.value.data[0], 1 - 0.5 - 0.25)
+        XCTAssertEqual(optimizer.learningRate, 0.25)
+    }
+}
+
+final class SafetensorsTests: XCTestCase {
+    func path() -> String {
+        let p = NSTemporaryDirectory() + "st-\(UUID().uuidString).safetensors"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: p) }
+        return p
+    }
+
+    func testRoundTripKeepsNamesShapesAndBytes() throws {
+        let p = path()
+        let a = NamedTensor(name: "conv.weight", shape: [2, 1, 3, 3], tensor: Tensor.randomNormal([2, 1, 3, 3], seed: 1))
+        let b = NamedTensor(name: "conv.bias", shape: [2], tensor: Tensor(shape: [2], data: [-0.0, .infinity]))
+        try Safetensors.write([a, b], metadata: ["format": "pt"], to: p)
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: p))
+        let headerLength = data.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        XCTAssertEqual((8 + headerLength) % 8, 0, "data starts 8-byte aligned")
+        XCTAssertEqual(data.count, 8 + headerLength + (18 + 2) * 4)
+        let (tensors, metadata) = try Safetensors.read(p)
+        XCTAssertEqual(metadata, ["format": "pt"])
+        XCTAssertEqual(tensors.map(\.name), ["conv.bias", "conv.weight"])
+        XCTAssertEqual(tensors[1].shape, [2, 1, 3, 3])
+        XCTAssertEqual(tensors[1].tensor.data, a.tensor.data)
+        XCTAssertEqual(tensors[0].tensor.data.map(\.bitPattern), b.tensor.data.map(\.bitPattern))
+    }
+
+    func testBadFilesAndMismatchedWeightsAreClearErrors() throws {
+        let p = path()
+        func expect(_ bytes: [UInt8], _ reason: String) {
+            FileManager.default.createFile(atPath: p, contents: Data(bytes))
+            XCTAssertThrowsError(try Safetensors.read(p)) { error in
+                XCTAssertTrue("\(error)".hasPrefix(p + ": ") && "\(error)".contains(reason), "\(error)")
+            }
+        }
+        expect([1, 2, 3], "shorter than its 8-byte header length")
+        expect([200, 0, 0, 0, 0, 0, 0, 0] + Array("{}".utf8), "beyond the file")
+        let header = Array(#"{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#.utf8)
+        expect([UInt8(header.count), 0, 0, 0, 0, 0, 0, 0] + header + [UInt8](repeating: 0, count: 8), "w is I64")
+        let short = Array(#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}}"#.utf8)
+        expect([UInt8(short.count), 0, 0, 0, 0, 0, 0, 0] + short + [UInt8](repeating: 0, count: 8), "do not fit")
+
+        // A state dict of another shape or with missing names does not load.
+        let net = BasicUNet(spatialDims: 2, inChannels: 1, outChannels: 2, features: [2, 2, 2, 2, 2, 2])
+        var tensors = net.namedTensors
+        tensors[0].shape = [2, 3, 3, 3]
+        XCTAssertThrowsError(try net.load(tensors, from: "w.safetensors")) {
+            XCTAssertEqual("\($0)", "w.safetensors: conv_0.conv_0.conv.weight has shape [2, 3, 3, 3], the model needs [2, 1, 3, 3]")
+        }
+        XCTAssertThrowsError(try net.load(Array(net.namedTensors.dropLast()), from: "w.safetensors")) {
+            XCTAssertEqual("\($0)", "w.safetensors: no tensor final_conv.bias")
+        }
+    }
+}
