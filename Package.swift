@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "termlabel",
             dependencies: [
-                "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render", "Cells",
+                "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render", "Cells", "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -44,7 +44,7 @@ struct ConvGeometry {
     }
 
     /// Grid rows (depth × height positions) per tile, so that a column buffer of `rows` × tile stays near 64 MB.
-    func rowsPerTile(columnRows: Int) -> Int { max(1, (16 << 20) / max(columnRows * grid[2], 1)) }
+    func rowsPerTile(columnRows: Int) -> Int { max(1, (1 << 18) / max(columnRows * grid[2], 1)) }
 
     /// The geometry as plain numbers, so the inner loops touch no arrays (no reference counting, no bounds checks).
     struct Scalars {
@@ -59,11 +59,12 @@ struct ConvGeometry {
     }
 
     /// Fills `columns` (channels·kernel rows × tile) from the image, for grid rows first..<last.
-    func im2col(_ image: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
+    func im2col(_ image: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into columns: UnsafeMutablePointer<Float>,
+                concurrent: Bool = true) {
         let g = scalars
         let tile = rows.count * g.gridW
         let (imageBox, columnBox) = (UncheckedBox(image), UncheckedBox(columns))
-        Parallel.forRanges(channels * g.kernelVolume, minimumPerThread: 1) { range in
+        Parallel.forRanges(channels * g.kernelVolume, minimumPerThread: concurrent ? 1 : Int.max) { range in
             for kr in range {
                 let channel = kr / g.kernelVolume, k = kr % g.kernelVolume
                 let (a, b, c) = (k / (g.kh * g.kw), (k / g.kw) % g.kh, k % g.kw)
@@ -72,6 +73,40 @@ struct ConvGeometry {
                 let offset = c * g.dilW - g.padW
                 // The valid span of a row when stride is 1: zeros, a copy, zeros.
                 let lo = min(max(-offset, 0), g.gridW), hi = max(min(g.imageW - offset, g.gridW), lo)
+                if g.strideW == 1 && g.strideH == 1 && g.gridW == g.imageW && hi > lo {
+                    // Consecutive rows of one depth plane are consecutive in the image too: one copy per run of rows,
+                    // then the few values past each row's ends are zeroed.
+                    var row = rows.lowerBound
+                    while row < rows.upperBound {
+                        let oz = row / g.gridH
+                        let runEnd = min(rows.upperBound, (oz + 1) * g.gridH)
+                        let iz = oz * g.strideD - g.padD + a * g.dilD
+                        let y0 = row % g.gridH, y1 = y0 + (runEnd - row)
+                        let shift = b * g.dilH - g.padH
+                        let v0 = min(max(y0, -shift), y1), v1 = max(min(y1, g.imageH - shift), v0)
+                        if iz < 0 || iz >= g.imageD || v0 == v1 {
+                            out.update(repeating: 0, count: (y1 - y0) * g.gridW)
+                        } else {
+                            if v0 > y0 { out.update(repeating: 0, count: (v0 - y0) * g.gridW) }
+                            let block = out + (v0 - y0) * g.gridW
+                            let line = source + (iz * g.imageH + v0 + shift) * g.imageW
+                            let count = (v1 - v0 - 1) * g.gridW + hi - lo
+                            (block + lo).update(from: line + lo + offset, count: count)
+                            if lo > 0 || hi < g.gridW {
+                                var edge = block
+                                for _ in 0..<(v1 - v0) {
+                                    for j in 0..<lo { edge[j] = 0 }
+                                    for j in hi..<g.gridW { edge[j] = 0 }
+                                    edge += g.gridW
+                                }
+                            }
+                            if v1 < y1 { (out + (v1 - y0) * g.gridW).update(repeating: 0, count: (y1 - v1) * g.gridW) }
+                        }
+                        out += (y1 - y0) * g.gridW
+                        row = runEnd
+                    }
+                    continue
+                }
                 for row in rows {
                     let oz = row / g.gridH, oy = row % g.gridH
                     let iz = oz * g.strideD - g.padD + a * g.dilD, iy = oy * g.strideH - g.padH + b * g.dilH
@@ -98,12 +133,13 @@ struct ConvGeometry {
     }
 
     /// Adds `columns` back onto the image (the adjoint of im2col), for grid rows first..<last.
-    func col2im(_ columns: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into image: UnsafeMutablePointer<Float>) {
+    func col2im(_ columns: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into image: UnsafeMutablePointer<Float>,
+                concurrent: Bool = true) {
         let g = scalars
         let tile = rows.count * g.gridW
         let (imageBox, columnBox) = (UncheckedBox(image), UncheckedBox(columns))
         // One channel per task: no two tasks write the same voxel.
-        Parallel.forRanges(channels, minimumPerThread: 1) { range in
+        Parallel.forRanges(channels, minimumPerThread: concurrent ? 1 : Int.max) { range in
             for channel in range {
                 let target = imageBox.value + channel * g.imageCount
                 for k in 0..<g.kernelVolume {
@@ -149,12 +185,67 @@ struct ConvGeometry {
     }
 }
 
+extension ConvGeometry {
+    /// Tiles spread over the cores, each core with its own column buffer and a single-threaded sgemm: small tiles stay
+    /// in the core's cache and no time goes to handing GEMMs between threads. `body` gets the tile's grid rows, the
+    /// thread's buffer and the thread's number; it must only write what no other tile writes (or per-thread storage).
+    func parallelTiles(columnRows: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>, Int) -> Void) {
+        let rows = grid[0] * grid[1]
+        let step = rowsPerTile(columnRows: columnRows)
+        let tiles = (rows + step - 1) / step
+        let threads = min(Parallel.cores, tiles)
+        let capacity = columnRows * min(step, rows) * grid[2]
+        BLAS.singleThreaded {
+            withoutActuallyEscaping(body) { body in
+                let shared = UncheckedBox(body)
+                DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+                    defer { buffer.deallocate() }
+                    var tile = thread
+                    while tile < tiles {
+                        let first = tile * step
+                        shared.value(first..<min(first + step, rows), buffer, thread)
+                        tile += threads
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// OpenBLAS's own threads, off while the engine runs GEMMs on its threads.
+enum BLAS {
+    static func singleThreaded<T>(_ body: () -> T) -> T {
+        let before = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(before) }
+        return body()
+    }
+}
+
 /// C = op(A)·op(B) + beta·C in row-major order.
 @inline(__always)
 func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
           b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// A plain matrix product through the same sgemm, for measuring the machine's own speed.
+public enum Matrix {
+    /// C (m×n) = A (m×k) · B (k×n), row-major.
+    public static func product(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int) -> [Float] {
+        precondition(a.count == m * k && b.count == k * n, "matrix sizes")
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    gemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+                }
+            }
+        }
+        return c
+    }
 }
 
 extension Tape {
@@ -166,6 +257,8 @@ extension Tape {
         let geometry = ConvGeometry(image: x.value.spatialShape, kernel: Array(weight.shape[2...]), options: options)
         let kdim = cin * geometry.kernelVolume
         let (imageCount, gridCount) = (geometry.imageCount, geometry.gridCount)
+        let flops = 2 * Double(n * cout * kdim * gridCount)
+        convFLOPs += flops
         var out = [Float](repeating: 0, count: n * cout * gridCount)
         x.value.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
@@ -175,11 +268,12 @@ extension Tape {
                         if geometry.isPointwise {
                             gemm(m: cout, n: gridCount, k: cin, a: wp.baseAddress!, lda: cin, b: xb, ldb: gridCount, c: yb, ldc: gridCount)
                         } else {
-                            geometry.tiles(columnRows: kdim) { rows, columns in
+                            let (xBox, yBox, wBox) = (UncheckedBox(xb), UncheckedBox(yb), UncheckedBox(wp.baseAddress!))
+                            geometry.parallelTiles(columnRows: kdim) { rows, columns, _ in
                                 let start = rows.lowerBound * geometry.grid[2], tile = rows.count * geometry.grid[2]
-                                geometry.im2col(xb, channels: cin, rows: rows, into: columns)
-                                gemm(m: cout, n: tile, k: kdim, a: wp.baseAddress!, lda: kdim, b: columns, ldb: tile,
-                                     c: yb + start, ldc: gridCount)
+                                geometry.im2col(xBox.value, channels: cin, rows: rows, into: columns, concurrent: false)
+                                gemm(m: cout, n: tile, k: kdim, a: wBox.value, lda: kdim, b: columns, ldb: tile,
+                                     c: yBox.value + start, ldc: gridCount)
                             }
                         }
                     }
@@ -187,7 +281,8 @@ extension Tape {
                 }
             }
         }
-        return result(Tensor(shape: [n, cout] + geometry.grid, data: out), inputs: [x, weight, bias]) { output in
+        return result(Tensor(shape: [n, cout] + geometry.grid, data: out), inputs: [x, weight, bias]) { [unowned self] output in
+            self.convFLOPs += flops * (x.requiresGrad ? 2 : 1)
             let g = output.grad!.data
             var gx = [Float](repeating: 0, count: x.requiresGrad ? x.value.count : 0)
             var gw = [Float](repeating: 0, count: weight.value.count)
@@ -207,22 +302,33 @@ extension Tape {
                                         }
                                         continue
                                     }
-                                    // The gradient's columns share the buffer with the image's: one tile at a time.
-                                    let gradientColumns = x.requiresGrad
-                                        ? UnsafeMutablePointer<Float>.allocate(capacity: kdim * geometry.rowsPerTile(columnRows: kdim) * geometry.grid[2])
-                                        : nil
-                                    defer { gradientColumns?.deallocate() }
-                                    geometry.tiles(columnRows: kdim) { rows, columns in
+                                    // Per thread: its share of dW, and (but for thread 0) its own dX, since neighbouring tiles
+                                    // add into the same input voxels. The column buffer holds x's columns for dW, then dY's
+                                    // share of the columns for dX.
+                                    let threads = Parallel.cores
+                                    let weightShares = UnsafeMutablePointer<Float>.allocate(capacity: threads * cout * kdim)
+                                    weightShares.initialize(repeating: 0, count: threads * cout * kdim)
+                                    let inputShares = UnsafeMutablePointer<Float>.allocate(capacity: x.requiresGrad ? (threads - 1) * cin * imageCount : 0)
+                                    if x.requiresGrad { inputShares.initialize(repeating: 0, count: (threads - 1) * cin * imageCount) }
+                                    defer { weightShares.deallocate(); inputShares.deallocate() }
+                                    let gxb = x.requiresGrad ? gxp.baseAddress! + b * cin * imageCount : nil
+                                    let boxes = UncheckedBox((xb, gb, wp.baseAddress!, weightShares, inputShares, gxb))
+                                    geometry.parallelTiles(columnRows: kdim) { rows, columns, thread in
+                                        let (xb, gb, w, weightShares, inputShares, gxb) = boxes.value
                                         let start = rows.lowerBound * geometry.grid[2], tile = rows.count * geometry.grid[2]
-                                        geometry.im2col(xb, channels: cin, rows: rows, into: columns)
+                                        geometry.im2col(xb, channels: cin, rows: rows, into: columns, concurrent: false)
                                         gemm(transB: true, m: cout, n: kdim, k: tile, a: gb + start, lda: gridCount, b: columns, ldb: tile,
-                                             beta: 1, c: gwp.baseAddress!, ldc: kdim)
-                                        if let gradientColumns {
-                                            gemm(transA: true, m: kdim, n: tile, k: cout, a: wp.baseAddress!, lda: kdim, b: gb + start,
-                                                 ldb: gridCount, c: gradientColumns, ldc: tile)
-                                            geometry.col2im(gradientColumns, channels: cin, rows: rows,
-                                                            into: gxp.baseAddress! + b * cin * imageCount)
+                                             beta: 1, c: weightShares + thread * cout * kdim, ldc: kdim)
+                                        if let gxb {
+                                            gemm(transA: true, m: kdim, n: tile, k: cout, a: w, lda: kdim, b: gb + start,
+                                                 ldb: gridCount, c: columns, ldc: tile)
+                                            geometry.col2im(columns, channels: cin, rows: rows,
+                                                            into: thread == 0 ? gxb : inputShares + (thread - 1) * cin * imageCount, concurrent: false)
                                         }
+                                    }
+                                    for t in 0..<threads { for i in 0..<cout * kdim { gwp[i] += weightShares[t * cout * kdim + i] } }
+                                    if let gxb {
+                                        for t in 1..<max(threads, 1) { for i in 0..<cin * imageCount { gxb[i] += inputShares[(t - 1) * cin * imageCount + i] } }
                                     }
                                 }
                             }
@@ -252,24 +358,36 @@ extension Tape {
         let geometry = ConvGeometry(image: outSize, kernel: kernel, options: options, grid: input)
         let kdim = cout * geometry.kernelVolume
         let (imageCount, gridCount) = (geometry.imageCount, geometry.gridCount)
+        // Counted on the input voxels, as is usual for a transposed conv.
+        let flops = 2 * Double(n * cin * kdim * gridCount)
+        convFLOPs += flops
         var out = [Float](repeating: 0, count: n * cout * imageCount)
         x.value.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
                     for b in 0..<n {
                         let xb = xp.baseAddress! + b * cin * gridCount, yb = op.baseAddress! + b * cout * imageCount
-                        geometry.tiles(columnRows: kdim) { rows, columns in
+                        let boxes = UncheckedBox((xb, yb, wp.baseAddress!))
+                        let work: (Range<Int>, UnsafeMutablePointer<Float>, Bool) -> Void = { rows, columns, concurrent in
+                            let (xb, yb, w) = boxes.value
                             let start = rows.lowerBound * geometry.grid[2], tile = rows.count * geometry.grid[2]
-                            gemm(transA: true, m: kdim, n: tile, k: cin, a: wp.baseAddress!, lda: kdim, b: xb + start, ldb: gridCount,
+                            gemm(transA: true, m: kdim, n: tile, k: cin, a: w, lda: kdim, b: xb + start, ldb: gridCount,
                                  c: columns, ldc: tile)
-                            geometry.col2im(columns, channels: cout, rows: rows, into: yb)
+                            geometry.col2im(columns, channels: cout, rows: rows, into: yb, concurrent: concurrent)
+                        }
+                        // Tiles write disjoint output rows when the kernel is no larger than the stride (as in a UNet).
+                        if (0..<3).allSatisfy({ geometry.kernel[$0] <= geometry.stride[$0] }) {
+                            geometry.parallelTiles(columnRows: kdim) { rows, columns, _ in work(rows, columns, false) }
+                        } else {
+                            geometry.tiles(columnRows: kdim) { rows, columns in work(rows, columns, true) }
                         }
                     }
                     if let bias { Tape.addBias(bias.value.data, to: op, batch: n, channels: cout, spatial: imageCount) }
                 }
             }
         }
-        return result(Tensor(shape: [n, cout] + outSize, data: out), inputs: [x, weight, bias]) { output in
+        return result(Tensor(shape: [n, cout] + outSize, data: out), inputs: [x, weight, bias]) { [unowned self] output in
+            self.convFLOPs += flops * 2
             let g = output.grad!.data
             var gx = [Float](repeating: 0, count: x.value.count)
             var gw = [Float](repeating: 0, count: weight.value.count)
@@ -280,14 +398,20 @@ extension Tape {
                             gx.withUnsafeMutableBufferPointer { gxp in
                                 for b in 0..<n {
                                     let xb = xp.baseAddress! + b * cin * gridCount, gb = gp.baseAddress! + b * cout * imageCount
-                                    geometry.tiles(columnRows: kdim) { rows, columns in
+                                    let threads = Parallel.cores
+                                    let weightShares = UnsafeMutablePointer<Float>.allocate(capacity: threads * cin * kdim)
+                                    weightShares.initialize(repeating: 0, count: threads * cin * kdim)
+                                    defer { weightShares.deallocate() }
+                                    let boxes = UncheckedBox((xb, gb, wp.baseAddress!, gxp.baseAddress! + b * cin * gridCount, weightShares))
+                                    geometry.parallelTiles(columnRows: kdim) { rows, columns, thread in
+                                        let (xb, gb, w, gxb, weightShares) = boxes.value
                                         let start = rows.lowerBound * geometry.grid[2], tile = rows.count * geometry.grid[2]
-                                        geometry.im2col(gb, channels: cout, rows: rows, into: columns)
-                                        gemm(m: cin, n: tile, k: kdim, a: wp.baseAddress!, lda: kdim, b: columns, ldb: tile,
-                                             c: gxp.baseAddress! + b * cin * gridCount + start, ldc: gridCount)
+                                        geometry.im2col(gb, channels: cout, rows: rows, into: columns, concurrent: false)
+                                        gemm(m: cin, n: tile, k: kdim, a: w, lda: kdim, b: columns, ldb: tile, c: gxb + start, ldc: gridCount)
                                         gemm(transB: true, m: cin, n: kdim, k: tile, a: xb + start, lda: gridCount, b: columns, ldb: tile,
-                                             beta: 1, c: gwp.baseAddress!, ldc: kdim)
+                                             beta: 1, c: weightShares + thread * cin * kdim, ldc: kdim)
                                     }
+                                    for t in 0..<threads { for i in 0..<cin * kdim { gwp[i] += weightShares[t * cin * kdim + i] } }
                                 }
                             }
                         }

@@ -38,6 +38,8 @@ public final class Tape {
     public var dropoutSeed: UInt64
     /// Batch norm uses (and updates) batch statistics.
     public var training: Bool
+    /// Multiply-adds ×2 of every convolution run so far, forward and backward (for GFLOP/s figures).
+    public internal(set) var convFLOPs: Double = 0
     private var steps: [() -> Void] = []
 
     /// `recording` false is inference mode: no gradients, nothing kept.

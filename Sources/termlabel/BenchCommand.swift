@@ -7,6 +7,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed and memory (build with -c release).",
-        subcommands: [NiftiBench.self, GraphCutBench.self, SyncBench.self, RenderBench.self]
+        subcommands: [NiftiBench.self, GraphCutBench.self, SyncBench.self, RenderBench.self, EngineBench.self]
     )
 }

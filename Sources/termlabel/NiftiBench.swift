@@ -95,10 +95,10 @@ enum NibabelPeer {
     }
 }
 
-func runPython(_ script: String, arguments: [String]) -> String? {
+func runPython(_ script: String, arguments: [String], python: String = "python3") -> String? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
+    process.arguments = [python, "-c", script] + arguments
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
