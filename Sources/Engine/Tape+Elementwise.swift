@@ -1,6 +1,8 @@
 // Elementwise ops. Binary ops broadcast the second operand over any axis where its size is 1 (a per-channel
 // bias or scale, a per-sample weight).
 
+import Foundation
+
 extension Tape {
     /// For each element of a tensor of shape `a`, the index of the element of `b` it meets under broadcasting.
     static func broadcastIndices(_ a: [Int], _ b: [Int]) -> [Int]? {
@@ -131,5 +133,3 @@ extension Tape {
         }
     }
 }
-
-import Foundation

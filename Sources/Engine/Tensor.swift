@@ -1,6 +1,8 @@
 // The engine's only data type: Float32 voxels in N×C×D×H×W order (a 2D image has depth 1), contiguous and owned.
 // No dtypes, no views, no lazy graph: an op reads whole tensors and makes a new one.
 
+import Foundation
+
 public struct Tensor: Sendable, Equatable {
     /// Always five numbers: batch, channels, depth, height, width.
     public private(set) var shape: [Int]
@@ -84,4 +86,3 @@ public struct SplitMix: RandomNumberGenerator, Sendable {
     public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
 
-import Foundation

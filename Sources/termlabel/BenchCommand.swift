@@ -2,6 +2,7 @@
 // one is installed.
 
 import ArgumentParser
+import Foundation
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,4 +10,14 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure speed and memory (build with -c release).",
         subcommands: [NiftiBench.self, GraphCutBench.self, SyncBench.self, RenderBench.self, EngineBench.self]
     )
+}
+
+/// One benchmark figure on a line: "name  key value …", or a JSON object with `json`.
+func printFigure(_ name: String, _ fields: [String: Double], json: Bool) {
+    let sorted = fields.sorted { $0.key < $1.key }
+    if json {
+        print("{\"name\": \"\(name)\", " + sorted.map { "\"\($0.key)\": \(String(format: "%.4f", $0.value))" }.joined(separator: ", ") + "}")
+    } else {
+        print(name + "  " + sorted.map { "\($0.key) \(String(format: "%.3f", $0.value))" }.joined(separator: "  "))
+    }
 }

@@ -54,14 +54,7 @@ struct EngineBench: ParsableCommand {
         }
     }
 
-    func report(_ name: String, _ fields: [String: Double]) {
-        let sorted = fields.sorted { $0.key < $1.key }
-        if json {
-            print("{\"name\": \"\(name)\", " + sorted.map { "\"\($0.key)\": \(String(format: "%.4f", $0.value))" }.joined(separator: ", ") + "}")
-        } else {
-            print(name + "  " + sorted.map { "\($0.key) \(String(format: "%.3f", $0.value))" }.joined(separator: "  "))
-        }
-    }
+    func report(_ name: String, _ fields: [String: Double]) { printFigure(name, fields, json: json) }
 
     /// Median seconds, conv FLOPs of one run, and the peak resident memory of the process during the runs. Inputs
     /// and networks are made before the clock starts.

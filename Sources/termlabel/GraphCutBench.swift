@@ -58,14 +58,7 @@ struct GraphCutBench: ParsableCommand {
         }
     }
 
-    func report(_ name: String, _ fields: [String: Double]) {
-        let sorted = fields.sorted { $0.key < $1.key }
-        if json {
-            print("{\"name\": \"\(name)\", " + sorted.map { "\"\($0.key)\": \(String(format: "%.4f", $0.value))" }.joined(separator: ", ") + "}")
-        } else {
-            print(name + "  " + sorted.map { "\($0.key) \(String(format: "%.3f", $0.value))" }.joined(separator: "  "))
-        }
-    }
+    func report(_ name: String, _ fields: [String: Double]) { printFigure(name, fields, json: json) }
 }
 
 /// A segmentation energy on a CT phantom resampled to the bench shape: liver scribbles, mixture posterior.
