@@ -30,7 +30,8 @@ let package = Package(
 
         // Tier 2
         .target(name: "Segmenters", dependencies: ["Volume"]),
-        .target(name: "Engine", dependencies: ["COpenBLAS"]),
+        .target(name: "CConvKernels"),
+        .target(name: "Engine", dependencies: ["COpenBLAS", "CConvKernels"]),
         .target(name: "EngineTesting", dependencies: ["Engine"]),
         .target(name: "Render", dependencies: ["Volume", "Cells"]),
         .target(name: "Terminal", dependencies: ["Cells", "CNCursesW", "CTerminalGuard"]),

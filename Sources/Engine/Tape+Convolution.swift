@@ -3,6 +3,7 @@
 // geometry: the "image" side is the conv's input (the transposed conv's output), the "grid" side the conv's output
 // (the transposed conv's input); forward of one is backward of the other.
 
+import CConvKernels
 import COpenBLAS
 import Foundation
 
@@ -213,6 +214,69 @@ extension ConvGeometry {
     }
 }
 
+/// 3×3(×3) convolutions with stride 1 and padding 1 (every conv of a UNet block) run as a direct, vectorised loop
+/// where the CPU allows: for few output channels, building and packing im2col's columns costs more than the
+/// arithmetic.
+enum DirectConv {
+    static let available = ck_direct_available() != 0
+    /// Output channels per weight block (8 with AVX-512, else 4).
+    static let blockSize = Int(ck_block_size())
+
+    static func applies(_ g: ConvGeometry) -> Bool {
+        guard available, g.kernel[1] == 3, g.kernel[2] == 3, g.image == g.grid,
+              g.stride.allSatisfy({ $0 == 1 }), g.dilation.allSatisfy({ $0 == 1 }), g.padding[1] == 1, g.padding[2] == 1
+        else { return false }
+        return (g.kernel[0] == 3 && g.padding[0] == 1) || (g.kernel[0] == 1 && g.padding[0] == 0)
+    }
+
+    /// `weights` laid out [cout][cin][kd·3·3]; `flipped` reads them as the transposed conv backward needs:
+    /// [cin][cout] with the kernel reversed (so that this computes dX from dY).
+    static func repack(_ weights: UnsafePointer<Float>, cout: Int, cin: Int, kernelVolume kv: Int, flipped: Bool,
+                       blockSize size: Int = blockSize) -> [Float] {
+        // As seen by the kernel: `outs` output channels, `ins` input channels.
+        let (outs, ins) = flipped ? (cin, cout) : (cout, cin)
+        let blocks = (outs + size - 1) / size
+        var packed = [Float](repeating: 0, count: blocks * ins * kv * size)
+        for o in 0..<outs {
+            for i in 0..<ins {
+                for k in 0..<kv {
+                    let value = flipped ? weights[(i * cin + o) * kv + (kv - 1 - k)] : weights[(o * cin + i) * kv + k]
+                    packed[(((o / size) * ins + i) * kv + k) * size + o % size] = value
+                }
+            }
+        }
+        return packed
+    }
+
+    /// y (outs × D×H×W) = the conv of x (ins × D×H×W) with repacked weights.
+    static func run(_ x: UnsafePointer<Float>, ins: Int, outs: Int, shape: [Int], kd: Int, packed: [Float], into y: UnsafeMutablePointer<Float>,
+                    blockSize: Int = blockSize) {
+        let (d, h, w) = (shape[0], shape[1], shape[2])
+        let dp = kd == 3 ? d + 2 : d, pad = kd == 3 ? 1 : 0
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: ins * dp * (h + 2) * (w + 2) + 64)
+        padded.initialize(repeating: 0, count: ins * dp * (h + 2) * (w + 2) + 64)
+        defer { padded.deallocate() }
+        let boxes = UncheckedBox((x, padded, y))
+        Parallel.forEach(ins * d) { item in
+            let (x, padded, _) = boxes.value
+            let (channel, z) = (item / d, item % d)
+            for row in 0..<h {
+                (padded + ((channel * dp + z + pad) * (h + 2) + row + 1) * (w + 2) + 1).update(from: x + ((channel * d + z) * h + row) * w, count: w)
+            }
+        }
+        let blocks = (outs + blockSize - 1) / blockSize
+        packed.withUnsafeBufferPointer { wp in
+            let weights = UncheckedBox(wp.baseAddress!)
+            Parallel.forEach(blocks * d) { item in
+                let (_, padded, y) = boxes.value
+                let (block, z) = (item / d, item % d)
+                ck_conv3x3(padded, weights.value, y, Int32(ins), Int32(outs), Int32(d), Int32(h), Int32(w), Int32(kd),
+                           Int32(block), Int32(block + 1), Int32(z), Int32(z + 1), Int32(blockSize))
+            }
+        }
+    }
+}
+
 /// OpenBLAS's own threads, off while the engine runs GEMMs on its threads.
 enum BLAS {
     static func singleThreaded<T>(_ body: () -> T) -> T {
@@ -259,7 +323,12 @@ extension Tape {
         let (imageCount, gridCount) = (geometry.imageCount, geometry.gridCount)
         let flops = 2 * Double(n * cout * kdim * gridCount)
         convFLOPs += flops
-        var out = [Float](repeating: 0, count: n * cout * gridCount)
+        let direct = DirectConv.applies(geometry)
+        let packed = direct
+            ? weight.value.data.withUnsafeBufferPointer { DirectConv.repack($0.baseAddress!, cout: cout, cin: cin, kernelVolume: geometry.kernelVolume, flipped: false) }
+            : []
+        // Every output value is written below (sgemm with beta 0, or the direct loop), so no zeroing first.
+        var out = [Float](unsafeUninitializedCapacity: n * cout * gridCount) { _, count in count = n * cout * gridCount }
         x.value.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
@@ -267,6 +336,8 @@ extension Tape {
                         let xb = xp.baseAddress! + b * cin * imageCount, yb = op.baseAddress! + b * cout * gridCount
                         if geometry.isPointwise {
                             gemm(m: cout, n: gridCount, k: cin, a: wp.baseAddress!, lda: cin, b: xb, ldb: gridCount, c: yb, ldc: gridCount)
+                        } else if direct {
+                            DirectConv.run(xb, ins: cin, outs: cout, shape: geometry.image, kd: geometry.kernel[0], packed: packed, into: yb)
                         } else {
                             let (xBox, yBox, wBox) = (UncheckedBox(xb), UncheckedBox(yb), UncheckedBox(wp.baseAddress!))
                             geometry.parallelTiles(columnRows: kdim) { rows, columns, _ in
@@ -311,7 +382,15 @@ extension Tape {
                                     let inputShares = UnsafeMutablePointer<Float>.allocate(capacity: x.requiresGrad ? (threads - 1) * cin * imageCount : 0)
                                     if x.requiresGrad { inputShares.initialize(repeating: 0, count: (threads - 1) * cin * imageCount) }
                                     defer { weightShares.deallocate(); inputShares.deallocate() }
-                                    let gxb = x.requiresGrad ? gxp.baseAddress! + b * cin * imageCount : nil
+                                    let direct = DirectConv.applies(geometry)
+                                    if direct && x.requiresGrad {
+                                        // dX is the conv of dY with the weights transposed and flipped.
+                                        let flippedWeights = DirectConv.repack(wp.baseAddress!, cout: cout, cin: cin,
+                                                                               kernelVolume: geometry.kernelVolume, flipped: true)
+                                        DirectConv.run(gb, ins: cout, outs: cin, shape: geometry.image, kd: geometry.kernel[0],
+                                                       packed: flippedWeights, into: gxp.baseAddress! + b * cin * imageCount)
+                                    }
+                                    let gxb = x.requiresGrad && !direct ? gxp.baseAddress! + b * cin * imageCount : nil
                                     let boxes = UncheckedBox((xb, gb, wp.baseAddress!, weightShares, inputShares, gxb))
                                     geometry.parallelTiles(columnRows: kdim) { rows, columns, thread in
                                         let (xb, gb, w, weightShares, inputShares, gxb) = boxes.value

@@ -1,0 +1,132 @@
+/* The direct convolution: per output row, 4 output channels × 16 positions are kept in 8 AVX registers while the
+   inputs stream by; each input vector meets 4 broadcast weights. Compiled for AVX2 + FMA by function attribute and
+   used only when the CPU reports both, so the binary still runs everywhere. */
+
+#include "CConvKernels.h"
+#include <immintrin.h>
+#include <string.h>
+
+int ck_block_size(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 8 : 4;
+#else
+    return 4;
+#endif
+}
+
+int ck_direct_available(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void block_row(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
+                      int block, int z, int row) {
+    const int Hp = H + 2, Wp = W + 2, Dp = kd == 3 ? D + 2 : D;
+    const long plane = (long)Dp * Hp * Wp;
+    const long outPlane = (long)D * H * W;
+    for (int x = 0; x < W; x += 16) {
+        /* Eight named accumulators (4 channels × 2 vectors), so that they stay in registers. */
+        __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(), a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps();
+        __m256 a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps(), a30 = _mm256_setzero_ps(), a31 = _mm256_setzero_ps();
+        for (int ci = 0; ci < cin; ci++) {
+            const float *wci = wt + ((long)block * cin + ci) * kd * 9 * 4;
+            for (int a = 0; a < kd; a++) {
+                for (int b = 0; b < 3; b++) {
+                    const float *in = xp + ci * plane + ((long)(z + a) * Hp + row + b) * Wp + x;
+                    const float *w = wci + (a * 3 + b) * 3 * 4;
+                    for (int c = 0; c < 3; c++) {
+                        const __m256 i0 = _mm256_loadu_ps(in + c), i1 = _mm256_loadu_ps(in + c + 8);
+                        __m256 wv = _mm256_broadcast_ss(w + c * 4);
+                        a00 = _mm256_fmadd_ps(wv, i0, a00);
+                        a01 = _mm256_fmadd_ps(wv, i1, a01);
+                        wv = _mm256_broadcast_ss(w + c * 4 + 1);
+                        a10 = _mm256_fmadd_ps(wv, i0, a10);
+                        a11 = _mm256_fmadd_ps(wv, i1, a11);
+                        wv = _mm256_broadcast_ss(w + c * 4 + 2);
+                        a20 = _mm256_fmadd_ps(wv, i0, a20);
+                        a21 = _mm256_fmadd_ps(wv, i1, a21);
+                        wv = _mm256_broadcast_ss(w + c * 4 + 3);
+                        a30 = _mm256_fmadd_ps(wv, i0, a30);
+                        a31 = _mm256_fmadd_ps(wv, i1, a31);
+                    }
+                }
+            }
+        }
+        const int valid = W - x < 16 ? W - x : 16;
+        float tmp[4][16];
+        _mm256_storeu_ps(tmp[0], a00); _mm256_storeu_ps(tmp[0] + 8, a01);
+        _mm256_storeu_ps(tmp[1], a10); _mm256_storeu_ps(tmp[1] + 8, a11);
+        _mm256_storeu_ps(tmp[2], a20); _mm256_storeu_ps(tmp[2] + 8, a21);
+        _mm256_storeu_ps(tmp[3], a30); _mm256_storeu_ps(tmp[3] + 8, a31);
+        for (int o = 0; o < 4 && block * 4 + o < cout; o++)
+            memcpy(y + (block * 4 + o) * outPlane + ((long)z * H + row) * W + x, tmp[o], sizeof(float) * valid);
+    }
+}
+
+/* AVX-512: 8 output channels × 32 positions in 16 registers. */
+__attribute__((target("avx512f")))
+static void block_row16(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
+                        int block, int z, int row) {
+    const int Hp = H + 2, Wp = W + 2, Dp = kd == 3 ? D + 2 : D;
+    const long plane = (long)Dp * Hp * Wp;
+    const long outPlane = (long)D * H * W;
+    for (int x = 0; x < W; x += 32) {
+        __m512 acc[8][2];
+        for (int o = 0; o < 8; o++) { acc[o][0] = _mm512_setzero_ps(); acc[o][1] = _mm512_setzero_ps(); }
+        for (int ci = 0; ci < cin; ci++) {
+            const float *wci = wt + ((long)block * cin + ci) * kd * 9 * 8;
+            for (int a = 0; a < kd; a++) {
+                for (int b = 0; b < 3; b++) {
+                    const float *in = xp + ci * plane + ((long)(z + a) * Hp + row + b) * Wp + x;
+                    const float *w = wci + (a * 3 + b) * 3 * 8;
+                    for (int c = 0; c < 3; c++) {
+                        const __m512 i0 = _mm512_loadu_ps(in + c), i1 = _mm512_loadu_ps(in + c + 16);
+#pragma clang loop unroll(full)
+                        for (int o = 0; o < 8; o++) {
+                            const __m512 wv = _mm512_set1_ps(w[c * 8 + o]);
+                            acc[o][0] = _mm512_fmadd_ps(wv, i0, acc[o][0]);
+                            acc[o][1] = _mm512_fmadd_ps(wv, i1, acc[o][1]);
+                        }
+                    }
+                }
+            }
+        }
+        const int valid = W - x < 32 ? W - x : 32;
+        for (int o = 0; o < 8 && block * 8 + o < cout; o++) {
+            float *out = y + (block * 8 + o) * outPlane + ((long)z * H + row) * W + x;
+            if (valid == 32) {
+                _mm512_storeu_ps(out, acc[o][0]);
+                _mm512_storeu_ps(out + 16, acc[o][1]);
+            } else {
+                float tmp[32];
+                _mm512_storeu_ps(tmp, acc[o][0]);
+                _mm512_storeu_ps(tmp + 16, acc[o][1]);
+                memcpy(out, tmp, sizeof(float) * valid);
+            }
+        }
+    }
+}
+#endif
+
+void ck_conv3x3(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
+                int block0, int block1, int z0, int z1, int block_size) {
+#if defined(__x86_64__)
+    const int wide = block_size == 8;
+    for (int block = block0; block < block1; block++)
+        for (int z = z0; z < z1; z++)
+            for (int row = 0; row < H; row++) {
+                if (wide) block_row16(xp, wt, y, cin, cout, D, H, W, kd, block, z, row);
+                else block_row(xp, wt, y, cin, cout, D, H, W, kd, block, z, row);
+            }
+#else
+    (void)xp; (void)wt; (void)y; (void)cin; (void)cout; (void)D; (void)H; (void)W; (void)kd;
+    (void)block0; (void)block1; (void)z0; (void)z1; (void)block_size;
+#endif
+}

@@ -1,0 +1,66 @@
+// The direct 3×3(×3) convolution, both of its vector loops (AVX2 with blocks of 4 channels, AVX-512 with 8 where the
+// CPU has it), forward and flipped for dX, against a plain Double loop, on sizes that leave partial blocks.
+
+@testable import Engine
+import XCTest
+
+final class DirectConvTests: XCTestCase {
+    func reference(_ x: Tensor, _ w: Tensor, kd: Int) -> [Double] {
+        let (cin, cout) = (x.channels, w.shape[0])
+        let (d, h, wd) = (x.shape[2], x.shape[3], x.shape[4])
+        var y = [Double](repeating: 0, count: cout * d * h * wd)
+        let pad = kd == 3 ? 1 : 0
+        for o in 0..<cout { for i in 0..<cin { for z in 0..<d { for r in 0..<h { for c in 0..<wd {
+            var total = 0.0
+            for a in 0..<kd { for b in 0..<3 { for e in 0..<3 {
+                let (iz, iy, ix) = (z + a - pad, r + b - 1, c + e - 1)
+                guard iz >= 0, iz < d, iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                total += Double(w.data[((o * cin + i) * kd * 9) + (a * 3 + b) * 3 + e]) * Double(x.data[((i * d + iz) * h + iy) * wd + ix])
+            } } }
+            y[((o * d + z) * h + r) * wd + c] += total
+        } } } } }
+        return y
+    }
+
+    func testBothVectorLoopsMatchAPlainLoop() throws {
+        try XCTSkipUnless(DirectConv.available, "this CPU has no AVX2 + FMA: the engine uses im2col + sgemm")
+        let sizes = DirectConv.blockSize == 8 ? [4, 8] : [4]
+        for (spatial, kd) in [([5, 6, 37], 3), ([1, 9, 13], 1)] {
+            let (cin, cout) = (3, 5)
+            let x = Tensor.randomNormal([1, cin] + spatial, seed: 1)
+            let w = Tensor.randomNormal([cout, cin, kd, 3, 3], seed: 2)
+            let expected = reference(x, w, kd: kd)
+            for size in sizes {
+                var y = [Float](repeating: .nan, count: expected.count)
+                let packed = w.data.withUnsafeBufferPointer {
+                    DirectConv.repack($0.baseAddress!, cout: cout, cin: cin, kernelVolume: kd * 9, flipped: false, blockSize: size)
+                }
+                x.data.withUnsafeBufferPointer { xp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        DirectConv.run(xp.baseAddress!, ins: cin, outs: cout, shape: spatial, kd: kd, packed: packed, into: yp.baseAddress!,
+                                       blockSize: size)
+                    }
+                }
+                let worst = zip(y, expected).map { abs(Double($0) - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-4, "blocks of \(size), \(spatial)")
+
+                // Flipped: the conv of dY with the weights transposed and reversed is dX.
+                let dy = Tensor.randomNormal([1, cout] + spatial, seed: 3)
+                var dx = [Float](repeating: .nan, count: x.count)
+                let flipped = w.data.withUnsafeBufferPointer {
+                    DirectConv.repack($0.baseAddress!, cout: cout, cin: cin, kernelVolume: kd * 9, flipped: true, blockSize: size)
+                }
+                dy.data.withUnsafeBufferPointer { gp in
+                    dx.withUnsafeMutableBufferPointer { xp in
+                        DirectConv.run(gp.baseAddress!, ins: cout, outs: cin, shape: spatial, kd: kd, packed: flipped, into: xp.baseAddress!,
+                                       blockSize: size)
+                    }
+                }
+                // ⟨conv(x), dy⟩ = ⟨x, dX⟩ for every x: check it with x itself.
+                let left = zip(expected, dy.data).reduce(0.0) { $0 + $1.0 * Double($1.1) }
+                let right = zip(x.data, dx).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                XCTAssertEqual(left, right, accuracy: 1e-3 * max(1, abs(left)), "adjoint, blocks of \(size), \(spatial)")
+            }
+        }
+    }
+}
