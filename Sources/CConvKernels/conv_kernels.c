@@ -27,10 +27,9 @@ int ck_direct_available(void) {
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
 static void block_row(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
-                      int block, int z, int row) {
+                      int block, int z, int row, long outPlane, int zOut) {
     const int Hp = H + 2, Wp = W + 2, Dp = kd == 3 ? D + 2 : D;
     const long plane = (long)Dp * Hp * Wp;
-    const long outPlane = (long)D * H * W;
     for (int x = 0; x < W; x += 16) {
         /* Eight named accumulators (4 channels × 2 vectors), so that they stay in registers. */
         __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(), a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps();
@@ -66,17 +65,16 @@ static void block_row(const float *xp, const float *wt, float *y, int cin, int c
         _mm256_storeu_ps(tmp[2], a20); _mm256_storeu_ps(tmp[2] + 8, a21);
         _mm256_storeu_ps(tmp[3], a30); _mm256_storeu_ps(tmp[3] + 8, a31);
         for (int o = 0; o < 4 && block * 4 + o < cout; o++)
-            memcpy(y + (block * 4 + o) * outPlane + ((long)z * H + row) * W + x, tmp[o], sizeof(float) * valid);
+            memcpy(y + (block * 4 + o) * outPlane + ((long)(zOut + z) * H + row) * W + x, tmp[o], sizeof(float) * valid);
     }
 }
 
 /* AVX-512: 8 output channels × 32 positions in 16 registers. */
 __attribute__((target("avx512f")))
 static void block_row16(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
-                        int block, int z, int row) {
+                        int block, int z, int row, long outPlane, int zOut) {
     const int Hp = H + 2, Wp = W + 2, Dp = kd == 3 ? D + 2 : D;
     const long plane = (long)Dp * Hp * Wp;
-    const long outPlane = (long)D * H * W;
     for (int x = 0; x < W; x += 32) {
         __m512 acc[8][2];
         for (int o = 0; o < 8; o++) { acc[o][0] = _mm512_setzero_ps(); acc[o][1] = _mm512_setzero_ps(); }
@@ -100,7 +98,7 @@ static void block_row16(const float *xp, const float *wt, float *y, int cin, int
         }
         const int valid = W - x < 32 ? W - x : 32;
         for (int o = 0; o < 8 && block * 8 + o < cout; o++) {
-            float *out = y + (block * 8 + o) * outPlane + ((long)z * H + row) * W + x;
+            float *out = y + (block * 8 + o) * outPlane + ((long)(zOut + z) * H + row) * W + x;
             if (valid == 32) {
                 _mm512_storeu_ps(out, acc[o][0]);
                 _mm512_storeu_ps(out + 16, acc[o][1]);
@@ -116,17 +114,17 @@ static void block_row16(const float *xp, const float *wt, float *y, int cin, int
 #endif
 
 void ck_conv3x3(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
-                int block0, int block1, int z0, int z1, int block_size) {
+                int block0, int block1, int z0, int z1, int block_size, long out_plane, int z_out) {
 #if defined(__x86_64__)
     const int wide = block_size == 8;
     for (int block = block0; block < block1; block++)
         for (int z = z0; z < z1; z++)
             for (int row = 0; row < H; row++) {
-                if (wide) block_row16(xp, wt, y, cin, cout, D, H, W, kd, block, z, row);
-                else block_row(xp, wt, y, cin, cout, D, H, W, kd, block, z, row);
+                if (wide) block_row16(xp, wt, y, cin, cout, D, H, W, kd, block, z, row, out_plane, z_out);
+                else block_row(xp, wt, y, cin, cout, D, H, W, kd, block, z, row, out_plane, z_out);
             }
 #else
     (void)xp; (void)wt; (void)y; (void)cin; (void)cout; (void)D; (void)H; (void)W; (void)kd;
-    (void)block0; (void)block1; (void)z0; (void)z1; (void)block_size;
+    (void)block0; (void)block1; (void)z0; (void)z1; (void)block_size; (void)out_plane; (void)z_out;
 #endif
 }

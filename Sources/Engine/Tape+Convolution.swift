@@ -248,30 +248,42 @@ enum DirectConv {
         return packed
     }
 
-    /// y (outs × D×H×W) = the conv of x (ins × D×H×W) with repacked weights.
+    /// y (outs × D×H×W) = the conv of x (ins × D×H×W) with repacked weights. The input is padded a slab of planes at
+    /// a time, so that the copy stays near 64 MB whatever the volume.
     static func run(_ x: UnsafePointer<Float>, ins: Int, outs: Int, shape: [Int], kd: Int, packed: [Float], into y: UnsafeMutablePointer<Float>,
-                    blockSize: Int = blockSize) {
+                    blockSize: Int = blockSize, maximumSlab: Int = .max) {
         let (d, h, w) = (shape[0], shape[1], shape[2])
-        let dp = kd == 3 ? d + 2 : d, pad = kd == 3 ? 1 : 0
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: ins * dp * (h + 2) * (w + 2) + 64)
-        padded.initialize(repeating: 0, count: ins * dp * (h + 2) * (w + 2) + 64)
+        let halo = kd == 3 ? 1 : 0
+        let planeSize = (h + 2) * (w + 2)
+        let slab = max(1, min(d, maximumSlab, (16 << 20) / max(ins * planeSize, 1) - 2 * halo))
+        let capacity = ins * (slab + 2 * halo) * planeSize + 64
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
         defer { padded.deallocate() }
-        let boxes = UncheckedBox((x, padded, y))
-        Parallel.forEach(ins * d) { item in
-            let (x, padded, _) = boxes.value
-            let (channel, z) = (item / d, item % d)
-            for row in 0..<h {
-                (padded + ((channel * dp + z + pad) * (h + 2) + row + 1) * (w + 2) + 1).update(from: x + ((channel * d + z) * h + row) * w, count: w)
-            }
-        }
         let blocks = (outs + blockSize - 1) / blockSize
         packed.withUnsafeBufferPointer { wp in
-            let weights = UncheckedBox(wp.baseAddress!)
-            Parallel.forEach(blocks * d) { item in
-                let (_, padded, y) = boxes.value
-                let (block, z) = (item / d, item % d)
-                ck_conv3x3(padded, weights.value, y, Int32(ins), Int32(outs), Int32(d), Int32(h), Int32(w), Int32(kd),
-                           Int32(block), Int32(block + 1), Int32(z), Int32(z + 1), Int32(blockSize))
+            let boxes = UncheckedBox((x, padded, y, wp.baseAddress!))
+            var z0 = 0
+            while z0 < d {
+                let planes = min(slab, d - z0), paddedPlanes = planes + 2 * halo
+                padded.initialize(repeating: 0, count: ins * paddedPlanes * planeSize + 64)
+                // Plane p of the slab holds input plane z0 − halo + p.
+                Parallel.forEach(ins * paddedPlanes) { item in
+                    let (x, padded, _, _) = boxes.value
+                    let (channel, p) = (item / paddedPlanes, item % paddedPlanes)
+                    let z = z0 - halo + p
+                    guard z >= 0, z < d else { return }
+                    for row in 0..<h {
+                        (padded + (channel * paddedPlanes + p) * planeSize + (row + 1) * (w + 2) + 1)
+                            .update(from: x + ((channel * d + z) * h + row) * w, count: w)
+                    }
+                }
+                Parallel.forEach(blocks * planes) { item in
+                    let (_, padded, y, weights) = boxes.value
+                    let (block, z) = (item / planes, item % planes)
+                    ck_conv3x3(padded, weights, y, Int32(ins), Int32(outs), Int32(planes), Int32(h), Int32(w), Int32(kd),
+                               Int32(block), Int32(block + 1), Int32(z), Int32(z + 1), Int32(blockSize), d * h * w, Int32(z0))
+                }
+                z0 += planes
             }
         }
     }

@@ -1,5 +1,6 @@
 // The direct 3×3(×3) convolution, both of its vector loops (AVX2 with blocks of 4 channels, AVX-512 with 8 where the
-// CPU has it), forward and flipped for dX, against a plain Double loop, on sizes that leave partial blocks.
+// CPU has it), whole or a slab of planes at a time, forward and flipped for dX, against a plain Double loop, on sizes
+// that leave partial blocks.
 
 @testable import Engine
 import XCTest
@@ -30,7 +31,7 @@ final class DirectConvTests: XCTestCase {
             let x = Tensor.randomNormal([1, cin] + spatial, seed: 1)
             let w = Tensor.randomNormal([cout, cin, kd, 3, 3], seed: 2)
             let expected = reference(x, w, kd: kd)
-            for size in sizes {
+            for (size, slab) in sizes.flatMap({ size in [(size, Int.max), (size, 2)] }) {
                 var y = [Float](repeating: .nan, count: expected.count)
                 let packed = w.data.withUnsafeBufferPointer {
                     DirectConv.repack($0.baseAddress!, cout: cout, cin: cin, kernelVolume: kd * 9, flipped: false, blockSize: size)
@@ -38,11 +39,11 @@ final class DirectConvTests: XCTestCase {
                 x.data.withUnsafeBufferPointer { xp in
                     y.withUnsafeMutableBufferPointer { yp in
                         DirectConv.run(xp.baseAddress!, ins: cin, outs: cout, shape: spatial, kd: kd, packed: packed, into: yp.baseAddress!,
-                                       blockSize: size)
+                                       blockSize: size, maximumSlab: slab)
                     }
                 }
                 let worst = zip(y, expected).map { abs(Double($0) - $1) }.max()!
-                XCTAssertLessThan(worst, 1e-4, "blocks of \(size), \(spatial)")
+                XCTAssertLessThan(worst, 1e-4, "blocks of \(size), slabs of \(slab) planes, \(spatial)")
 
                 // Flipped: the conv of dY with the weights transposed and reversed is dX.
                 let dy = Tensor.randomNormal([1, cout] + spatial, seed: 3)

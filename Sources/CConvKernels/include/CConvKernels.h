@@ -10,14 +10,15 @@ int ck_direct_available(void);
 /* Output channels per weight block: 8 where AVX-512 runs, else 4. */
 int ck_block_size(void);
 
-/* y[co][z][y][x] (+)= Σ w·x over a 3×3×3 (kd = 3) or 1×3×3 (kd = 1) neighbourhood, for output channel blocks
+/* y[co][z_out + z][y][x] = Σ w·x over a 3×3×3 (kd = 3) or 1×3×3 (kd = 1) neighbourhood, for output channel blocks
    [block0, block1) of `block_size` channels (8: the AVX-512 loop, only where ck_block_size() says 8; 4: AVX2) and
    output depths [z0, z1).
-   xp: the input padded by one voxel on each side of H and W (and of D when kd = 3): cin × Dp × (H+2) × (W+2), with at
-       least 64 readable floats after its end; Dp = D + 2 when kd = 3, else D.
+   xp: a slab of D planes of the input, padded by one voxel on each side of H and W (and of D when kd = 3):
+       cin × Dp × (H+2) × (W+2), with at least 64 readable floats after its end; Dp = D + 2 when kd = 3, else D.
    wt: the weights repacked as [cout/B blocks][cin][kd][3][3][B], B = block_size (zeros past cout).
-   y: cout × D × H × W, written (not accumulated). */
+   y: the whole output, cout channels `out_plane` floats apart; the slab's planes go to z_out…, written (not
+   accumulated). */
 void ck_conv3x3(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
-                int block0, int block1, int z0, int z1, int block_size);
+                int block0, int block1, int z0, int z1, int block_size, long out_plane, int z_out);
 
 #endif
