@@ -50,18 +50,16 @@ public final class Tape {
         dropoutSeed = seed
     }
 
-    /// Whether an op on these inputs must record its backward step.
-    func records(_ inputs: Variable?...) -> Bool {
-        recording && inputs.contains { $0?.requiresGrad == true }
-    }
-
     /// The result of an op: a new variable, with its backward step recorded when needed.
     func result(_ value: Tensor, inputs: [Variable?], backward: @escaping (Variable) -> Void) -> Variable {
         let record = recording && inputs.contains { $0?.requiresGrad == true }
         let output = Variable(value, requiresGrad: record)
         if record {
             steps.append { [unowned output] in
-                if output.grad != nil { backward(output) }
+                guard output.grad != nil else { return }
+                backward(output)
+                // Passed on: an intermediate result's gradient is not needed any more (parameters and inputs keep theirs).
+                output.grad = nil
             }
             // The tape owns the outputs it differentiates through.
             outputs.append(output)
@@ -71,7 +69,8 @@ public final class Tape {
 
     private var outputs: [Variable] = []
 
-    /// Gradients of `loss` (a tensor of one value, or weighted by `seed`) for every variable that requires one.
+    /// Gradients of `loss` (a tensor of one value, or weighted by `seed`) for every parameter and input that requires
+    /// one; the gradients of intermediate results are dropped as soon as they have been passed on.
     public func backward(_ loss: Variable, seed: Tensor? = nil) {
         precondition(recording, "backward needs a recording tape")
         loss.accumulate(seed ?? Tensor(shape: loss.shape, repeating: 1))
