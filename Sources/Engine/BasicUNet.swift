@@ -18,7 +18,12 @@ struct ConvBlock: Layer {
     var parameters: [Parameter] { conv.parameters + norm.parameters }
 
     func callAsFunction(_ tape: Tape, _ x: Variable) -> Variable {
-        tape.leakyRelu(tape.dropout(norm(tape, conv(tape, x)), p: dropout), slope: 0.1)
+        if !tape.recording {
+            // Inference (MC dropout included): norm, dropout and activation over the conv's own output.
+            return tape.instanceNormLeakyReluInPlace(conv(tape, x), weight: norm.weight.variable, bias: norm.bias.variable, dropout: dropout,
+                                                     slope: 0.1)
+        }
+        return tape.leakyRelu(tape.dropout(norm(tape, conv(tape, x)), p: dropout), slope: 0.1)
     }
 }
 

@@ -94,6 +94,8 @@ final class GoldenTests: XCTestCase {
             let tape = Tape(recording: true)
             let logits = net(tape, Variable(all[prefix + ".x"]!.tensor))
             assertClose(logits.value, all[prefix + ".out"]!, "\(prefix) logits")
+            // Inference mode (norm and activation in place) computes the same logits.
+            assertClose(net(Tape(recording: false), Variable(all[prefix + ".x"]!.tensor)).value, all[prefix + ".out"]!, "\(prefix) inference logits")
             let loss = tape.diceCE(logits: logits, labels: all[prefix + ".labels"]!.tensor)
             assertClose(loss.value, all[prefix + ".loss"]!, "\(prefix) loss")
             tape.backward(loss)

@@ -71,3 +71,19 @@ final class TrainingTests: XCTestCase {
                        net(Tape(recording: false), Variable(validation.images)).value)
     }
 }
+
+final class MCDropoutTests: XCTestCase {
+    func testDropoutKeptOnAtInferenceVariesTheOutputAndOffDoesNot() {
+        let net = BasicUNet(spatialDims: 2, inChannels: 1, outChannels: 2, features: [4, 4, 8, 8, 16, 4], dropout: 0.2, seed: 3)
+        let x = Variable(Tensor.randomNormal([1, 1, 32, 32], seed: 4))
+        let plain = net(Tape(recording: false), x).value
+        XCTAssertEqual(net(Tape(recording: false), x).value, plain, "dropout off: deterministic")
+        let a = net(Tape(recording: false, dropoutActive: true, seed: 1), x).value
+        let b = net(Tape(recording: false, dropoutActive: true, seed: 2), x).value
+        XCTAssertNotEqual(a, b, "another seed, another mask")
+        XCTAssertEqual(net(Tape(recording: false, dropoutActive: true, seed: 1), x).value, a, "the same seed, the same mask")
+        // About a fifth of the values are dropped at each layer: the passes spread around the plain output.
+        let spread = zip(a.data, plain.data).map { abs($0 - $1) }.reduce(0, +) / Float(a.count)
+        XCTAssertGreaterThan(spread, 1e-3)
+    }
+}
