@@ -1,5 +1,5 @@
-// Elementwise work, norms, pooling and im2col split across the cores; OpenBLAS has its own threads for the GEMMs,
-// and the two never run at the same time.
+// Elementwise work, norms, pooling, im2col and conv tiles split across the cores. While the engine's threads run
+// GEMMs, OpenBLAS's own threads are off (`BLAS.singleThreaded`); a lone large GEMM uses them.
 
 import Dispatch
 import Foundation
