@@ -75,6 +75,10 @@ public final class TerminalSession: Backend {
         invalidate()
     }
 
+    /// Whether the app owns the terminal. Continued with `kill -CONT` instead of `fg`, it runs in the background: it
+    /// must neither read nor draw (reads fail at once, and the loop would spin) until the shell gives the terminal back.
+    public var isForeground: Bool { tcgetpgrp(0) == getpgrp() }
+
     /// True (once) when the process was continued after a stop the app did not ask for (kill -STOP, kill -TSTP):
     /// the screen has been taken back and must be drawn whole.
     public func wasContinued() -> Bool {

@@ -84,6 +84,10 @@ struct OpenCommand: ParsableCommand {
         defer { annotation.close() }
         while state.running && quitRequested == 0 {
             _ = session.wasContinued()
+            if !session.isForeground {
+                usleep(100_000)
+                continue
+            }
             let size = session.size
             state.screen = size
             session.present(Screen.render(state, width: size.width, height: size.height))
