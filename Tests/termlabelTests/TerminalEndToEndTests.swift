@@ -30,6 +30,12 @@ final class TerminalEndToEndTests: XCTestCase {
 
     override func tearDown() { _ = tmux(["kill-server"]) }
 
+    /// Ends the tmux server and moves to a new socket: a server being killed may still answer on the old one.
+    func restartServer() {
+        tmux(["kill-server"])
+        socket += "-next"
+    }
+
     /// Runs tmux and waits for it with posix_spawn/waitpid: the server that new-session leaves behind must not
     /// hold the test's pipes, and Foundation's Process does not always reap the client here.
     @discardableResult
@@ -137,7 +143,7 @@ final class TerminalEndToEndTests: XCTestCase {
         waitFor("│ 2 label 2 │")   // every key before it has been handled
         let pid = Int32(tmux(["display-message", "-p", "-t", "t", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines))!
         kill(pid, SIGKILL)
-        tmux(["kill-server"])
+        restartServer()
         let database = try AppDatabase(folder: folder)
         let journaled = try XCTUnwrap(database.draft("ct_004", user: "e2e"))
         XCTAssertEqual(journaled.baseVersion, 1)
@@ -171,7 +177,7 @@ final class TerminalEndToEndTests: XCTestCase {
         kill(app, SIGSEGV)
         waitFor("termlabel-exit-139")
         XCTAssertEqual(modes(), "0 1 0 0", "after a crash: normal screen, cursor shown, no mouse reporting")
-        tmux(["kill-server"])
+        restartServer()
         start(inShell: true)
         waitFor("Studies (1)")
         send("Enter")
