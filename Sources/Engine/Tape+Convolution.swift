@@ -391,10 +391,11 @@ extension Tape {
                                     let threads = Parallel.cores
                                     let weightShares = UnsafeMutablePointer<Float>.allocate(capacity: threads * cout * kdim)
                                     weightShares.initialize(repeating: 0, count: threads * cout * kdim)
-                                    let inputShares = UnsafeMutablePointer<Float>.allocate(capacity: x.requiresGrad ? (threads - 1) * cin * imageCount : 0)
-                                    if x.requiresGrad { inputShares.initialize(repeating: 0, count: (threads - 1) * cin * imageCount) }
+                                    // dX through the tiles only when the direct conv does not compute it.
+                                    let tiledInput = x.requiresGrad && !direct
+                                    let inputShares = UnsafeMutablePointer<Float>.allocate(capacity: tiledInput ? (threads - 1) * cin * imageCount : 0)
+                                    if tiledInput { inputShares.initialize(repeating: 0, count: (threads - 1) * cin * imageCount) }
                                     defer { weightShares.deallocate(); inputShares.deallocate() }
-                                    let direct = DirectConv.applies(geometry)
                                     if direct && x.requiresGrad {
                                         // dX is the conv of dY with the weights transposed and flipped.
                                         let flippedWeights = DirectConv.repack(wp.baseAddress!, cout: cout, cin: cin,
@@ -402,7 +403,7 @@ extension Tape {
                                         DirectConv.run(gb, ins: cout, outs: cin, shape: geometry.image, kd: geometry.kernel[0],
                                                        packed: flippedWeights, into: gxp.baseAddress! + b * cin * imageCount)
                                     }
-                                    let gxb = x.requiresGrad && !direct ? gxp.baseAddress! + b * cin * imageCount : nil
+                                    let gxb = tiledInput ? gxp.baseAddress! + b * cin * imageCount : nil
                                     let boxes = UncheckedBox((xb, gb, wp.baseAddress!, weightShares, inputShares, gxb))
                                     geometry.parallelTiles(columnRows: kdim) { rows, columns, thread in
                                         let (xb, gb, w, weightShares, inputShares, gxb) = boxes.value
