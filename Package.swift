@@ -40,6 +40,7 @@ let package = Package(
         // Tier 3
         .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore", "TOMLKit"]),
         .target(name: "Datastore", dependencies: ["Volume", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Learning", dependencies: ["Engine", "Volume", "Segmenters"]),
 
         // Test support
         .target(name: "VolumeTesting", dependencies: ["Volume"]),
@@ -49,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "termlabel",
             dependencies: [
-                "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render", "Cells", "Engine",
+                "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render", "Cells", "Engine", "Learning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Engine", "Volume", "VolumeTesting", "Segmenters"]),
         .testTarget(name: "SegmentersTests", dependencies: ["Segmenters", "Volume", "VolumeTesting"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Cells", "Volume"]),

@@ -1,9 +1,9 @@
 // Connected components on a voxel grid (6-connected), for post-processing masks: keep the components that hold
 // a foreground seed, fill enclosed holes.
 
-enum Components {
+public enum Components {
     /// Component number (1…) of every set voxel, 0 elsewhere, and the voxel count of each component.
-    static func label(_ mask: [Bool], shape: [Int]) -> (labels: [Int32], sizes: [Int]) {
+    public static func label(_ mask: [Bool], shape: [Int]) -> (labels: [Int32], sizes: [Int]) {
         var labels = [Int32](repeating: 0, count: mask.count)
         var sizes = [0]
         var stack: [Int] = []
@@ -33,7 +33,7 @@ enum Components {
     }
 
     /// Keeps the components that contain one of `seeds` (voxel offsets); with no seed inside the mask, the largest.
-    static func keepSeeded(_ mask: [Bool], shape: [Int], seeds: [Int]) -> [Bool] {
+    public static func keepSeeded(_ mask: [Bool], shape: [Int], seeds: [Int]) -> [Bool] {
         let (labels, sizes) = label(mask, shape: shape)
         var keep = [Bool](repeating: false, count: sizes.count)
         for s in seeds where labels[s] > 0 { keep[Int(labels[s])] = true }

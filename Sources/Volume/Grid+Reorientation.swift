@@ -30,6 +30,9 @@ extension Grid {
         return AxisMapping(source: source, grid: newGrid)
     }
 
+    /// The grid a reoriented volume lies on (same voxels in the world, axes permuted and flipped to `target`).
+    public func reoriented(to target: Orientation = .ras) -> Grid { mapping(to: target).grid }
+
     /// Values laid out on this grid, carried to the reoriented grid.
     func reorient<T>(_ values: [T], to target: Orientation) -> ([T], Grid) {
         let map = mapping(to: target)

@@ -43,7 +43,9 @@ public enum SampleSets {
     }
 
     /// Writes every case (or those of one set) below `folder`; `progress` hears of each file written.
-    public static func write(to folder: String, only set: String? = nil, progress: (String) -> Void = { _ in }) throws {
+    /// `allLabeled` writes the ground truth of the unlabeled cases too (to evaluate on studies no model saw).
+    public static func write(to folder: String, only set: String? = nil, allLabeled: Bool = false,
+                             progress: (String) -> Void = { _ in }) throws {
         for item in cases where set == nil || item.set == set {
             let setFolder = folder + "/" + item.set
             let labelFolder = setFolder + "/labels/final"
@@ -52,7 +54,7 @@ public enum SampleSets {
             let imagePath = setFolder + "/\(item.id).nii.gz"
             try phantom.image.write(to: imagePath, compressionLevel: 9)  // written once, shipped often
             progress(imagePath)
-            if item.labeled {
+            if item.labeled || allLabeled {
                 let labelPath = labelFolder + "/\(item.id).nii.gz"
                 try phantom.labels.write(to: labelPath)
                 progress(labelPath)

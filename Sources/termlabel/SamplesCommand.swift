@@ -16,6 +16,9 @@ struct SamplesCommand: ParsableCommand {
     @Option(name: .long, help: "Only this set (ct-abdomen or mri-head).")
     var set: String?
 
+    @Flag(help: "Write the ground truth of every study, the unlabeled ones too (held-out data for evaluation).")
+    var allLabeled = false
+
     func validate() throws {
         if let set, !SampleSets.cases.contains(where: { $0.set == set }) {
             throw ValidationError("unknown set '\(set)'; the sets are ct-abdomen and mri-head")
@@ -23,6 +26,6 @@ struct SamplesCommand: ParsableCommand {
     }
 
     func run() throws {
-        try SampleSets.write(to: out, only: set) { print("wrote \($0)") }
+        try SampleSets.write(to: out, only: set, allLabeled: allLabeled) { print("wrote \($0)") }
     }
 }

@@ -1,0 +1,45 @@
+// Clicks as the network sees them: one map per click channel, 1 at each clicked voxel, blurred by a Gaussian and
+// scaled so its peak is 1. No clicks in a channel leaves it zero (DeepEdit's automatic mode).
+
+import Volume
+
+public enum Guidance {
+    /// One map on a grid of `shape` (i, j, k); σ in voxels (not along an axis of size 1).
+    public static func map(_ clicks: [VoxelIndex], shape: [Int], sigma: Double) -> [Float] {
+        var values = [Float](repeating: 0, count: shape[0] * shape[1] * shape[2])
+        var any = false
+        for c in clicks where (0..<3).allSatisfy({ c[$0] >= 0 && c[$0] < shape[$0] }) {
+            values[c.i + shape[0] * (c.j + shape[1] * c.k)] = 1
+            any = true
+        }
+        guard any, sigma > 0 else { return values }
+        values = GaussianSmoothing.apply(values, shape: shape, sigma: shape.map { $0 > 1 ? sigma : 0 })
+        let peak = values.max() ?? 0
+        if peak > 0 { for n in values.indices { values[n] /= peak } }
+        return values
+    }
+}
+
+/// Clicks on the model grid, by channel: DeepGrow has foreground and background; DeepEdit one list per label
+/// value, with 0 for background.
+public struct ClickSet: Sendable, Equatable {
+    public var byLabel: [UInt16: [VoxelIndex]]
+
+    public init(_ byLabel: [UInt16: [VoxelIndex]] = [:]) { self.byLabel = byLabel }
+
+    public static func deepGrow(foreground: [VoxelIndex], background: [VoxelIndex]) -> ClickSet {
+        ClickSet([1: foreground, 0: background])
+    }
+
+    public var foreground: [VoxelIndex] { byLabel.filter { $0.key != 0 }.flatMap(\.value) }
+    public var background: [VoxelIndex] { byLabel[0] ?? [] }
+    public var isEmpty: Bool { byLabel.values.allSatisfy(\.isEmpty) }
+    public var count: Int { byLabel.values.reduce(0) { $0 + $1.count } }
+
+    public mutating func add(_ v: VoxelIndex, label: UInt16) { byLabel[label, default: []].append(v) }
+
+    /// The same clicks moved by `offset` (into a crop's coordinates).
+    public func shifted(by offset: VoxelIndex) -> ClickSet {
+        ClickSet(byLabel.mapValues { $0.map { VoxelIndex($0.i - offset.i, $0.j - offset.j, $0.k - offset.k) } })
+    }
+}

@@ -1,0 +1,128 @@
+// What a model is: its kind, its network, the labels it predicts and how an image is prepared for it. Saved as
+// JSON in the weights file's metadata, so a safetensors file is enough to run the model it holds.
+
+import Engine
+import Foundation
+
+public enum ModelKind: String, Sendable, Codable, CaseIterable {
+    /// Image + foreground and background guidance on one axial slice, cropped around the clicks → one structure.
+    case deepgrow2d
+    /// The same on a 3D region around the clicks.
+    case deepgrow3d
+    /// Image + one guidance map per label (background first): automatic with no clicks, editing with clicks.
+    case deepedit
+    /// Image only, sliding window over the whole volume.
+    case auto
+
+    public var spatialDims: Int { self == .deepgrow2d ? 2 : 3 }
+    public var isDeepGrow: Bool { self == .deepgrow2d || self == .deepgrow3d }
+}
+
+/// A label the model predicts: output channel n (1…) is `labels[n - 1]`.
+public struct ModelLabel: Sendable, Codable, Equatable {
+    public var value: UInt16
+    public var name: String
+
+    public init(value: UInt16, name: String) {
+        self.value = value
+        self.name = name
+    }
+}
+
+/// Intensities → [0, 1].
+public enum IntensityNormalisation: Sendable, Codable, Equatable {
+    /// A fixed window (CT, Hounsfield units).
+    case window(low: Float, high: Float)
+    /// Percentiles of the volume's own intensities (MRI, where units mean nothing across scans).
+    case percentiles(low: Double, high: Double)
+
+    public static let ctDefault = IntensityNormalisation.window(low: -175, high: 250)
+    public static let mriDefault = IntensityNormalisation.percentiles(low: 0.5, high: 99.5)
+}
+
+public struct ModelConfig: Sendable, Codable, Equatable {
+    public var kind: ModelKind
+    /// BasicUNet's six feature counts.
+    public var features: [Int]
+    /// DeepEdit and automatic: every label; DeepGrow: none (it predicts the clicked structure).
+    public var labels: [ModelLabel]
+    /// Voxel size of the model's grid (RAS); nil keeps the image's own spacing on that axis.
+    public var spacingMM: [Double?]
+    /// Training crop in model voxels (i, j, k), and DeepGrow's crop at inference; 1 along k for 2D. Multiples of 16.
+    public var patch: [Int]
+    /// Sliding window of automatic and DeepEdit inference (larger than the training crop: more context, fewer
+    /// windows; the network is fully convolutional).
+    public var window: [Int]?
+    public var intensity: IntensityNormalisation
+    /// Standard deviation of the click guidance, in model voxels.
+    public var guidanceSigma: Double
+    public var dropout: Float
+
+    public init(kind: ModelKind, features: [Int], labels: [ModelLabel], spacingMM: [Double?], patch: [Int], window: [Int]? = nil,
+                intensity: IntensityNormalisation, guidanceSigma: Double, dropout: Float = 0) {
+        self.kind = kind
+        self.features = features
+        self.labels = labels
+        self.spacingMM = spacingMM
+        self.patch = patch
+        self.window = window
+        self.intensity = intensity
+        self.guidanceSigma = guidanceSigma
+        self.dropout = dropout
+    }
+
+    /// Image channel plus guidance channels.
+    public var inChannels: Int {
+        switch kind {
+        case .deepgrow2d, .deepgrow3d: 3
+        case .deepedit: 1 + labels.count + 1
+        case .auto: 1
+        }
+    }
+
+    /// Background plus each label (DeepGrow: background and the clicked structure).
+    public var outChannels: Int { kind.isDeepGrow ? 2 : labels.count + 1 }
+
+    /// Defaults sized for a CPU with a few cores: small widths, a few millimetres per voxel.
+    public static func defaults(_ kind: ModelKind, labels: [ModelLabel], modality: String) -> ModelConfig {
+        let intensity: IntensityNormalisation = modality.uppercased() == "CT" ? .ctDefault : .mriDefault
+        switch kind {
+        case .deepgrow2d:
+            return ModelConfig(kind: kind, features: [16, 16, 32, 64, 128, 16], labels: [], spacingMM: [1.5, 1.5, nil],
+                               patch: [128, 128, 1], intensity: intensity, guidanceSigma: 2)
+        case .deepgrow3d:
+            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: [], spacingMM: [2.5, 2.5, 2.5],
+                               patch: [64, 64, 48], intensity: intensity, guidanceSigma: 2)
+        case .deepedit:
+            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],
+                               patch: [64, 64, 32], window: [96, 96, 64], intensity: intensity, guidanceSigma: 3)
+        case .auto:
+            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],
+                               patch: [64, 64, 32], window: [96, 96, 64], intensity: intensity, guidanceSigma: 0)
+        }
+    }
+
+    /// Why a configuration cannot be used, or nil.
+    public var problem: String? {
+        if features.count != 6 || features.contains(where: { $0 < 1 }) { return "features must be six positive numbers" }
+        let planar = kind.spatialDims == 2
+        for (what, size) in [("patch", patch), ("window", window ?? patch)] {
+            if size.count != 3 { return "\(what) must have three sizes" }
+            for axis in 0..<3 {
+                if planar && axis == 2 { if size[2] != 1 { return "a 2D model's \(what) is 1 voxel deep" }; continue }
+                if size[axis] < 16 || size[axis] % 16 != 0 { return "\(what) sizes must be multiples of 16, got \(size)" }
+            }
+        }
+        if spacingMM.count != 3 || spacingMM.contains(where: { ($0 ?? 1) <= 0 }) { return "spacing must be three positive sizes" }
+        if !kind.isDeepGrow && labels.isEmpty { return "\(kind.rawValue) needs at least one label" }
+        return nil
+    }
+
+    static let metadataKey = "termlabel.config"
+
+    func metadata() -> [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return [ModelConfig.metadataKey: String(decoding: try! encoder.encode(self), as: UTF8.self)]
+    }
+}

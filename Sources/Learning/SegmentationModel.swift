@@ -1,0 +1,83 @@
+// A network with what it needs to be used: its configuration, saved beside the weights in the safetensors
+// metadata. Weights from MONAI/PyTorch (BasicUNet's state dict as safetensors) load when given a configuration.
+
+import Engine
+import Foundation
+
+public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case badConfiguration(String)
+    case noModel(String)
+    case wrongKind(path: String, has: ModelKind, wanted: ModelKind)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "\(path): \(reason)"
+        case .badConfiguration(let reason): "model configuration: \(reason)"
+        case .noModel(let what): what
+        case .wrongKind(let path, let has, let wanted): "\(path): a \(has.rawValue) model, not \(wanted.rawValue)"
+        }
+    }
+}
+
+public final class SegmentationModel: @unchecked Sendable {
+    public let config: ModelConfig
+    public let network: BasicUNet
+    /// Where the weights came from, if a file.
+    public let path: String?
+    /// Serialises use of the network: a `BasicUNet` holds its parameters by reference and is not re-entrant
+    /// while training updates them.
+    let lock = NSLock()
+
+    public init(config: ModelConfig, seed: UInt64 = 0, path: String? = nil) throws {
+        if let problem = config.problem { throw ModelError.badConfiguration(problem) }
+        self.config = config
+        network = BasicUNet(spatialDims: config.kind.spatialDims, inChannels: config.inChannels, outChannels: config.outChannels,
+                            features: config.features, dropout: config.dropout, seed: seed)
+        self.path = path
+    }
+
+    /// A weights file written by `save` (its configuration inside), or any BasicUNet state dict with `config`.
+    public static func load(_ path: String, config given: ModelConfig? = nil) throws -> SegmentationModel {
+        let (tensors, metadata): ([NamedTensor], [String: String])
+        do { (tensors, metadata) = try Safetensors.read(path) } catch {
+            throw ModelError.unreadable(path: path, reason: "\(error)")
+        }
+        var config = given
+        if config == nil, let json = metadata[ModelConfig.metadataKey] {
+            do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) } catch {
+                throw ModelError.unreadable(path: path, reason: "its configuration is not readable: \(error)")
+            }
+        }
+        guard let config else {
+            throw ModelError.unreadable(path: path, reason: "no termlabel configuration inside; give the model's kind and labels to import it")
+        }
+        let model = try SegmentationModel(config: config, path: path)
+        do { try model.network.load(tensors, from: path) } catch {
+            throw ModelError.unreadable(path: path, reason: "\(error)")
+        }
+        return model
+    }
+
+    /// Writes the weights and the configuration (through a temporary file renamed into place).
+    public func save(to path: String, metadata extra: [String: String] = [:]) throws {
+        let tensors = withNetwork { $0.namedTensors }
+        try Safetensors.write(tensors, metadata: config.metadata().merging(extra) { a, _ in a }, to: path)
+    }
+
+    /// Runs `body` with the network held.
+    public func withNetwork<T>(_ body: (BasicUNet) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(network)
+    }
+
+    /// Class probabilities (softmax over the output channels) for an input of `config.inChannels` channels.
+    /// `dropoutSeed` keeps dropout on (MC dropout).
+    public func probabilities(_ input: Tensor, dropoutSeed: UInt64? = nil) -> Tensor {
+        withNetwork { network in
+            let tape = Tape(recording: false, dropoutActive: dropoutSeed != nil, seed: dropoutSeed ?? 0)
+            return tape.softmax(network(tape, Variable(input))).value
+        }
+    }
+}

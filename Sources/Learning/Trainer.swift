@@ -1,0 +1,325 @@
+// Training on the studies the annotators have finished. Each step takes a random crop (around a structure or
+// anywhere), augments it, simulates the clicks a user would have made (MONAI's recipes, shortened to fit a CPU),
+// and takes one Adam step on Dice + cross-entropy. Every epoch ends with validation Dice on held-out studies; the
+// best model so far is handed to `checkpoint` to be saved and registered.
+
+import Engine
+import Foundation
+import Segmenters
+import Volume
+
+public struct TrainingCase: Sendable {
+    public var id: String
+    public var image: Volume
+    public var labels: LabelVolume
+
+    public init(id: String, image: Volume, labels: LabelVolume) {
+        self.id = id
+        self.image = image
+        self.labels = labels
+    }
+}
+
+public struct TrainingOptions: Sendable {
+    public var epochs = 10
+    public var stepsPerEpoch = 20
+    public var learningRate: Float = 1e-3
+    /// Crops per step for 2D models (3D takes one).
+    public var planarBatch = 4
+    public var seed: UInt64 = 1
+    /// Share of the studies held out for validation (at least one when there are two or more).
+    public var validationShare = 0.2
+    /// DeepEdit: share of steps with simulated clicks (the rest train automatic mode).
+    public var interactiveShare = 0.4
+    /// DeepGrow: at most this many rounds of predict-then-click after the first click.
+    public var clickRounds = 2
+    public var cancellation: Cancellation?
+    /// Names for DeepGrow's per-structure validation figures (label value → name).
+    public var labelNames: [UInt16: String] = [:]
+
+    public init() {}
+}
+
+public struct TrainingProgress: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    public var stepsPerEpoch: Int
+    public var loss: Float
+    /// Validation Dice per label name after the last finished epoch.
+    public var validation: [String: Double]
+    public var bestDice: Double?
+    public var elapsedSeconds: Double
+    public var secondsLeft: Double?
+
+    public var meanDice: Double? { validation.isEmpty ? nil : validation.values.reduce(0, +) / Double(validation.count) }
+}
+
+public struct TrainingSummary: Sendable {
+    public var epochs: Int
+    public var bestEpoch: Int?
+    public var bestDice: Double
+    public var validation: [String: Double]
+    public var trainedOn: [String]
+    public var validatedOn: [String]
+    public var seconds: Double
+}
+
+public final class Trainer {
+    public let model: SegmentationModel
+    public let options: TrainingOptions
+    let training: [Prepared]
+    let validation: [Prepared]
+    var generator: SplitMix
+
+    /// A case on the model grid: normalised image, class per voxel (DeepEdit/automatic: channel index; DeepGrow: the
+    /// label value), and the voxels of each class to centre crops on.
+    struct Prepared {
+        var id: String
+        var image: [Float]
+        var classes: [UInt16]
+        var shape: [Int]
+        var voxelsOf: [UInt16: [Int]]
+    }
+
+    public init(model: SegmentationModel, cases: [TrainingCase], options: TrainingOptions = TrainingOptions()) throws {
+        guard !cases.isEmpty else { throw ModelError.noModel("nothing to train on: no study has a final label") }
+        self.model = model
+        self.options = options
+        generator = SplitMix(seed: options.seed)
+        let config = model.config
+        let channelOf = Dictionary(config.labels.enumerated().map { ($0.element.value, UInt16($0.offset + 1)) }, uniquingKeysWith: { a, _ in a })
+        let prepared = cases.sorted { $0.id < $1.id }.map { c -> Prepared in
+            let space = ModelSpace(image: c.image.grid, spacingMM: config.spacingMM)
+            let image = space.image(c.image, normalisation: config.intensity)
+            var classes = space.labels(c.labels)
+            if !config.kind.isDeepGrow { classes = classes.map { channelOf[$0] ?? 0 } }
+            var voxelsOf: [UInt16: [Int]] = [:]
+            for (n, v) in classes.enumerated() where v != 0 { voxelsOf[v, default: []].append(n) }
+            return Prepared(id: c.id, image: image, classes: classes, shape: space.grid.shape, voxelsOf: voxelsOf)
+        }
+        let held = prepared.count >= 2 ? max(1, Int((Double(prepared.count) * options.validationShare).rounded())) : 0
+        training = Array(prepared.dropLast(held))
+        // With a single study, validation runs on it (the figure then says how well it fits, not how it generalises).
+        validation = held > 0 ? Array(prepared.suffix(held)) : prepared
+    }
+
+    public var trainingIds: [String] { training.map(\.id) }
+    public var validationIds: [String] { validation.map(\.id) }
+
+    /// Trains; `checkpoint` receives the model after each epoch that improves validation Dice (with the figures).
+    public func run(progress: (TrainingProgress) -> Void = { _ in },
+                    checkpoint: (SegmentationModel, TrainingSummary) throws -> Void = { _, _ in }) throws -> TrainingSummary {
+        let optimizer = Optimizer.adam(model.network.parameters, learningRate: options.learningRate)
+        let start = DispatchTime.now()
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+        var summary = TrainingSummary(epochs: 0, bestEpoch: nil, bestDice: -1, validation: [:], trainedOn: trainingIds,
+                                      validatedOn: validationIds, seconds: 0)
+        var report = TrainingProgress(epoch: 0, epochs: options.epochs, step: 0, stepsPerEpoch: options.stepsPerEpoch, loss: .nan,
+                                      validation: [:], bestDice: nil, elapsedSeconds: 0, secondsLeft: nil)
+        let totalSteps = options.epochs * options.stepsPerEpoch
+        for epoch in 1...max(1, options.epochs) {
+            report.epoch = epoch
+            for step in 1...options.stepsPerEpoch {
+                if options.cancellation?.isCancelled == true { throw SegmentationError.cancelled }
+                let (input, target) = batch()
+                let loss: Float = model.withNetwork { network in
+                    let tape = Tape(recording: true)
+                    let loss = tape.diceCE(logits: network(tape, Variable(input)), labels: target)
+                    optimizer.zeroGradients()
+                    tape.backward(loss)
+                    optimizer.update()
+                    return loss.value.data[0]
+                }
+                let done = (epoch - 1) * options.stepsPerEpoch + step
+                report.step = step
+                report.loss = report.loss.isNaN ? loss : 0.9 * report.loss + 0.1 * loss
+                report.elapsedSeconds = elapsed()
+                report.secondsLeft = report.elapsedSeconds / Double(done) * Double(totalSteps - done)
+                progress(report)
+            }
+            let dice = validate()
+            report.validation = dice
+            summary.epochs = epoch
+            let mean = report.meanDice ?? 0
+            if mean > summary.bestDice {
+                summary.bestDice = mean
+                summary.bestEpoch = epoch
+                summary.validation = dice
+                summary.seconds = elapsed()
+                try checkpoint(model, summary)
+            }
+            report.bestDice = summary.bestDice
+            progress(report)
+        }
+        summary.seconds = elapsed()
+        return summary
+    }
+
+    // MARK: - One step's data
+
+    /// Input and class indices for one step.
+    func batch() -> (Tensor, Tensor) {
+        let config = model.config
+        let count = config.kind.spatialDims == 2 ? options.planarBatch : 1
+        var inputs: [Float] = [], targets: [Float] = []
+        var size = config.patch
+        for _ in 0..<count {
+            let (input, target, cropSize) = sample()
+            inputs += input
+            targets += target
+            size = cropSize
+        }
+        return (Tensor(shape: [count, config.inChannels, size[2], size[1], size[0]], data: inputs),
+                Tensor(shape: [count, 1, size[2], size[1], size[0]], data: targets))
+    }
+
+    /// One crop: its input channels (flattened) and its classes (0/1 for DeepGrow).
+    func sample() -> ([Float], [Float], [Int]) {
+        let config = model.config
+        let planar = config.kind.spatialDims == 2
+        let c = training[Int(generator.next() % UInt64(training.count))]
+        var size = config.patch
+        if planar { size[2] = 1 }
+        // DeepGrow learns one structure at a time, always in view; the others see a structure half the time.
+        let present = c.voxelsOf.keys.sorted()
+        let structure: UInt16? = present.isEmpty ? nil : present[Int(generator.next() % UInt64(present.count))]
+        var centreOffset: Int
+        if let structure, config.kind.isDeepGrow || generator.nextUnit() < 0.5 {
+            let voxels = c.voxelsOf[structure]!
+            centreOffset = voxels[Int(generator.next() % UInt64(voxels.count))]
+        } else {
+            centreOffset = Int(generator.next() % UInt64(c.classes.count))
+        }
+        let centre = VoxelIndex(centreOffset % c.shape[0], (centreOffset / c.shape[0]) % c.shape[1], centreOffset / (c.shape[0] * c.shape[1]))
+        var origin = Patches.box(around: centre, size: size, shape: c.shape)
+        if planar { origin.k = centre.k }
+        let grid = ChannelGrid(shape: c.shape, channels: [c.image, c.classes.map(Float.init)])
+        let crop = grid.crop(origin: origin, size: size).data
+        let n = size.reduce(1, *)
+        var image = Array(crop[0..<n])
+        var classes = crop[n..<2 * n].map { UInt16($0) }
+        if config.kind.isDeepGrow, let structure { classes = classes.map { $0 == structure ? 1 : 0 } }
+        let augmentation = Augmentation.random(geometric: config.kind.isDeepGrow, planar: planar, square: size[0] == size[1],
+                                               generator: &generator)
+        image = augmentation.intensity(augmentation.apply(image, shape: size))
+        classes = augmentation.apply(classes, shape: size)
+        let clicks = simulateClicks(image: image, truth: classes, shape: size)
+        let input = Inference.channels(config, image: image, clicks: clicks, shape: size).flatMap { $0 }
+        return (input, classes.map(Float.init), size)
+    }
+
+    /// The clicks a user would have made on this crop before the model's answer is graded.
+    func simulateClicks(image: [Float], truth: [UInt16], shape: [Int]) -> ClickSet {
+        let config = model.config
+        var clicks = ClickSet()
+        var random: SplitMix? = generator
+        defer { generator = random! }
+        switch config.kind {
+        case .auto:
+            return clicks
+        case .deepgrow2d, .deepgrow3d:
+            // A first click inside the structure, then rounds of "predict, click the error".
+            guard let first = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: truth.count), truth: truth,
+                                                        shape: shape, generator: &random) else { return clicks }
+            clicks.add(first.voxel, label: first.label)
+            let rounds = Int(random!.next() % UInt64(options.clickRounds + 1))
+            for _ in 0..<rounds {
+                let prediction = predict(image: image, clicks: clicks, shape: shape)
+                guard let click = ClickSimulation.nextClick(prediction: prediction, truth: truth, shape: shape, generator: &random) else { break }
+                clicks.add(click.voxel, label: click.label)
+            }
+        case .deepedit:
+            guard random!.nextUnit() < options.interactiveShare else { return clicks }
+            // One click inside each class present (background included), then clicks on the model's errors.
+            for value in Set(truth).sorted() {
+                let inside = truth.map { $0 == value ? UInt16(1) : 0 }
+                if let click = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: truth.count), truth: inside,
+                                                         shape: shape, generator: &random) {
+                    clicks.add(click.voxel, label: value == 0 ? 0 : config.labels[Int(value) - 1].value)
+                }
+            }
+            let prediction = predict(image: image, clicks: clicks, shape: shape)
+            for _ in 0..<(1 + Int(random!.next() % 3)) {
+                guard let click = ClickSimulation.nextClick(prediction: prediction, truth: truth, shape: shape, generator: &random) else { break }
+                clicks.add(click.voxel, label: click.label == 0 ? 0 : config.labels[Int(click.label) - 1].value)
+            }
+        }
+        return clicks
+    }
+
+    /// The model's classes for one crop with these clicks (no gradient).
+    func predict(image: [Float], clicks: ClickSet, shape: [Int]) -> [UInt16] {
+        let config = model.config
+        let input = Inference.channels(config, image: image, clicks: clicks, shape: shape).flatMap { $0 }
+        let p = model.probabilities(Tensor(shape: [1, config.inChannels, shape[2], shape[1], shape[0]], data: input))
+        return Trainer.argmax(p.data, classes: config.outChannels)
+    }
+
+    static func argmax(_ probabilities: [Float], classes: Int) -> [UInt16] {
+        let n = probabilities.count / classes
+        return (0..<n).map { v in
+            var best = 0
+            for c in 1..<classes where probabilities[c * n + v] > probabilities[best * n + v] { best = c }
+            return UInt16(best)
+        }
+    }
+
+    // MARK: - Validation
+
+    /// Dice per label name on the validation studies: automatic mode for DeepEdit and automatic models, one
+    /// click at each structure's centre for DeepGrow (2D: on the structure's middle slice).
+    func validate() -> [String: Double] {
+        let config = model.config
+        var sums: [String: (Double, Int)] = [:]
+        for c in validation {
+            if config.kind.isDeepGrow {
+                for (value, voxels) in c.voxelsOf.sorted(by: { $0.key < $1.key }) {
+                    var truth = c.classes.map { $0 == value ? UInt16(1) : 0 }
+                    var shape = c.shape
+                    var sliceOffset = 0
+                    if config.kind == .deepgrow2d {
+                        // The slice with the most of the structure.
+                        let plane = shape[0] * shape[1]
+                        var counts = [Int](repeating: 0, count: shape[2])
+                        for v in voxels { counts[v / plane] += 1 }
+                        let k = counts.indices.max { counts[$0] < counts[$1] }!
+                        sliceOffset = k * plane
+                        truth = Array(truth[sliceOffset..<sliceOffset + plane])
+                        shape = [shape[0], shape[1], 1]
+                    }
+                    var none: SplitMix? = nil
+                    guard var click = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: truth.count), truth: truth,
+                                                                shape: shape, generator: &none) else { continue }
+                    click.voxel.k += sliceOffset / max(c.shape[0] * c.shape[1], 1)
+                    let grown = Inference.grow(model, image: c.image, shape: c.shape, clicks: ClickSet.deepGrow(foreground: [click.voxel], background: []))
+                    let predicted = Array(grown.probability[sliceOffset..<sliceOffset + truth.count]).map { $0 > 0.5 ? UInt16(1) : 0 }
+                    let name = options.labelNames[value] ?? "label \(value)"
+                    let d = Trainer.dice(predicted, truth, class: 1)
+                    let old = sums[name] ?? (0, 0)
+                    sums[name] = (old.0 + d, old.1 + 1)
+                }
+            } else {
+                let p = Inference.probabilities(model, image: c.image, shape: c.shape, clicks: ClickSet())
+                let predicted = Trainer.argmax(p, classes: config.outChannels)
+                for (n, label) in config.labels.enumerated() where c.voxelsOf[UInt16(n + 1)] != nil {
+                    let d = Trainer.dice(predicted, c.classes, class: UInt16(n + 1))
+                    let old = sums[label.name] ?? (0, 0)
+                    sums[label.name] = (old.0 + d, old.1 + 1)
+                }
+            }
+        }
+        return sums.mapValues { $0.0 / Double(max($0.1, 1)) }
+    }
+
+    static func dice(_ a: [UInt16], _ b: [UInt16], class c: UInt16) -> Double {
+        var both = 0, inA = 0, inB = 0
+        for n in a.indices {
+            let x = a[n] == c, y = b[n] == c
+            if x && y { both += 1 }
+            if x { inA += 1 }
+            if y { inB += 1 }
+        }
+        return inA + inB == 0 ? 1 : 2 * Double(both) / Double(inA + inB)
+    }
+}

@@ -1,0 +1,179 @@
+// `termlabel eval clicks DIR`: the click robot. For every structure of every study with ground truth, a simulated
+// annotator clicks the centre of the largest error (positive where the structure is missed, negative where too
+// much is labelled) and the tool runs again with all clicks so far; Dice is recorded after each click. Tools:
+// the classical click tool (graph cut, no model) and the folder's newest DeepGrow 2D, DeepGrow 3D and DeepEdit.
+// 2D tools are judged on one axial slice per structure (the one where it is largest), 3D tools on the volume.
+
+import ArgumentParser
+import Datastore
+import Engine
+import Foundation
+import Learning
+import Segmenters
+import Volume
+
+struct ClickEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clicks",
+        abstract: "Dice after 1, 3, 5, 10 robot clicks: classical click tool vs DeepGrow 2D/3D and DeepEdit."
+    )
+
+    @Argument(help: "A study folder with a model registry (termlabel train).")
+    var folder: String
+
+    @Option(help: "Tools, comma-separated: classical, deepgrow2d, deepgrow3d, deepedit (default: all available).")
+    var tools: String?
+
+    @Option(help: "Clicks per structure.")
+    var clicks = 10
+
+    @Option(help: "Ground truth folder (<image id>.nii.gz); default: the folder's final labels.")
+    var truth: String?
+
+    @Option(help: "Only these studies (comma-separated image ids).")
+    var studies: String?
+
+    @Flag(help: "One JSON object per tool and mode.")
+    var json = false
+
+    enum Mode: String { case planar = "2D", volume = "3D" }
+
+    struct Curve {
+        var dice: [Double] = []
+        var seconds: [Double] = []
+    }
+
+    func run() throws {
+        do {
+            try evaluate()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    func evaluate() throws {
+        let database = try AppDatabase(folder: folder)
+        try database.sync()
+        let shelf = ModelShelf(database: database)
+        let wanted = tools.map { Set($0.split(separator: ",").map(String.init)) }
+        var models: [ModelKind: (ModelRecord, SegmentationModel)] = [:]
+        for kind in [ModelKind.deepgrow2d, .deepgrow3d, .deepedit] where wanted?.contains(kind.rawValue) ?? true {
+            if let found = try shelf.current(kind) { models[kind] = found } else if wanted != nil {
+                throw ModelError.noModel("\(folder): no \(kind.rawValue) model; train one first")
+            }
+        }
+        let useClassical = wanted?.contains("classical") ?? true
+        let names = Dictionary(try shelf.labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let only = studies.map { Set($0.split(separator: ",").map(String.init)) }
+        var curves: [String: [Curve]] = [:]  // "mode tool" → one curve per structure
+        for study in try database.studies() where only?.contains(study.imageId) ?? true {
+            let truthPath = try truth.map { $0 + "/\(study.imageId).nii.gz" } ?? database.newestLabel(study.imageId)?.path
+            guard let truthPath, FileManager.default.fileExists(atPath: truthPath) else { continue }
+            let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
+            let truthLabels = try LabelVolume(contentsOf: truthPath)
+            guard truthLabels.grid.matches(image.grid) else {
+                throw VolumeError.gridMismatch(path: truthPath, reason: "the ground truth's grid differs from its image's")
+            }
+            let trainedOn = models.values.contains { $0.0.trainedOn.contains(study.imageId) }
+            if trainedOn { print("note: \(study.imageId) was in a model's training set") }
+            var prepared: [ModelKind: PreparedImage] = [:]
+            for (kind, (_, model)) in models { prepared[kind] = PreparedImage(image, config: model.config) }
+            for label in truthLabels.labelsPresent where label != 0 {
+                let structure = truthLabels.voxels.map { $0 == label }
+                var tools: [(String, Mode, ([VoxelIndex], [VoxelIndex]) throws -> [Bool])] = []
+                if useClassical {
+                    let classical: ([VoxelIndex], [VoxelIndex]) throws -> [Bool] = { positive, negative in
+                        let seeds = Seeds(positive: positive, negative: negative, label: 1, radiusMM: 3, grid: image.grid)
+                        return try GraphCutSegmenter.segment(image, seeds: seeds).labels.voxels.map { $0 == 1 }
+                    }
+                    tools.append(("classical", .volume, classical))
+                    tools.append(("classical", .planar, classical))
+                }
+                for (kind, (_, model)) in models.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    let ready = prepared[kind]!
+                    if kind.isDeepGrow {
+                        tools.append((kind.rawValue, kind == .deepgrow2d ? .planar : .volume, { positive, negative in
+                            try Inference.grow(model, ready, foreground: positive, background: negative).mask
+                        }))
+                    } else if model.config.labels.contains(where: { $0.value == label }) {
+                        tools.append((kind.rawValue, .volume, { positive, negative in
+                            Inference.segment(model, ready, clicks: ClickSet([label: positive, 0: negative])).voxels.map { $0 == label }
+                        }))
+                    }
+                }
+                for (name, mode, tool) in tools {
+                    let curve = try robot(tool, truth: structure, grid: image.grid, mode: mode)
+                    curves["\(mode.rawValue) \(name)", default: []].append(curve)
+                    if !json {
+                        let d = curve.dice.map { String(format: "%.3f", $0) }.joined(separator: " ")
+                        print("\(study.imageId) \((names[label] ?? "label \(label)").padding(toLength: 13, withPad: " ", startingAt: 0)) \(mode.rawValue) \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(d)")
+                    }
+                }
+            }
+        }
+        guard !curves.isEmpty else { throw ModelError.noModel("\(folder): no study with ground truth to evaluate on") }
+        report(curves)
+    }
+
+    /// Clicks until `clicks` are made (or nothing is wrong); Dice after each.
+    func robot(_ tool: ([VoxelIndex], [VoxelIndex]) throws -> [Bool], truth: [Bool], grid: Grid, mode: Mode) throws -> Curve {
+        // 2D: the axial slice (the voxel axis nearest superior–inferior) where the structure is largest.
+        var judged = Array(truth.indices)
+        var shape = grid.shape
+        var toImage: (Int) -> VoxelIndex = { n in VoxelIndex(n % grid.shape[0], (n / grid.shape[0]) % grid.shape[1], n / (grid.shape[0] * grid.shape[1])) }
+        if mode == .planar {
+            let axis = grid.orientation.voxelAxis(along: .z)
+            let others = (0..<3).filter { $0 != axis }
+            var counts = [Int](repeating: 0, count: grid.shape[axis])
+            for n in truth.indices where truth[n] { counts[toImage(n)[axis]] += 1 }
+            let slice = counts.indices.max { counts[$0] < counts[$1] }!
+            judged = truth.indices.filter { toImage($0)[axis] == slice }
+            shape = [grid.shape[others[0]], grid.shape[others[1]], 1]
+            let all = toImage
+            toImage = { n in all(judged[n]) }
+        }
+        let want = judged.map { truth[$0] ? UInt16(1) : 0 }
+        var predicted = [UInt16](repeating: 0, count: want.count)
+        var positive: [VoxelIndex] = [], negative: [VoxelIndex] = []
+        var curve = Curve()
+        for _ in 0..<clicks {
+            var robot: SplitMix? = nil
+            if let click = ClickSimulation.nextClick(prediction: predicted, truth: want, shape: shape, generator: &robot) {
+                let v = toImage(click.voxel.i + shape[0] * (click.voxel.j + shape[1] * click.voxel.k))
+                if click.label == 1 { positive.append(v) } else { negative.append(v) }
+                let start = DispatchTime.now()
+                let mask = try tool(positive, negative)
+                curve.seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+                predicted = judged.map { mask[$0] ? 1 : 0 }
+            }
+            var both = 0, sum = 0
+            for n in want.indices {
+                if want[n] == 1 && predicted[n] == 1 { both += 1 }
+                sum += Int(want[n]) + Int(predicted[n])
+            }
+            curve.dice.append(sum == 0 ? 1 : 2 * Double(both) / Double(sum))
+        }
+        return curve
+    }
+
+    func report(_ curves: [String: [Curve]]) {
+        let marks = [1, 3, 5, 10].filter { $0 <= clicks }
+        if !json { print("\nmean Dice after " + marks.map { "\($0)" }.joined(separator: ", ") + " clicks (structures), seconds per call") }
+        for (key, list) in curves.sorted(by: { $0.key < $1.key }) {
+            let means = marks.map { m in list.map { $0.dice[m - 1] }.reduce(0, +) / Double(list.count) }
+            let calls = list.flatMap(\.seconds)
+            let seconds = calls.isEmpty ? 0 : calls.reduce(0, +) / Double(calls.count)
+            let parts = key.split(separator: " ")
+            if json {
+                let dice = zip(marks, means).map { "\"\($0.0)\": \(String(format: "%.4f", $0.1))" }.joined(separator: ", ")
+                print("{\"mode\": \"\(parts[0])\", \"tool\": \"\(parts[1])\", \"structures\": \(list.count), \"dice\": {\(dice)}, \"seconds_per_call\": \(String(format: "%.3f", seconds))}")
+            } else {
+                print("  \(parts[0]) \(String(parts[1]).padding(toLength: 11, withPad: " ", startingAt: 0)) "
+                      + means.map { String(format: "%.3f", $0) }.joined(separator: "  ") + String(format: "   %.2f s  (%d structures)", seconds, list.count))
+            }
+        }
+    }
+}

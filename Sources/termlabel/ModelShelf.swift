@@ -1,0 +1,95 @@
+// A study folder's models as the app and the headless verbs use them: the newest registered model of each kind
+// (reloaded when a newer one appears: the hot swap), the studies to train on, and saving checkpoints into the
+// registry.
+
+import Datastore
+import Foundation
+import Learning
+import Segmenters
+import Volume
+
+final class ModelShelf: @unchecked Sendable {
+    let database: AppDatabase
+    private var loaded: [ModelKind: (id: Int64, model: SegmentationModel)] = [:]
+    private let lock = NSLock()
+
+    init(database: AppDatabase) {
+        self.database = database
+    }
+
+    /// The model of `kind` in use: the newest in the registry. Loads it again only when the registry changed.
+    func current(_ kind: ModelKind) throws -> (record: ModelRecord, model: SegmentationModel)? {
+        guard let record = try database.latestModel(kind: kind.rawValue), let id = record.id else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = loaded[kind], cached.id == id { return (record, cached.model) }
+        let model = try SegmentationModel.load(record.weightsPath)
+        guard model.config.kind == kind else { throw ModelError.wrongKind(path: record.weightsPath, has: model.config.kind, wanted: kind) }
+        loaded[kind] = (id, model)
+        return (record, model)
+    }
+
+    /// The folder's label names: labels.json, else those saved with the labels.
+    func labels() throws -> [ModelLabel] {
+        var names = LabelNamesFile.read(database.location.folder + "/labels.json")
+        if names.isEmpty { names = try database.finalLabels().last?.label.labelNames ?? [] }
+        return names.filter { $0.value != 0 }.map { ModelLabel(value: $0.value, name: $0.name) }
+    }
+
+    /// "CT" when labels.json says so or the first image looks like CT.
+    func modality() throws -> String {
+        if let data = FileManager.default.contents(atPath: database.location.folder + "/labels.json"),
+           let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let modality = root["modality"] as? String {
+            return modality
+        }
+        guard let study = try database.studies().first else { return "other" }
+        let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
+        return Modality.guess(image) == .ct ? "CT" : "other"
+    }
+
+    /// The model training starts from: the newest of its kind when it predicts the same labels (warm start), else a
+    /// fresh one with the defaults.
+    func startingPoint(_ kind: ModelKind, fresh: Bool, seed: UInt64) throws -> SegmentationModel {
+        let labels = try labels()
+        if !fresh, let (_, model) = try current(kind), kind.isDeepGrow || model.config.labels == labels {
+            // A copy, so inference keeps using the registered weights while this one trains.
+            let copy = try SegmentationModel(config: model.config, seed: seed)
+            try copy.network.load(model.withNetwork { $0.namedTensors }, from: model.path ?? "model")
+            return copy
+        }
+        return try SegmentationModel(config: ModelConfig.defaults(kind, labels: labels, modality: modality()), seed: seed)
+    }
+
+    /// Every study with a final label, read from disk.
+    func trainingCases() throws -> [TrainingCase] {
+        try database.finalLabels().map { study, label in
+            let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
+            let labels = try LabelVolume(contentsOf: label.path)
+            guard labels.grid.matches(image.grid) else {
+                throw VolumeError.gridMismatch(path: label.path, reason: "the label's grid differs from its image's")
+            }
+            return TrainingCase(id: study.imageId, image: image, labels: labels)
+        }
+    }
+
+    /// Saves a checkpoint as a new weights file and registers it; it becomes the model in use.
+    func register(_ model: SegmentationModel, summary: TrainingSummary, run: String) throws -> ModelRecord {
+        try FileManager.default.createDirectory(atPath: database.modelsFolder, withIntermediateDirectories: true)
+        let kind = model.config.kind.rawValue
+        let name = "\(kind)-\(run)-e\(summary.bestEpoch ?? 0)"
+        let path = database.modelsFolder + "/\(name).safetensors"
+        try model.save(to: path, metadata: ["trainedOn": summary.trainedOn.joined(separator: ",")])
+        var metrics = summary.validation.mapValues { $0 }
+        metrics["dice"] = summary.bestDice
+        metrics["epoch"] = Double(summary.bestEpoch ?? 0)
+        metrics["seconds"] = summary.seconds
+        return try database.registerModel(name: name, kind: kind, weightsPath: path, trainedOn: summary.trainedOn, metrics: metrics)
+    }
+
+    static func runStamp(_ date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,30 @@
+// Clicks become guidance maps that peak at 1 on the clicked voxel and fade with distance; no click leaves a
+// channel at zero.
+
+import Learning
+import Volume
+import XCTest
+
+final class GuidanceTests: XCTestCase {
+    func testAClickPeaksAtOneAndFadesWithDistance() {
+        let shape = [21, 21, 11]
+        let map = Guidance.map([VoxelIndex(10, 10, 5)], shape: shape, sigma: 2)
+        func at(_ i: Int, _ j: Int, _ k: Int) -> Float { map[i + shape[0] * (j + shape[1] * k)] }
+        XCTAssertEqual(at(10, 10, 5), 1, accuracy: 1e-6)
+        XCTAssertEqual(at(12, 10, 5), Float(exp(-4.0 / 8)), accuracy: 1e-3, "Gaussian profile, σ = 2 voxels")
+        XCTAssertLessThan(at(16, 10, 5), 0.02)
+        XCTAssertEqual(map.max()!, 1)
+        XCTAssertEqual(Guidance.map([], shape: shape, sigma: 2).max()!, 0, "no clicks: a zero channel")
+    }
+
+    func testA2DMapIsNotSmoothedAcrossItsSingleSlice() {
+        let map = Guidance.map([VoxelIndex(4, 4, 0)], shape: [9, 9, 1], sigma: 3)
+        XCTAssertEqual(map[4 + 9 * 4], 1, accuracy: 1e-6)
+        XCTAssertGreaterThan(map[5 + 9 * 4], 0.9)
+    }
+
+    func testClicksOutsideTheGridAreIgnored() {
+        let map = Guidance.map([VoxelIndex(-1, 3, 3), VoxelIndex(3, 3, 30)], shape: [8, 8, 8], sigma: 2)
+        XCTAssertEqual(map.max()!, 0)
+    }
+}

@@ -1,0 +1,65 @@
+// A model file carries its configuration; plain BasicUNet weights (as a MONAI state dict converted to
+// safetensors has them) load when a configuration is given; bad files give errors naming the file.
+
+import Engine
+import Learning
+import XCTest
+
+final class SegmentationModelTests: XCTestCase {
+    let labels = [ModelLabel(value: 1, name: "liver"), ModelLabel(value: 3, name: "kidney")]
+
+    func temporary(_ name: String) -> String { NSTemporaryDirectory() + "\(name)-\(UUID().uuidString).safetensors" }
+
+    func smallConfig(_ kind: ModelKind) -> ModelConfig {
+        var c = ModelConfig.defaults(kind, labels: labels, modality: "CT")
+        c.features = [4, 4, 8, 8, 16, 4]
+        c.patch = kind == .deepgrow2d ? [32, 32, 1] : [32, 32, 16]
+        c.window = nil
+        return c
+    }
+
+    func testASavedModelLoadsWithItsConfigurationAndGivesTheSameOutput() throws {
+        for kind in ModelKind.allCases {
+            let model = try SegmentationModel(config: smallConfig(kind), seed: 5)
+            let path = temporary(kind.rawValue)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try model.save(to: path)
+            let loaded = try SegmentationModel.load(path)
+            XCTAssertEqual(loaded.config, model.config)
+            let size = model.config.patch
+            let x = Tensor.randomNormal([1, model.config.inChannels, size[2], size[1], size[0]], seed: 9)
+            XCTAssertEqual(loaded.probabilities(x), model.probabilities(x), kind.rawValue)
+            XCTAssertEqual(model.config.inChannels, [ModelKind.deepgrow2d: 3, .deepgrow3d: 3, .deepedit: 4, .auto: 1][kind])
+            XCTAssertEqual(model.config.outChannels, kind.isDeepGrow ? 2 : 3)
+        }
+    }
+
+    func testPlainBasicUNetWeightsNeedAConfiguration() throws {
+        let config = smallConfig(.auto)
+        let net = BasicUNet(spatialDims: 3, inChannels: 1, outChannels: 3, features: config.features, seed: 3)
+        let path = temporary("plain")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Safetensors.write(net.namedTensors, to: path)
+        XCTAssertThrowsError(try SegmentationModel.load(path)) { error in
+            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("no termlabel configuration"), "\(error)")
+        }
+        let model = try SegmentationModel.load(path, config: config)
+        let x = Tensor.randomNormal([1, 1, 16, 32, 32], seed: 1)
+        let tape = Tape(recording: false)
+        XCTAssertEqual(model.probabilities(x), tape.softmax(net(tape, Variable(x))).value)
+        // Another width: an error naming the tensor and the file.
+        var wider = config
+        wider.features = [8, 8, 8, 8, 16, 8]
+        XCTAssertThrowsError(try SegmentationModel.load(path, config: wider)) { error in
+            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("conv_0"), "\(error)")
+        }
+    }
+
+    func testABadConfigurationIsRefused() {
+        var c = smallConfig(.deepgrow3d)
+        c.patch = [30, 32, 16]
+        XCTAssertThrowsError(try SegmentationModel(config: c)) { error in
+            XCTAssertTrue("\(error)".contains("multiples of 16"), "\(error)")
+        }
+    }
+}
