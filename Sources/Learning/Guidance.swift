@@ -1,6 +1,8 @@
 // Clicks as the network sees them: one map per click channel, 1 at each clicked voxel, blurred by a Gaussian and
 // scaled so its peak is 1. No clicks in a channel leaves it zero (DeepEdit's automatic mode).
 
+import Foundation
+import Segmenters
 import Volume
 
 public enum Guidance {
@@ -41,5 +43,31 @@ public struct ClickSet: Sendable, Equatable {
     /// The same clicks moved by `offset` (into a crop's coordinates).
     public func shifted(by offset: VoxelIndex) -> ClickSet {
         ClickSet(byLabel.mapValues { $0.map { VoxelIndex($0.i - offset.i, $0.j - offset.j, $0.k - offset.k) } })
+    }
+}
+
+extension ClickSet {
+    /// Clicks from a seed volume (the app's clicks and scribbles): one click per connected blob of each seed value,
+    /// at the blob's voxel nearest its centre. `backgroundValue` becomes label 0.
+    public init(seeds: LabelVolume, backgroundValue: UInt16) {
+        var byLabel: [UInt16: [VoxelIndex]] = [:]
+        let shape = seeds.shape
+        for value in seeds.labelsPresent where value != 0 {
+            let (components, sizes) = Components.label(seeds.voxels.map { $0 == value }, shape: shape)
+            var sums = [(Double, Double, Double)](repeating: (0, 0, 0), count: sizes.count)
+            func voxel(_ n: Int) -> VoxelIndex { VoxelIndex(n % shape[0], (n / shape[0]) % shape[1], n / (shape[0] * shape[1])) }
+            for (n, c) in components.enumerated() where c > 0 {
+                let v = voxel(n)
+                sums[Int(c)].0 += Double(v.i); sums[Int(c)].1 += Double(v.j); sums[Int(c)].2 += Double(v.k)
+            }
+            var best = [(Int, Double)](repeating: (-1, .infinity), count: sizes.count)
+            for (n, c) in components.enumerated() where c > 0 {
+                let v = voxel(n), s = sums[Int(c)], size = Double(sizes[Int(c)])
+                let d = pow(Double(v.i) - s.0 / size, 2) + pow(Double(v.j) - s.1 / size, 2) + pow(Double(v.k) - s.2 / size, 2)
+                if d < best[Int(c)].1 { best[Int(c)] = (n, d) }
+            }
+            byLabel[value == backgroundValue ? 0 : value, default: []] += best.dropFirst().map { voxel($0.0) }
+        }
+        self.init(byLabel)
     }
 }

@@ -84,6 +84,16 @@ public enum Inference {
         return prepared.space.labelMap(probabilities: p, classes: config.outChannels, values: [0] + config.labels.map(\.value))
     }
 
+    /// The probability of one label at every image voxel (automatic or DeepEdit), e.g. as a graph cut's likelihood.
+    public static func probability(of label: UInt16, _ model: SegmentationModel, _ prepared: PreparedImage,
+                                   clicks: ClickSet = ClickSet()) -> [Float]? {
+        guard let channel = model.config.labels.firstIndex(where: { $0.value == label }).map({ $0 + 1 }) else { return nil }
+        let p = probabilities(model, image: prepared.image, shape: prepared.shape, clicks: toModel(clicks, prepared.space))
+        let n = prepared.space.grid.voxelCount
+        return Volume(grid: prepared.space.grid, voxels: Array(p[channel * n..<(channel + 1) * n]))
+            .resampled(to: prepared.space.image, outside: 0).voxels
+    }
+
     /// DeepGrow: the structure the clicks point at, as a mask on the image grid, and the image voxels the model
     /// looked at (outside them the mask says nothing). 2D works on the axial slice of the first positive click.
     public static func grow(_ model: SegmentationModel, _ prepared: PreparedImage, foreground: [VoxelIndex],

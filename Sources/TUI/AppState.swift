@@ -75,6 +75,11 @@ public enum Tool: String, Sendable, CaseIterable {
     case navigate, scribbleForeground = "scribble +", scribbleBackground = "scribble −", paint, erase
 }
 
+/// What clicks and `r` call on: the graph cut (no model) or one of the folder's models.
+public enum Assistant: String, Sendable, CaseIterable {
+    case classical, deepgrow2d = "DeepGrow 2D", deepgrow3d = "DeepGrow 3D", deepedit = "DeepEdit"
+}
+
 public enum Focus: Sendable { case list, view }
 public enum Layout: Sendable { case single, threeUp }
 
@@ -118,6 +123,9 @@ public struct AppState: Sendable {
     public var unsaved = false
     /// A segmentation running in the background.
     public var busy: String?
+    public var assistant: Assistant = .classical
+    /// Background training's progress line, while it runs.
+    public var training: String?
     /// Screen size, for mapping mouse positions onto slices.
     public var screen = (width: 80, height: 24)
 
@@ -139,6 +147,10 @@ public enum Action: Sendable {
     case studyLoaded(OpenStudy)
     /// A segmenter's result for the active label (on the image grid).
     case segmented(LabelVolume, seconds: Double)
+    /// A model's answer: `labels` are the values it speaks for, within `region` (nil: everywhere).
+    case inferred(LabelVolume, labels: [UInt16], region: VoxelBox?, seconds: Double, note: String)
+    /// Background training's progress (nil: it ended; the message says how).
+    case training(String?, message: String?)
     case submitted(version: Int)
     case progress(String)
     case failed(String)
@@ -150,11 +162,30 @@ public struct SegmentRequest: Sendable {
     public var label: UInt16
 }
 
+public struct ModelRequest: Sendable {
+    public enum Task: Sendable, Equatable {
+        /// Update the active label from the clicks (and scribbles) with a click model.
+        case clicks(Assistant)
+        /// Every label the automatic (or DeepEdit) model knows, on the whole study.
+        case automatic
+        /// Graph cut of the active label with the model's probabilities as likelihood and the seeds as constraints.
+        case refine
+    }
+    public var task: Task
+    public var studyId: String
+    public var image: Volume
+    public var seeds: LabelVolume
+    public var label: UInt16
+}
+
 public enum Effect: Sendable {
     case load(studyId: String)
     /// Append this edit of the open draft to the journal.
     case journal(DraftEdit, studyId: String, baseVersion: Int?)
     case segment(SegmentRequest)
+    case infer(ModelRequest)
+    /// Start training the model behind this assistant in the background, or stop the training that runs.
+    case toggleTraining(Assistant)
     case cancelWork
     /// Keep the open study's label names and colours with its draft.
     case saveLabelNames([LabelName], studyId: String, baseVersion: Int?)
@@ -172,6 +203,8 @@ extension Effect: Equatable {
         case (.load(let x), .load(let y)): x == y
         case (.journal(let e, let x, _), .journal(let f, let y, _)): e == f && x == y
         case (.segment(let r), .segment(let s)): r.label == s.label
+        case (.infer(let r), .infer(let s)): r.task == s.task && r.label == s.label
+        case (.toggleTraining(let x), .toggleTraining(let y)): x == y
         case (.cancelWork, .cancelWork), (.invalidateScreen, .invalidateScreen), (.quit, .quit), (.suspend, .suspend): true
         case (.saveLabelNames(let n, let x, _), .saveLabelNames(let m, let y, _)): n == m && x == y
         case (.submit(let x, _, let v, _), .submit(let y, _, let w, _)): x == y && v == w

@@ -27,6 +27,7 @@ public enum Command: String, CaseIterable, Sendable {
     case undo, redo
     case clearLabel = "clear-label"
     case segment
+    case cycleAssistant = "cycle-assistant", autoSegment = "auto-segment", refine, train
     case saveDraft = "save-draft", submit
     case cancel
     case help
@@ -89,10 +90,14 @@ public enum Command: String, CaseIterable, Sendable {
         case .previousLabel: "previous label"
         case .renameLabel: "name the active label (kept with the study)"
         case .recolorLabel: "next colour for the active label (kept with the study)"
+        case .cycleAssistant: "click tool: classical graph cut, DeepGrow 2D, DeepGrow 3D, DeepEdit"
+        case .autoSegment: "segment the whole study with the automatic (or DeepEdit) model"
+        case .refine: "refine the active label: scribbles + the model's probabilities, graph cut"
+        case .train: "train the click tool's model in the background (again: stop)"
         case .undo: "undo"
         case .redo: "redo"
         case .clearLabel: "clear the active label from the draft (undoable)"
-        case .segment: "segment from the seeds (likelihood + 3D graph cut)"
+        case .segment: "segment from the seeds with the click tool (graph cut, or the model)"
         case .saveDraft: "save the draft (it is journaled as you go)"
         case .submit: "submit the draft as the final label"
         case .cancel: "cancel: close help, stop a running job, leave the brush"

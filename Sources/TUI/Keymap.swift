@@ -36,6 +36,7 @@ public struct Keymap: Sendable {
         .character("N"): .renameLabel, .character("T"): .recolorLabel,
         .character("u"): .undo, .character("U"): .redo, .control("r"): .redo,
         .character("C"): .clearLabel, .character("r"): .segment,
+        .character("m"): .cycleAssistant, .character("A"): .autoSegment, .character("R"): .refine, .character("t"): .train,
         .control("s"): .saveDraft, .character("S"): .submit,
         .escape: .cancel,
         .character("?"): .help, .control("l"): .redraw, .control("z"): .suspend, .character("q"): .quit, .control("c"): .quit,

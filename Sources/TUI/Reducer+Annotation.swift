@@ -28,6 +28,15 @@ extension Reducer {
             if command == .brush3D { state.brush3D.toggle() }
             state.message = "brush: " + (state.brush3D ? "sphere" : "disk") + " of radius \(Screen.format(state.brushRadiusMM)) mm"
             return []
+        case .cycleAssistant:
+            let all = Assistant.allCases
+            state.assistant = all[(all.firstIndex(of: state.assistant)! + count) % all.count]
+            state.message = "click tool: " + (state.assistant == .classical
+                ? "classical graph cut (r segments from the seeds)"
+                : "\(state.assistant.rawValue) (each click updates the label; r reruns; t trains it)")
+            return []
+        case .train:
+            return [.toggleTraining(state.assistant)]
         case .nextLabel:
             state.activeLabel = min(state.activeLabel + UInt16(count), 254)
             state.message = "active label \(state.activeLabel): \(state.open?.name(of: state.activeLabel) ?? "")"
@@ -44,9 +53,14 @@ extension Reducer {
         case .clickPositive, .clickNegative:
             let value = command == .clickPositive ? state.activeLabel : Draft.backgroundSeed
             let offsets = ball(around: state.cursor, radiusMM: 3, grid: open.image.grid, plane: nil)
-            let effects = apply(open.draft.edit(.click, setting: offsets, to: value), to: &state)
+            var effects = apply(open.draft.edit(.click, setting: offsets, to: value), to: &state)
             if !effects.isEmpty {
                 state.message = command == .clickPositive ? "positive click for \(open.name(of: state.activeLabel)) (r segments)" : "negative click (r segments)"
+                // A click model answers every click, as MONAI Label's DeepGrow does.
+                if state.assistant != .classical, state.busy == nil, let request = modelRequest(.clicks(state.assistant), state: state) {
+                    state.busy = "\(state.assistant.rawValue)…"
+                    effects.append(.infer(request))
+                }
             }
             return effects
         case .undo, .redo:
@@ -79,6 +93,20 @@ extension Reducer {
             let effects = apply(open.draft.edit(.clear, setting: offsets, to: 0), to: &state)
             if !effects.isEmpty { state.message = "cleared \(open.name(of: state.activeLabel)) (\(offsets.count) voxels; u undoes it)" }
             return effects
+        case .segment where state.assistant != .classical, .autoSegment, .refine:
+            guard state.busy == nil else { return [] }
+            let task: ModelRequest.Task = switch command {
+            case .autoSegment: .automatic
+            case .refine: .refine
+            default: .clicks(state.assistant)
+            }
+            guard let request = modelRequest(task, state: state) else {
+                state.message = "no seeds of \(open.name(of: state.activeLabel)) yet: click (Space) or scribble (f) inside it first"
+                return []
+            }
+            state.busy = task == .automatic ? "automatic segmentation…" : task == .refine ? "refining…" : "\(state.assistant.rawValue)…"
+            state.message = state.busy! + " (Esc cancels)"
+            return [.infer(request)]
         case .segment:
             guard state.busy == nil else { return [] }
             guard open.draft.seeds.voxels.contains(where: { $0 != 0 && $0 != Draft.backgroundSeed }) else {
@@ -150,6 +178,34 @@ extension Reducer {
         state.open = open
         state.unsaved = true
         return [.journal(edit, studyId: open.id, baseVersion: open.baseVersion)]
+    }
+
+    /// A model call for the open study, when its inputs are there: click models and refinement need a seed of
+    /// the active label (DeepEdit takes any seed).
+    static func modelRequest(_ task: ModelRequest.Task, state: AppState) -> ModelRequest? {
+        guard let open = state.open else { return nil }
+        let seeds = open.draft.seeds.voxels
+        let needsActive = task == .refine || task == .clicks(.deepgrow2d) || task == .clicks(.deepgrow3d)
+        if needsActive && !seeds.contains(state.activeLabel) { return nil }
+        if task == .clicks(.deepedit) && !seeds.contains(where: { $0 != 0 }) { return nil }
+        return ModelRequest(task: task, studyId: open.id, image: open.image, seeds: open.draft.seeds, label: state.activeLabel)
+    }
+
+    /// A model's answer becomes one undoable edit: within its region, the labels it speaks for are replaced
+    /// by what it says; other labels stay.
+    static func accept(_ result: LabelVolume, labels: [UInt16], region: VoxelBox?, on state: inout AppState) -> [Effect] {
+        guard let open = state.open, result.voxels.count == open.draft.labels.voxels.count else { return [] }
+        let spoken = Set(labels)
+        let grid = open.image.grid
+        let box = region ?? VoxelBox(lower: VoxelIndex(0, 0, 0), upper: VoxelIndex(grid.shape[0], grid.shape[1], grid.shape[2]))
+        var changes: [(offset: Int32, old: UInt16, new: UInt16)] = []
+        for k in box.lower.k..<box.upper.k { for j in box.lower.j..<box.upper.j { for i in box.lower.i..<box.upper.i {
+            let n = grid.offset(i, j, k)
+            let old = open.draft.labels.voxels[n], new = result.voxels[n]
+            let target = spoken.contains(new) ? new : (spoken.contains(old) ? 0 : old)
+            if target != old { changes.append((Int32(n), old, target)) }
+        } } }
+        return apply(DraftEdit(kind: .model, changes: changes), to: &state)
     }
 
     /// A model's (or the segmenter's) result becomes one undoable edit: the labels it speaks for are replaced.

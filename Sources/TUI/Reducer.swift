@@ -44,6 +44,15 @@ public enum Reducer {
             let effects = accept(result, on: &state)
             state.message = String(format: "segmented in %.1f s (u undoes it)", seconds)
             return effects
+        case .inferred(let result, let labels, let region, let seconds, let note):
+            state.busy = nil
+            let effects = accept(result, labels: labels, region: region, on: &state)
+            state.message = note + String(format: " in %.2f s (u undoes it)", seconds)
+            return effects
+        case .training(let text, let message):
+            state.training = text
+            if let message { state.message = message }
+            return []
         case .submitted(let version):
             state.open?.baseVersion = version
             state.unsaved = false

@@ -31,7 +31,14 @@ public enum Screen {
             buffer.write(text, x: 0, y: messageRow.y, style: Style(attributes: .bold), limit: width)
             if text.count < width { buffer[text.count, messageRow.y] = Cell(" ", style: Style(attributes: .reverse)) }
         } else {
-            buffer.write(state.message, x: 0, y: messageRow.y, limit: width)
+            // Training's progress keeps the right end of the message line while it runs.
+            let training = state.training.map { " ⚙ " + $0 } ?? ""
+            let room = max(width - training.count, width / 2)
+            buffer.write(state.message, x: 0, y: messageRow.y, limit: min(room, width))
+            if !training.isEmpty && state.message.count < room {
+                buffer.write(training, x: max(room, state.message.count + 1), y: messageRow.y, style: Style(attributes: .dim),
+                             limit: width - max(room, state.message.count + 1))
+            }
         }
         if state.showHelp { drawHelp(state, into: &buffer, at: body) }
         return ColorQuantizer.downgrade(buffer, to: state.colorDepth)
@@ -157,6 +164,7 @@ public enum Screen {
             + (state.tool == .navigate ? "" : " r\(format(state.brushRadiusMM))mm\(state.brush3D ? " 3D" : "")")
             + (state.viewport.zoom != 1 ? " │ zoom \(Screen.format(state.viewport.zoom))×" : "")
             + " │ \(state.overlay.rawValue)\(state.overlay == .fill ? " \(Int((state.opacity * 100).rounded()))%" : "") │ \(state.colorDepth.rawValue)"
+            + (state.assistant == .classical ? "" : " │ \(state.assistant.rawValue)")
             + (state.unsaved ? " │ ● unsaved" : "") + (state.busy.map { " │ ⧗ " + $0 } ?? "")
     }
 

@@ -28,6 +28,9 @@ struct OpenCommand: ParsableCommand {
     @Option(help: "Colour theme: dark, light, high-contrast, colorblind, or your own in ~/.config/termlabel/themes/.")
     var theme = "dark"
 
+    @Flag(help: "After each submit, train the click tool's model in the background (DeepEdit for the graph cut).")
+    var trainOnSubmit = false
+
     func validate() throws {
         if let color, ColorDepth(rawValue: color) == nil { throw ValidationError("--color is truecolor, 256 or 16") }
     }
@@ -80,6 +83,10 @@ struct OpenCommand: ParsableCommand {
         state.colorDepth = session.colorDepth
         state.screen = session.size
         let work = BackgroundWork()
+        let shelf = ModelShelf(database: database)
+        let assistant = ModelAssistant(shelf: shelf)
+        let training = BackgroundTraining(shelf: shelf)
+        defer { training.stop() }
         var annotation = AnnotationBook(database: database)
         defer { annotation.close() }
         while state.running && quitRequested == 0 {
@@ -91,7 +98,7 @@ struct OpenCommand: ParsableCommand {
             let size = session.size
             state.screen = size
             session.present(Screen.render(state, width: size.width, height: size.height))
-            var actions: [Action] = work.finished()
+            var actions: [Action] = work.finished() + training.finished()
             if let event = session.nextEvent(timeout: actions.isEmpty ? 100 : 0) {
                 let action: Action = switch event {
                 case .key(let key): .key(key)
@@ -116,6 +123,11 @@ struct OpenCommand: ParsableCommand {
                     case .segment(let request):
                         annotation.record(.modelCall)
                         work.start { segment(request, cancellation: $0) }
+                    case .infer(let request):
+                        annotation.record(.modelCall)
+                        work.start { assistant.run(request, cancellation: $0) }
+                    case .toggleTraining(let tool):
+                        effects += Reducer.reduce(&state, training.toggle(ModelAssistant.kind(tool)))
                     case .cancelWork: work.cancel()
                     case .saveLabelNames(let names, let id, let base):
                         if let failure = annotation.saveLabelNames(names, studyId: id, baseVersion: base) {
@@ -125,6 +137,9 @@ struct OpenCommand: ParsableCommand {
                     case .submit(let id, let labels, let base, let names):
                         effects += Reducer.reduce(&state, annotation.submit(id, labels: labels, basedOn: base, names: names))
                         state.studies = (try? entries(database)) ?? state.studies
+                        if trainOnSubmit && !training.isRunning {
+                            effects += Reducer.reduce(&state, training.toggle(ModelAssistant.kind(state.assistant)))
+                        }
                     }
                 }
             }

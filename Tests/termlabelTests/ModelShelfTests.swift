@@ -1,0 +1,88 @@
+// The hot swap: a newer model in the folder's registry changes the very next inference, without reopening
+// anything; and a training run registers its best checkpoint there.
+
+import Datastore
+import Engine
+import Foundation
+import Learning
+@testable import termlabel
+import Volume
+import VolumeTesting
+import XCTest
+
+final class ModelShelfTests: XCTestCase {
+    func folderWithOneStudy() throws -> String {
+        let folder = NSTemporaryDirectory() + "shelf-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
+        let grid = Grid(shape: [32, 32, 16], affine: .scaling(2, 2, 3))
+        let noise = Tensor.randomNormal([grid.voxelCount], std: 100, seed: 3).data
+        try Volume(grid: grid, voxels: noise).write(to: folder + "/img_001.nii.gz")
+        var labels = LabelVolume(grid: grid)
+        for n in 0..<grid.voxelCount where noise[n] > 50 { labels.voxels[n] = 1 }
+        try labels.write(to: folder + "/labels/final/img_001.nii.gz")
+        try Data(#"{"labels": {"organ": 1}}"#.utf8).write(to: URL(fileURLWithPath: folder + "/labels.json"))
+        return folder
+    }
+
+    func register(_ shelf: ModelShelf, seed: UInt64, at date: Date) throws {
+        var config = ModelConfig.defaults(.auto, labels: try shelf.labels(), modality: "other")
+        config.features = [4, 4, 8, 8, 16, 4]
+        config.patch = [32, 32, 16]
+        config.window = nil
+        let model = try SegmentationModel(config: config, seed: seed)
+        let path = shelf.database.modelsFolder + "/auto-\(seed).safetensors"
+        try FileManager.default.createDirectory(atPath: shelf.database.modelsFolder, withIntermediateDirectories: true)
+        try model.save(to: path)
+        try shelf.database.registerModel(name: "auto-\(seed)", kind: "auto", weightsPath: path, trainedOn: [], metrics: [:], at: date)
+    }
+
+    func testANewerModelInTheRegistryChangesTheNextInference() throws {
+        let folder = try folderWithOneStudy()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let database = try AppDatabase(folder: folder)
+        try database.sync()
+        let shelf = ModelShelf(database: database)
+        XCTAssertNil(try shelf.current(.auto))
+        try register(shelf, seed: 1, at: Date(timeIntervalSinceNow: -60))
+        let image = try Volume(contentsOf: folder + "/img_001.nii.gz")
+        func infer() throws -> (String, [Float]) {
+            let (record, model) = try XCTUnwrap(try shelf.current(.auto))
+            let prepared = PreparedImage(image, config: model.config)
+            return (record.name, Inference.probabilities(model, image: prepared.image, shape: prepared.shape, clicks: ClickSet()))
+        }
+        let (firstName, first) = try infer()
+        XCTAssertEqual(firstName, "auto-1")
+        XCTAssertEqual(try infer().1, first, "the same model, the same answer")
+        // Another process (a training run) registers a newer model: the next call uses it.
+        let other = ModelShelf(database: try AppDatabase(folder: folder))
+        try register(other, seed: 2, at: Date())
+        let (secondName, second) = try infer()
+        XCTAssertEqual(secondName, "auto-2")
+        XCTAssertNotEqual(second, first)
+    }
+
+    func testTrainingRegistersItsBestCheckpoint() throws {
+        let folder = try folderWithOneStudy()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let database = try AppDatabase(folder: folder)
+        try database.sync()
+        let shelf = ModelShelf(database: database)
+        var config = ModelConfig.defaults(.auto, labels: try shelf.labels(), modality: "other")
+        config.features = [4, 4, 8, 8, 16, 4]
+        config.patch = [32, 32, 16]
+        config.window = nil
+        var options = TrainingOptions()
+        options.epochs = 2
+        options.stepsPerEpoch = 2
+        let trainer = try Trainer(model: try SegmentationModel(config: config), cases: try shelf.trainingCases(), options: options)
+        XCTAssertEqual(trainer.trainingIds, ["img_001"])
+        XCTAssertEqual(trainer.validationIds, ["img_001"], "one study: validated on itself")
+        var names: [String] = []
+        _ = try trainer.run(checkpoint: { model, summary in names.append(try shelf.register(model, summary: summary, run: "test").name) })
+        let registered = try database.models(kind: "auto")
+        XCTAssertEqual(registered.map(\.name), names.reversed())
+        XCTAssertEqual(registered.first?.trainedOn, ["img_001"])
+        XCTAssertNotNil(registered.first?.metrics["organ"])
+        XCTAssertEqual(try shelf.current(.auto)?.record.name, names.last)
+    }
+}
