@@ -48,10 +48,12 @@ public struct ModelConfig: Sendable, Codable, Equatable {
     public var labels: [ModelLabel]
     /// Voxel size of the model's grid (RAS); nil keeps the image's own spacing on that axis.
     public var spacingMM: [Double?]
-    /// Training crop in model voxels (i, j, k), and DeepGrow's crop at inference; 1 along k for 2D. Multiples of 16.
+    /// Training crop in model voxels (i, j, k), and the crop or sliding window at inference; 1 along k for 2D.
+    /// Multiples of 16. Automatic and DeepEdit crops span a whole axial section (96 × 3 mm), so that instance
+    /// norm sees the same mix of body and air in training as over the whole volume at inference.
     public var patch: [Int]
-    /// Sliding window of automatic and DeepEdit inference (larger than the training crop: more context, fewer
-    /// windows; the network is fully convolutional).
+    /// Another sliding window for automatic and DeepEdit inference (nil: the patch). A window unlike the
+    /// training crops shifts the instance-norm statistics: keep nil unless the model was trained so.
     public var window: [Int]?
     public var intensity: IntensityNormalisation
     /// Standard deviation of the click guidance, in model voxels.
@@ -95,10 +97,10 @@ public struct ModelConfig: Sendable, Codable, Equatable {
                                patch: [64, 64, 48], intensity: intensity, guidanceSigma: 2)
         case .deepedit:
             return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],
-                               patch: [64, 64, 32], window: [96, 96, 64], intensity: intensity, guidanceSigma: 3)
+                               patch: [96, 96, 32], intensity: intensity, guidanceSigma: 3)
         case .auto:
             return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],
-                               patch: [64, 64, 32], window: [96, 96, 64], intensity: intensity, guidanceSigma: 0)
+                               patch: [96, 96, 32], intensity: intensity, guidanceSigma: 0)
         }
     }
 

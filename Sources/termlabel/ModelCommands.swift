@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Datastore
+import Engine
 import Foundation
 import Learning
 import Volume
@@ -27,8 +28,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training steps per epoch.")
     var steps = 20
 
-    @Option(help: "Adam's learning rate.")
-    var learningRate: Float = 1e-3
+    @Option(help: "Adam's learning rate at the start (cosine decay to a twentieth).")
+    var learningRate: Float = TrainingOptions().learningRate
 
     @Option(help: "Seed of the crops, augmentation and simulated clicks.")
     var seed: UInt64 = 1
@@ -200,7 +201,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "The folder's model registry.",
-        subcommands: [ModelList.self, ModelImport.self]
+        subcommands: [ModelList.self, ModelImport.self, ModelRun.self]
     )
 }
 
@@ -249,6 +250,9 @@ struct ModelImport: ParsableCommand {
     @Option(help: "Patch size in voxels, multiples of 16 (default: the kind's).")
     var patch: String?
 
+    @Option(help: "Sliding window of automatic and DeepEdit inference, multiples of 16 (default: the kind's).")
+    var window: String?
+
     @Option(help: "A name for the registry.")
     var name: String?
 
@@ -262,6 +266,7 @@ struct ModelImport: ParsableCommand {
                 if let features { c.features = try numbers(features, "features").map { Int($0) } }
                 if let spacing { c.spacingMM = try numbers(spacing, "spacing").map { Optional($0) } }
                 if let patch { c.patch = try numbers(patch, "patch").map { Int($0) } }
+                if let window { c.window = try numbers(window, "window").map { Int($0) } }
                 config = c
             }
             let model = try SegmentationModel.load(weights, config: config)
@@ -288,5 +293,40 @@ struct ModelImport: ParsableCommand {
             throw ModelError.badConfiguration("--\(what) takes numbers separated by commas, got \(text)")
         }
         return values
+    }
+}
+
+struct ModelRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a model's network on a tensor (safetensors, key \"input\") and write its logits (key \"logits\"), to compare with PyTorch."
+    )
+
+    @Argument(help: "The weights (.safetensors written by termlabel).")
+    var weights: String
+
+    @Option(help: "The input tensor, N×C×D×H×W (or N×C×H×W).")
+    var input: String
+
+    @Option(help: "Where to write the logits.")
+    var out: String
+
+    func run() throws {
+        do {
+            let model = try SegmentationModel.load(weights)
+            guard let x = try Safetensors.read(input).tensors.first(where: { $0.name == "input" }) else {
+                throw ModelError.unreadable(path: input, reason: "no tensor named input")
+            }
+            guard x.tensor.channels == model.config.inChannels else {
+                throw ModelError.unreadable(path: input, reason: "\(x.tensor.channels) channels; the model takes \(model.config.inChannels)")
+            }
+            let logits = model.withNetwork { network in network(Tape(recording: false), Variable(x.tensor)).value }
+            let shape = x.shape.count == 4 ? [logits.shape[0], logits.shape[1], logits.shape[3], logits.shape[4]] : logits.shape
+            try Safetensors.write([NamedTensor(name: "logits", shape: shape, tensor: logits)], to: out)
+            print("logits \(shape) → \(out)")
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
     }
 }

@@ -27,4 +27,15 @@ final class GuidanceTests: XCTestCase {
         let map = Guidance.map([VoxelIndex(-1, 3, 3), VoxelIndex(3, 3, 30)], shape: [8, 8, 8], sigma: 2)
         XCTAssertEqual(map.max()!, 0)
     }
+
+    func testSeedBlobsBecomeOneClickEachAtTheirCentre() {
+        var seeds = LabelVolume(grid: Grid(shape: [20, 20, 5], affine: .identity))
+        // Two click balls of label 2, a scribble line of the background value 255.
+        for (i, j) in [(4, 4), (14, 12)] { for dj in -1...1 { for di in -1...1 { seeds[VoxelIndex(i + di, j + dj, 2)] = 2 } } }
+        for i in 3..<18 { seeds[VoxelIndex(i, 17, 1)] = 255 }
+        let clicks = ClickSet(seeds: seeds, backgroundValue: 255)
+        XCTAssertEqual(Set(clicks.byLabel[2] ?? []), [VoxelIndex(4, 4, 2), VoxelIndex(14, 12, 2)])
+        XCTAssertEqual(clicks.background, [VoxelIndex(10, 17, 1)])
+        XCTAssertEqual(clicks.count, 3)
+    }
 }

@@ -93,6 +93,38 @@ final class TerminalEndToEndTests: XCTestCase {
         ScreenDecoder.capture(tmux(["capture-pane", "-p", "-e", "-N", "-t", "t"]), width: 200, height: 60)
     }
 
+    /// Training runs in the background while the annotator keeps stepping through slices: every step shows on
+    /// screen promptly, and the progress line moves on.
+    func testSlicesStepWhileAModelTrains() throws {
+        let samples = CLITests.repository.appendingPathComponent("samples/ct-abdomen")
+        try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
+        for file in ["ct_001.nii.gz", "labels/final/ct_001.nii.gz", "labels.json"] {
+            try FileManager.default.copyItem(atPath: samples.appendingPathComponent(file).path, toPath: folder + "/" + file)
+        }
+        start()
+        waitFor("Studies (2)")
+        send("j")
+        send("Enter")
+        waitFor("ct_004 │ axial 29/56")
+        send("t")
+        waitFor("training deepedit in the background")
+        waitFor("⚙ deepedit epoch 1/5 step 1/20", timeout: 120)
+        var slowest = 0.0
+        for n in 0..<12 {
+            let started = Date()
+            send(".")
+            waitFor("axial \(30 + n)/56", timeout: 5)
+            slowest = max(slowest, Date().timeIntervalSince(started))
+        }
+        let screen = tmux(["capture-pane", "-p", "-t", "t"])
+        XCTAssertTrue(screen.contains("⚙ deepedit epoch"), "still training:\n\(screen)")
+        print(String(format: "slowest of 12 slice steps while training: %.3f s", slowest))
+        XCTAssertLessThan(slowest, 1.0, "the slowest slice step took \(slowest) s while training")
+        send("t")
+        waitFor("training stops after this step")
+        send("q")
+    }
+
     func testViewStepAnnotateSubmitCrashRestoreAndQuit() throws {
         start()
         waitFor("Studies (1)")

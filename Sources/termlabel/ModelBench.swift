@@ -1,0 +1,69 @@
+// `termlabel bench models`: click → updated mask, as the app does it (image prepared once per study, then each
+// click: guidance, network, mask back on the image grid), for DeepGrow 2D on a CT study and for DeepGrow 3D and
+// DeepEdit on a 128³ region. Weights are random: the time does not depend on them.
+
+import ArgumentParser
+import Foundation
+import Learning
+import Volume
+import VolumeTesting
+
+struct ModelBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "Click-to-mask latency of DeepGrow 2D, DeepGrow 3D and DeepEdit (release build)."
+    )
+
+    @Option(help: "Clicks timed per model (the median is reported).")
+    var repeats = 7
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    func run() throws {
+        let labels = AbdomenPhantom.labelNames.enumerated().map { ModelLabel(value: UInt16($0.offset + 1), name: $0.element) }
+        // A CT study like the samples (160×160×56, 1.8×1.8×2.9 mm).
+        let study = AbdomenPhantom.make(seed: 1001, orientation: "LPS")
+        let liver = study.labels.voxels.indices.filter { study.labels.voxels[$0] == 1 }
+        let centre = voxel(liver[liver.count / 2], study.image.grid)
+        try time("deepgrow2d_click", model: ModelConfig.defaults(.deepgrow2d, labels: [], modality: "CT"), image: study.image) { model, prepared in
+            _ = try Inference.grow(model, prepared, foreground: [centre], background: [])
+        }
+        // A 128³ region at the model's own voxel size.
+        let region = AbdomenPhantom.make(seed: 1002, shape: [128, 128, 128], spacing: [2.5, 2.5, 2.5])
+        let middle = VoxelIndex(64, 64, 64)
+        var grow3d = ModelConfig.defaults(.deepgrow3d, labels: [], modality: "CT")
+        grow3d.spacingMM = [nil, nil, nil]
+        grow3d.patch = [128, 128, 128]
+        try time("deepgrow3d_click_128", model: grow3d, image: region.image) { model, prepared in
+            _ = try Inference.grow(model, prepared, foreground: [middle], background: [VoxelIndex(10, 10, 10)])
+        }
+        var edit = ModelConfig.defaults(.deepedit, labels: labels, modality: "CT")
+        edit.spacingMM = [nil, nil, nil]
+        edit.window = [128, 128, 128]
+        try time("deepedit_click_128", model: edit, image: region.image) { model, prepared in
+            _ = Inference.segment(model, prepared, clicks: ClickSet([1: [middle], 0: [VoxelIndex(10, 10, 10)]]))
+        }
+    }
+
+    func voxel(_ n: Int, _ grid: Grid) -> VoxelIndex {
+        VoxelIndex(n % grid.shape[0], (n / grid.shape[0]) % grid.shape[1], n / (grid.shape[0] * grid.shape[1]))
+    }
+
+    func time(_ name: String, model config: ModelConfig, image: Volume,
+              _ click: (SegmentationModel, PreparedImage) throws -> Void) throws {
+        let model = try SegmentationModel(config: config, seed: 1)
+        let start = DispatchTime.now()
+        let prepared = PreparedImage(image, config: config)
+        let preparing = seconds(since: start)
+        try click(model, prepared)  // warm-up
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let t = DispatchTime.now()
+            try click(model, prepared)
+            times.append(seconds(since: t))
+        }
+        times.sort()
+        printFigure(name, ["seconds": times[times.count / 2], "prepare_seconds": preparing, "peak_rss_mb": Double(ProcessMemory.resident().peak) / 1_048_576], json: json)
+    }
+}
