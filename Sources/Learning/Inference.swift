@@ -4,6 +4,7 @@
 
 import Engine
 import Foundation
+import Segmenters
 import Volume
 
 /// An image made ready for one model configuration: the model grid and the normalised intensities on it. Keep it
@@ -82,6 +83,18 @@ public enum Inference {
         precondition(!config.kind.isDeepGrow, "DeepGrow segments one structure: use grow")
         let p = probabilities(model, image: prepared.image, shape: prepared.shape, clicks: toModel(clicks, prepared.space))
         return prepared.space.labelMap(probabilities: p, classes: config.outChannels, values: [0] + config.labels.map(\.value))
+    }
+
+    /// Keeps, for each label, only its largest connected piece (the rest becomes background): for organs that are
+    /// one piece, stray islands of a model's answer are errors.
+    public static func largestComponents(_ labels: LabelVolume) -> LabelVolume {
+        var out = labels
+        for value in labels.labelsPresent where value != 0 {
+            let (components, sizes) = Components.label(labels.voxels.map { $0 == value }, shape: labels.shape)
+            guard sizes.count > 2, let largest = sizes.indices.dropFirst().max(by: { sizes[$0] < sizes[$1] }) else { continue }
+            for n in out.voxels.indices where components[n] > 0 && components[n] != Int32(largest) { out.voxels[n] = 0 }
+        }
+        return out
     }
 
     /// The probability of one label at every image voxel (automatic or DeepEdit), e.g. as a graph cut's likelihood.

@@ -93,8 +93,9 @@ public struct ModelConfig: Sendable, Codable, Equatable {
             return ModelConfig(kind: kind, features: [16, 16, 32, 64, 128, 16], labels: [], spacingMM: [1.5, 1.5, nil],
                                patch: [128, 128, 1], intensity: intensity, guidanceSigma: 2)
         case .deepgrow3d:
-            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: [], spacingMM: [2.5, 2.5, 2.5],
-                               patch: [64, 64, 48], intensity: intensity, guidanceSigma: 2)
+            // 240 × 240 × 144 mm around the clicks: a liver fits.
+            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: [], spacingMM: [3, 3, 3],
+                               patch: [80, 80, 48], intensity: intensity, guidanceSigma: 2)
         case .deepedit:
             return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],
                                patch: [96, 96, 32], intensity: intensity, guidanceSigma: 3)

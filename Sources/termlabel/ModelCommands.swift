@@ -98,6 +98,8 @@ final class ProgressLine {
     func finish(_ text: String) {
         if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if !text.isEmpty { print(text) }
+        // Checkpoint lines matter when the output goes to a log that is read while training runs.
+        fflush(nil)
     }
 }
 
@@ -128,6 +130,9 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Where to write the labels (.nii.gz).")
     var out: String
 
+    @Flag(help: "Keep only the largest connected piece of each label.")
+    var largestComponent = false
+
     func run() throws {
         do {
             let database = try AppDatabase(folder: folder)
@@ -151,6 +156,7 @@ struct InferCommand: ParsableCommand {
             } else {
                 result = Inference.segment(model, prepared, clicks: clicks)
             }
+            if largestComponent { result = Inference.largestComponents(result) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             try result.write(to: out)
             print(String(format: "%@ with %@: %d labelled voxels in %.2f s → %@", self.study, record.name,

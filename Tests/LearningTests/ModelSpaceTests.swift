@@ -64,3 +64,16 @@ final class ModelSpaceTests: XCTestCase {
         XCTAssertEqual(values.max()!, 1)
     }
 }
+
+final class PostProcessingTests: XCTestCase {
+    func testOnlyTheLargestPieceOfEachLabelStays() {
+        var labels = LabelVolume(grid: Grid(shape: [10, 10, 1], affine: .identity))
+        for i in 0..<5 { for j in 0..<5 { labels[VoxelIndex(i, j, 0)] = 1 } }   // 25 voxels
+        labels[VoxelIndex(8, 8, 0)] = 1                                            // an island
+        labels[VoxelIndex(8, 1, 0)] = 2                                            // a label in one piece
+        let kept = Inference.largestComponents(labels)
+        XCTAssertEqual(kept.count(of: 1), 25)
+        XCTAssertEqual(kept[VoxelIndex(8, 8, 0)], 0)
+        XCTAssertEqual(kept.count(of: 2), 1)
+    }
+}

@@ -3,7 +3,7 @@
 // checkpoint is handed out with its validation figures.
 
 import Engine
-import Learning
+@testable import Learning
 import Volume
 import XCTest
 
@@ -66,5 +66,42 @@ final class TrainerTests: XCTestCase {
         let onTwins = slice.filter { study.labels.voxels[$0] == 1 || study.labels.voxels[$0] == 3 }.filter { mask[$0] }.count
         XCTAssertLessThan(onTwins, 20, "the other discs stay out")
         XCTAssertEqual(mask[0..<(48 * 48)].filter { $0 }.count, 0, "a 2D model labels the clicked slice only")
+    }
+}
+
+final class DeepEditTrainingTests: XCTestCase {
+    /// Interactive steps click inside each structure with the label's own value (not its channel number), and a
+    /// few steps of training run end to end on two labels.
+    func testInteractiveStepsClickWithLabelValuesAndTrainingRuns() throws {
+        let labels = [ModelLabel(value: 3, name: "a"), ModelLabel(value: 7, name: "b")]
+        let config = ModelConfig(kind: .deepedit, features: [4, 4, 8, 8, 16, 4], labels: labels, spacingMM: [nil, nil, nil],
+                                 patch: [48, 48, 16], intensity: .window(low: -0.5, high: 1.5), guidanceSigma: 2)
+        var cases = (1...2).map { TrainerTests.discs(seed: UInt64($0)) }
+        for n in cases.indices {
+            cases[n].labels.voxels = cases[n].labels.voxels.map { [0: 0, 1: 3, 2: 7, 3: 0][$0]! }
+        }
+        var options = TrainingOptions()
+        options.interactiveShare = 1
+        options.epochs = 1
+        options.stepsPerEpoch = 2
+        let trainer = try Trainer(model: try SegmentationModel(config: config, seed: 2), cases: cases, options: options)
+        // A training crop: the study padded to the patch.
+        let c = trainer.training[0]
+        let size = config.patch
+        let crop = ChannelGrid(shape: c.shape, channels: [c.image, c.classes.map(Float.init)]).crop(origin: VoxelIndex(0, 0, -6), size: size).data
+        let n = size.reduce(1, *)
+        let classes = crop[n...].map { UInt16($0) }
+        let clicks = trainer.simulateClicks(image: Array(crop[..<n]), truth: classes, shape: size)
+        XCTAssertEqual(Set(clicks.byLabel.keys).subtracting([0]), [3, 7], "\(clicks.byLabel)")
+        for (value, channel) in [(UInt16(3), UInt16(1)), (7, 2)] {
+            for v in clicks.byLabel[value] ?? [] {
+                XCTAssertEqual(classes[v.i + size[0] * (v.j + size[1] * v.k)], channel, "the first click of \(value) is inside it")
+                break
+            }
+        }
+        var losses: [Float] = []
+        let summary = try trainer.run(progress: { losses.append($0.loss) })
+        XCTAssertTrue(losses.allSatisfy(\.isFinite))
+        XCTAssertEqual(Set(summary.validation.keys), ["a", "b"])
     }
 }
