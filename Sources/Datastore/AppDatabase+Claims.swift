@@ -40,6 +40,8 @@ extension AppDatabase {
             let claim = Claim(studyId: study.id!, user: annotator.user, host: annotator.host, pid: annotator.pid,
                               claimedAt: now, expiresAt: now.addingTimeInterval(seconds))
             try claim.save(db)
+            // Handed to an annotator: random picks favour the studies served longest ago.
+            try db.execute(sql: "UPDATE study SET lastServedAt = ? WHERE id = ?", arguments: [now, study.id!])
             try AppDatabase.refreshStatuses(db)
             return claim
         }

@@ -90,7 +90,8 @@ public struct ModelConfig: Sendable, Codable, Equatable {
         let intensity: IntensityNormalisation = modality.uppercased() == "CT" ? .ctDefault : .mriDefault
         switch kind {
         case .deepgrow2d:
-            return ModelConfig(kind: kind, features: [16, 16, 32, 64, 128, 16], labels: [], spacingMM: [1.5, 1.5, nil],
+            // 256 × 256 mm of the clicked slice: a liver's largest section fits.
+            return ModelConfig(kind: kind, features: [16, 16, 32, 64, 128, 16], labels: [], spacingMM: [2, 2, nil],
                                patch: [128, 128, 1], intensity: intensity, guidanceSigma: 2)
         case .deepgrow3d:
             // 240 × 240 × 144 mm around the clicks: a liver fits.

@@ -85,4 +85,30 @@ final class ModelShelfTests: XCTestCase {
         XCTAssertNotNil(registered.first?.metrics["organ"])
         XCTAssertEqual(try shelf.current(.auto)?.record.name, names.last)
     }
+
+    func testScoresAreComputedOncePerModelAndAgainForANewerOne() throws {
+        let folder = try folderWithOneStudy()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let grid = Grid(shape: [32, 32, 16], affine: .scaling(2, 2, 3))
+        try Volume(grid: grid, voxels: Tensor.randomNormal([grid.voxelCount], std: 100, seed: 8).data).write(to: folder + "/img_002.nii.gz")
+        let database = try AppDatabase(folder: folder)
+        try database.sync()
+        let shelf = ModelShelf(database: database)
+        XCTAssertThrowsError(try StudyRanking(database: database).rank(.epistemic)) { error in
+            XCTAssertTrue("\(error)".contains("needs an automatic or DeepEdit model"), "\(error)")
+        }
+        try register(shelf, seed: 1, at: Date(timeIntervalSinceNow: -60))
+        var scored: [String] = []
+        let first = try StudyRanking(database: database).rank(.epistemic, passes: 3) { scored.append($0) }
+        XCTAssertEqual(first.map(\.id), ["img_002"], "only the unlabeled study is ranked")
+        XCTAssertEqual(scored.count, 1)
+        let again = try StudyRanking(database: database).rank(.epistemic, passes: 3) { scored.append($0) }
+        XCTAssertEqual(scored.count, 1, "the same model: the stored score is used")
+        XCTAssertEqual(again.first?.score, first.first?.score)
+        try register(shelf, seed: 2, at: Date())
+        let renewed = try StudyRanking(database: database).rank(.epistemic, passes: 3) { scored.append($0) }
+        XCTAssertEqual(scored.count, 2, "a newer model: scored again")
+        XCTAssertNotEqual(renewed.first?.score, first.first?.score)
+        XCTAssertGreaterThan(renewed.first?.score ?? 0, 0)
+    }
 }
