@@ -11,12 +11,17 @@ public struct StudyEntry: Sendable, Equatable {
     public var status: String
     public var labels: String
     public var claimedBy: String?
+    /// Place in the active-learning ranking (1 = label it next) and the strategy's score, for unlabeled studies.
+    public var rank: Int?
+    public var score: Double?
 
-    public init(id: String, status: String, labels: String = "", claimedBy: String? = nil) {
+    public init(id: String, status: String, labels: String = "", claimedBy: String? = nil, rank: Int? = nil, score: Double? = nil) {
         self.id = id
         self.status = status
         self.labels = labels
         self.claimedBy = claimedBy
+        self.rank = rank
+        self.score = score
     }
 }
 
@@ -80,6 +85,11 @@ public enum Assistant: String, Sendable, CaseIterable {
     case classical, deepgrow2d = "DeepGrow 2D", deepgrow3d = "DeepGrow 3D", deepedit = "DeepEdit"
 }
 
+/// How the study list suggests the next study (the names of the ranking strategies).
+public enum RankingStrategy: String, Sendable, CaseIterable {
+    case first, random, epistemic, aleatoric
+}
+
 public enum Focus: Sendable { case list, view }
 public enum Layout: Sendable { case single, threeUp }
 
@@ -126,6 +136,7 @@ public struct AppState: Sendable {
     public var assistant: Assistant = .classical
     /// Background training's progress line, while it runs.
     public var training: String?
+    public var strategy: RankingStrategy = .first
     /// Screen size, for mapping mouse positions onto slices.
     public var screen = (width: 80, height: 24)
 
@@ -152,6 +163,8 @@ public enum Action: Sendable {
     /// Background training's progress (nil: it ended; the message says how).
     case training(String?, message: String?)
     case submitted(version: Int)
+    /// A ranking of the unlabeled studies, best first: (id, score).
+    case ranked(RankingStrategy, [(id: String, score: Double?)])
     case progress(String)
     case failed(String)
 }
@@ -184,6 +197,8 @@ public enum Effect: Sendable {
     case journal(DraftEdit, studyId: String, baseVersion: Int?)
     case segment(SegmentRequest)
     case infer(ModelRequest)
+    /// Rank the unlabeled studies (model scores computed where missing, in the background).
+    case rank(RankingStrategy)
     /// Start training the model behind this assistant in the background, or stop the training that runs.
     case toggleTraining(Assistant)
     case cancelWork
@@ -205,6 +220,7 @@ extension Effect: Equatable {
         case (.segment(let r), .segment(let s)): r.label == s.label
         case (.infer(let r), .infer(let s)): r.task == s.task && r.label == s.label
         case (.toggleTraining(let x), .toggleTraining(let y)): x == y
+        case (.rank(let x), .rank(let y)): x == y
         case (.cancelWork, .cancelWork), (.invalidateScreen, .invalidateScreen), (.quit, .quit), (.suspend, .suspend): true
         case (.saveLabelNames(let n, let x, _), .saveLabelNames(let m, let y, _)): n == m && x == y
         case (.submit(let x, _, let v, _), .submit(let y, _, let w, _)): x == y && v == w

@@ -18,6 +18,7 @@ public enum Command: String, CaseIterable, Sendable {
     case toggleOverlay = "toggle-overlay", opacityUp = "opacity-up", opacityDown = "opacity-down"
     case nextStudy = "next-study", previousStudy = "previous-study", openStudy = "open-study"
     case focusList = "focus-list"
+    case cycleStrategy = "cycle-strategy", openSuggested = "open-suggested"
     case clickPositive = "click-positive", clickNegative = "click-negative"
     case scribbleForeground = "scribble-foreground", scribbleBackground = "scribble-background"
     case paint, erase
@@ -91,6 +92,8 @@ public enum Command: String, CaseIterable, Sendable {
         case .renameLabel: "name the active label (kept with the study)"
         case .recolorLabel: "next colour for the active label (kept with the study)"
         case .cycleAssistant: "click tool: classical graph cut, DeepGrow 2D, DeepGrow 3D, DeepEdit"
+        case .cycleStrategy: "rank the unlabeled studies by: first, random, epistemic (MC dropout), aleatoric (TTA)"
+        case .openSuggested: "open the study the ranking suggests (the best one nobody holds)"
         case .autoSegment: "segment the whole study with the automatic (or DeepEdit) model"
         case .refine: "refine the active label: scribbles + the model's probabilities, graph cut"
         case .train: "train the click tool's model in the background (again: stop)"

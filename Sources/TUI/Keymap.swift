@@ -27,7 +27,7 @@ public struct Keymap: Sendable {
         .character("]"): .levelUp, .character("["): .levelDown,
         .character("o"): .toggleOverlay, .character("O"): .opacityUp, .character("i"): .opacityDown,
         .character("n"): .nextStudy, .character("p"): .previousStudy, .enter: .openStudy,
-        .character("g"): .focusList,
+        .character("g"): .focusList, .function(6): .cycleStrategy, .control("n"): .openSuggested,
         .character(" "): .clickPositive, .character("x"): .clickNegative,
         .character("f"): .scribbleForeground, .character("b"): .scribbleBackground,
         .character("d"): .paint, .character("e"): .erase,

@@ -58,6 +58,27 @@ public enum Reducer {
             state.unsaved = false
             state.message = "submitted as final version \(version)"
             return []
+        case .ranked(let strategy, let order):
+            state.busy = nil
+            state.strategy = strategy
+            let selectedId = state.studies.indices.contains(state.selected) ? state.studies[state.selected].id : nil
+            let place = Dictionary(order.enumerated().map { ($0.element.id, ($0.offset + 1, $0.element.score)) }, uniquingKeysWith: { a, _ in a })
+            for n in state.studies.indices {
+                state.studies[n].rank = place[state.studies[n].id]?.0
+                state.studies[n].score = place[state.studies[n].id]?.1
+            }
+            // Ranked studies first, in their order; the others after, by id.
+            state.studies.sort { a, b in
+                switch (a.rank, b.rank) {
+                case let (x?, y?): x < y
+                case (.some, nil): true
+                case (nil, .some): false
+                default: a.id < b.id
+                }
+            }
+            if let selectedId, let n = state.studies.firstIndex(where: { $0.id == selectedId }) { state.selected = n }
+            state.message = order.first.map { "by \(strategy.rawValue), label \($0.id) next (Ctrl-N opens it)" } ?? "no unlabeled study left to rank"
+            return []
         case .progress(let text):
             state.message = text
             return []
@@ -143,6 +164,20 @@ public enum Reducer {
         case .focusList:
             state.focus = .list
             return []
+        case .cycleStrategy:
+            let all = RankingStrategy.allCases
+            state.strategy = all[(all.firstIndex(of: state.strategy)! + count) % all.count]
+            state.message = "ranking the unlabeled studies by \(state.strategy.rawValue)… (Esc cancels)"
+            state.busy = "ranking…"
+            return [.rank(state.strategy)]
+        case .openSuggested:
+            guard let next = state.studies.filter({ $0.rank != nil && $0.claimedBy == nil }).min(by: { $0.rank! < $1.rank! }) else {
+                state.message = "no ranking yet, or every unlabeled study is held: F6 ranks them"
+                return state.studies.contains { $0.rank != nil } ? [] : [.rank(state.strategy)]
+            }
+            state.selected = state.studies.firstIndex { $0.id == next.id }!
+            state.message = "opening \(next.id), first by \(state.strategy.rawValue)…"
+            return [.load(studyId: next.id)]
         default:
             break
         }

@@ -88,7 +88,9 @@ public enum Screen {
 
     static func drawList(_ state: AppState, into buffer: inout CellBuffer, at rect: Rect) {
         let title = Style(attributes: [.bold])
-        buffer.write("Studies (\(state.studies.count))", x: rect.x + 1, y: rect.y, style: title, limit: rect.width - 1)
+        let ranked = state.studies.contains { $0.rank != nil }
+        buffer.write("Studies (\(state.studies.count))" + (ranked ? " by \(state.strategy.rawValue)" : ""), x: rect.x + 1, y: rect.y,
+                     style: title, limit: rect.width - 1)
         let rows = max(rect.height - 1, 1)
         let first = max(0, min(state.selected - rows / 2, state.studies.count - rows))
         for (n, entry) in state.studies.dropFirst(first).prefix(rows).enumerated() {
@@ -100,6 +102,11 @@ public enum Screen {
             var text = " " + entry.id.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + mark + entry.status
             if rect.width > 30 {
                 text = text.padding(toLength: 27, withPad: " ", startingAt: 0) + entry.labels + (entry.claimedBy.map { " ⚑" + $0 } ?? "")
+            }
+            if let rank = entry.rank {
+                // The place in the ranking (and the score) before the id, where a narrow list still shows it.
+                let score = entry.score.map { rect.width > 30 ? String(format: " %.3f", $0) : "" } ?? ""
+                text = "#\(rank)" + score + text
             }
             buffer.fill(Rect(x: rect.x, y: rect.y + 1 + n, width: rect.width - 1, height: 1), with: Cell(" ", style: style))
             buffer.write(text, x: rect.x, y: rect.y + 1 + n, style: style, limit: rect.width - 1)

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Cells
 import Datastore
+import Learning
 import Foundation
 import Segmenters
 import Terminal
@@ -126,6 +127,17 @@ struct OpenCommand: ParsableCommand {
                     case .infer(let request):
                         annotation.record(.modelCall)
                         work.start { assistant.run(request, cancellation: $0) }
+                    case .rank(let strategy):
+                        let ranking = StudyRanking(database: database)
+                        work.start { cancellation in
+                            do {
+                                let order = try ranking.rank(Strategy(rawValue: strategy.rawValue)!, seed: UInt64(Date().timeIntervalSince1970),
+                                                             cancellation: cancellation)
+                                return .ranked(strategy, order.map { ($0.id, $0.score) })
+                            } catch {
+                                return .failed("\(error)")
+                            }
+                        }
                     case .toggleTraining(let tool):
                         effects += Reducer.reduce(&state, training.toggle(ModelAssistant.kind(tool)))
                     case .cancelWork: work.cancel()
@@ -137,6 +149,8 @@ struct OpenCommand: ParsableCommand {
                     case .submit(let id, let labels, let base, let names):
                         effects += Reducer.reduce(&state, annotation.submit(id, labels: labels, basedOn: base, names: names))
                         state.studies = (try? entries(database)) ?? state.studies
+                        // The submitted study leaves the ranking.
+                        if state.studies.count > 0 && state.busy == nil { effects.append(.rank(state.strategy)) }
                         if trainOnSubmit && !training.isRunning {
                             effects += Reducer.reduce(&state, training.toggle(ModelAssistant.kind(state.assistant)))
                         }
