@@ -85,6 +85,14 @@ extension AppDatabase {
                 t.uniqueKey(["studyId", "strategy", "modelId"])
             }
         }
+        migrator.registerMigration("v2: plans") { db in
+            // The planner's output as JSON (its shape belongs to Learning); the newest row is the plan in force.
+            try db.create(table: "plan") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("json", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

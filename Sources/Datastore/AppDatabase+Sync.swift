@@ -131,6 +131,13 @@ extension LabelVersion {
 
 /// labels.json: {"labels": {"liver": 1, …}} as MONAI Label apps declare label names.
 public enum LabelNamesFile {
+    /// The "modality" entry ("CT", "MRI"…), if the file has one.
+    public static func modality(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return root["modality"] as? String
+    }
+
     public static func read(_ path: String) -> [LabelName] {
         guard let data = FileManager.default.contents(atPath: path),
               let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],

@@ -22,11 +22,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "deepedit, deepgrow2d, deepgrow3d or auto.")
     var model: ModelKind
 
-    @Option(help: "Epochs (validation after each).")
-    var epochs = 10
+    @Option(help: "Epochs (validation after each); default: the plan's (termlabel plan), else 10.")
+    var epochs: Int?
 
-    @Option(help: "Training steps per epoch.")
-    var steps = 20
+    @Option(help: "Training steps per epoch; default: the plan's, else 20.")
+    var steps: Int?
 
     @Option(help: "Adam's learning rate at the start (cosine decay to a twentieth).")
     var learningRate: Float = TrainingOptions().learningRate
@@ -45,8 +45,10 @@ struct TrainCommand: ParsableCommand {
             let cases = try shelf.trainingCases()
             let model = try shelf.startingPoint(self.model, fresh: fresh, seed: seed)
             var options = TrainingOptions()
-            options.epochs = epochs
-            options.stepsPerEpoch = steps
+            let planned = try shelf.plan()?.model(self.model)
+            options.epochs = epochs ?? planned?.epochs ?? 10
+            options.stepsPerEpoch = steps ?? planned?.stepsPerEpoch ?? 20
+            if let planned { options.planarBatch = planned.batch }
             options.learningRate = learningRate
             options.seed = seed
             options.labelNames = Dictionary(try shelf.labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })

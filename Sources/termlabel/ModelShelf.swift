@@ -38,10 +38,7 @@ final class ModelShelf: @unchecked Sendable {
 
     /// "CT" when labels.json says so or the first image looks like CT.
     func modality() throws -> String {
-        if let data = FileManager.default.contents(atPath: database.location.folder + "/labels.json"),
-           let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let modality = root["modality"] as? String {
-            return modality
-        }
+        if let modality = LabelNamesFile.modality(database.location.folder + "/labels.json") { return modality }
         guard let study = try database.studies().first else { return "other" }
         let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
         return Modality.guess(image) == .ct ? "CT" : "other"
@@ -57,7 +54,18 @@ final class ModelShelf: @unchecked Sendable {
             try copy.network.load(model.withNetwork { $0.namedTensors }, from: model.path ?? "model")
             return copy
         }
+        if let planned = try plan()?.model(kind) {
+            var config = planned.config
+            if !kind.isDeepGrow { config.labels = labels }
+            return try SegmentationModel(config: config, seed: seed)
+        }
         return try SegmentationModel(config: ModelConfig.defaults(kind, labels: labels, modality: modality()), seed: seed)
+    }
+
+    /// The plan in force (`termlabel plan`), if one was made.
+    func plan() throws -> Plan? {
+        guard let json = try database.currentPlan() else { return nil }
+        return try JSONDecoder().decode(Plan.self, from: Data(json.utf8))
     }
 
     /// Every study with a final label, read from disk.
