@@ -107,6 +107,9 @@ public enum Planner {
     /// default 3D models train at about 25 GFLOP/s on 2 cores here, counting forward and twice that for backward).
     static let flopsPerCoreSecond = 12.5e9
 
+    /// The process without the step: code, the study list, the prepared studies.
+    static let baseBytes = 150e6
+
     public static func plan(_ data: DatasetFingerprint, machine: MachineProfile) -> Plan {
         let ct = data.modality.uppercased() == "CT"
         let normalisation: IntensityNormalisation = ct ? .ctDefault : .mriDefault
@@ -145,15 +148,26 @@ public enum Planner {
                 let side = min(128, max(32, Int((section / spacing / 16).rounded(.up)) * 16))
                 config.patch = [side, side, min(32, max(16, Int((data.medianExtentMM[2] / spacing / 16).rounded(.up)) * 16))]
             }
-            // Width: the defaults, halved while one step would not fit half the free memory.
+            // Shrink while one step would not fit half the free memory: fewer slices, then a smaller section,
+            // then half the width.
             var bytes = 0.0
             let batch = dims == 2 ? 4 : 1
             while true {
                 let voxels = Double(config.patch.reduce(1, *) * batch)
                 bytes = voxels * trainingBytesPerVoxel(config.features, inChannels: config.inChannels, outChannels: config.outChannels, dims: dims)
-                    + 300e6
-                if bytes <= memoryCap || config.patch[2] <= 16 && config.features[0] <= 4 { break }
-                if config.patch[2] > 16 { config.patch[2] /= 2 } else { config.features = config.features.map { max(2, $0 / 2) } }
+                    + baseBytes
+                if bytes <= memoryCap { break }
+                if dims == 3 && config.patch[2] > 16 {
+                    config.patch[2] -= 16
+                } else if config.patch[0] > 32 {
+                    config.patch[0] -= 16
+                    config.patch[1] -= 16
+                } else if config.features[0] > 2 {
+                    config.features = config.features.map { max(2, $0 / 2) }
+                } else {
+                    reasons.append("warning: even the smallest network does not fit half the free memory")
+                    break
+                }
             }
             reasons.append("patch \(config.patch.map(String.init).joined(separator: "×")), features \(config.features.map(String.init).joined(separator: ",")), batch \(batch): "
                            + String(format: "a training step needs about %.0f MB of the %.0f MB free", bytes / 1e6, Double(machine.freeMemoryBytes) / 1e6))

@@ -83,14 +83,23 @@ public final class Trainer {
         var voxelsOf: [UInt16: [Int]]
     }
 
-    public init(model: SegmentationModel, cases: [TrainingCase], options: TrainingOptions = TrainingOptions()) throws {
-        guard !cases.isEmpty else { throw ModelError.noModel("nothing to train on: no study has a final label") }
+    public convenience init(model: SegmentationModel, cases: [TrainingCase], options: TrainingOptions = TrainingOptions()) throws {
+        let byId = Dictionary(cases.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        try self.init(model: model, studies: cases.map(\.id), options: options) { byId[$0]! }
+    }
+
+    /// Studies loaded one at a time and kept only on the model grid, so a folder of large volumes never sits in
+    /// memory whole.
+    public init(model: SegmentationModel, studies ids: [String], options: TrainingOptions = TrainingOptions(),
+                load: (String) throws -> TrainingCase) throws {
+        guard !ids.isEmpty else { throw ModelError.noModel("nothing to train on: no study has a final label") }
         self.model = model
         self.options = options
         generator = SplitMix(seed: options.seed)
         let config = model.config
         let channelOf = Dictionary(config.labels.enumerated().map { ($0.element.value, UInt16($0.offset + 1)) }, uniquingKeysWith: { a, _ in a })
-        let prepared = cases.sorted { $0.id < $1.id }.map { c -> Prepared in
+        let prepared = try ids.sorted().map { id -> Prepared in
+            let c = try load(id)
             let space = ModelSpace(image: c.image.grid, spacingMM: config.spacingMM)
             let image = space.image(c.image, normalisation: config.intensity)
             var classes = space.labels(c.labels)

@@ -124,15 +124,14 @@ final class BackgroundTraining: @unchecked Sendable {
         let thread = Thread { [self] in
             let message: String
             do {
-                let cases = try shelf.trainingCases()
-                let model = try shelf.startingPoint(kind, fresh: false, seed: UInt64(Date().timeIntervalSince1970))
+                                let model = try shelf.startingPoint(kind, fresh: false, seed: UInt64(Date().timeIntervalSince1970))
                 var options = TrainingOptions()
                 options.epochs = epochs
                 options.stepsPerEpoch = steps
                 options.cancellation = cancellation
                 options.seed = UInt64(Date().timeIntervalSince1970)
                 options.labelNames = Dictionary(try shelf.labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
-                let trainer = try Trainer(model: model, cases: cases, options: options)
+                let trainer = try shelf.trainer(model, options: options)
                 let run = ModelShelf.runStamp()
                 var saved: String?
                 let summary = try? trainer.run(progress: { p in

@@ -42,8 +42,7 @@ struct TrainCommand: ParsableCommand {
             let database = try AppDatabase(folder: folder)
             try database.sync()
             let shelf = ModelShelf(database: database)
-            let cases = try shelf.trainingCases()
-            let model = try shelf.startingPoint(self.model, fresh: fresh, seed: seed)
+                        let model = try shelf.startingPoint(self.model, fresh: fresh, seed: seed)
             var options = TrainingOptions()
             let planned = try shelf.plan()?.model(self.model)
             options.epochs = epochs ?? planned?.epochs ?? 10
@@ -52,7 +51,7 @@ struct TrainCommand: ParsableCommand {
             options.learningRate = learningRate
             options.seed = seed
             options.labelNames = Dictionary(try shelf.labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
-            let trainer = try Trainer(model: model, cases: cases, options: options)
+            let trainer = try shelf.trainer(model, options: options)
             print("training \(self.model.rawValue) on \(trainer.trainingIds.joined(separator: ", ")); validating on \(trainer.validationIds.joined(separator: ", "))")
             let run = ModelShelf.runStamp()
             let bar = ProgressLine()

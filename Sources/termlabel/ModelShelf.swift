@@ -68,16 +68,25 @@ final class ModelShelf: @unchecked Sendable {
         return try JSONDecoder().decode(Plan.self, from: Data(json.utf8))
     }
 
-    /// Every study with a final label, read from disk.
-    func trainingCases() throws -> [TrainingCase] {
-        try database.finalLabels().map { study, label in
-            let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
+    /// The studies with a final label, and how to read one from disk (the trainer reads them one at a time).
+    func trainingStudies() throws -> (ids: [String], load: (String) throws -> TrainingCase) {
+        let labeled = Dictionary(try database.finalLabels().map { ($0.study.imageId, $0) }, uniquingKeysWith: { a, _ in a })
+        let folder = database.location.folder
+        return (labeled.keys.sorted(), { id in
+            let (study, label) = labeled[id]!
+            let image = try Volume(contentsOf: folder + "/" + study.path)
             let labels = try LabelVolume(contentsOf: label.path)
             guard labels.grid.matches(image.grid) else {
                 throw VolumeError.gridMismatch(path: label.path, reason: "the label's grid differs from its image's")
             }
-            return TrainingCase(id: study.imageId, image: image, labels: labels)
-        }
+            return TrainingCase(id: id, image: image, labels: labels)
+        })
+    }
+
+    /// A trainer for `model` on the folder's labeled studies.
+    func trainer(_ model: SegmentationModel, options: TrainingOptions) throws -> Trainer {
+        let (ids, load) = try trainingStudies()
+        return try Trainer(model: model, studies: ids, options: options, load: load)
     }
 
     /// Saves a checkpoint as a new weights file and registers it; it becomes the model in use.

@@ -74,7 +74,7 @@ final class ModelShelfTests: XCTestCase {
         var options = TrainingOptions()
         options.epochs = 2
         options.stepsPerEpoch = 2
-        let trainer = try Trainer(model: try SegmentationModel(config: config), cases: try shelf.trainingCases(), options: options)
+        let trainer = try shelf.trainer(try SegmentationModel(config: config), options: options)
         XCTAssertEqual(trainer.trainingIds, ["img_001"])
         XCTAssertEqual(trainer.validationIds, ["img_001"], "one study: validated on itself")
         var names: [String] = []

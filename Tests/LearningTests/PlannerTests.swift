@@ -1,0 +1,43 @@
+// The planner: CT gets a window and MRI percentiles, the spacing makes a section fit the patch, and on a small
+// machine the plan shrinks until a training step fits half of the free memory.
+
+import Learning
+import XCTest
+
+final class PlannerTests: XCTestCase {
+    func fingerprint(modality: String, extent: Double = 300, voxels: Int = 512 * 512 * 300) -> DatasetFingerprint {
+        DatasetFingerprint(studies: 20, labeledStudies: 5, medianSpacingMM: [0.8, 0.8, 1.5], medianExtentMM: [extent, extent, 400],
+                           largestVoxelCount: voxels, modality: modality, bodyPercentiles: [-900, 1500], labelCount: 3,
+                           smallestStructureMM3: 2000)
+    }
+
+    func testCTAndMRIAreNormalisedTheirOwnWay() {
+        let ct = Planner.plan(fingerprint(modality: "CT"), machine: MachineProfile(cores: 2, freeMemoryBytes: 16 << 30, budgetSeconds: 600))
+        XCTAssertEqual(ct.model(.auto)?.config.intensity, .ctDefault)
+        let mri = Planner.plan(fingerprint(modality: "MRI"), machine: MachineProfile(cores: 2, freeMemoryBytes: 16 << 30, budgetSeconds: 600))
+        XCTAssertEqual(mri.model(.deepedit)?.config.intensity, .mriDefault)
+        for model in ct.models { XCTAssertFalse(model.reasons.isEmpty) }
+    }
+
+    func testASectionFitsThePatchAndTheSpacingIsNeverFinerThanTheData() throws {
+        let plan = Planner.plan(fingerprint(modality: "CT"), machine: MachineProfile(cores: 2, freeMemoryBytes: 16 << 30, budgetSeconds: 600))
+        let auto = try XCTUnwrap(plan.model(.auto))
+        let spacing = try XCTUnwrap(auto.config.spacingMM[0])
+        XCTAssertGreaterThanOrEqual(spacing, 0.8)
+        XCTAssertLessThanOrEqual(300 / spacing, Double(auto.config.patch[0]), "a 300 mm section fits the patch")
+        XCTAssertNil(auto.config.problem)
+        XCTAssertNil(plan.model(.deepgrow2d)?.config.problem)
+    }
+
+    func testOnASmallMachineTheStepFitsHalfTheFreeMemory() throws {
+        let free = 900 << 20
+        let plan = Planner.plan(fingerprint(modality: "CT"), machine: MachineProfile(cores: 2, freeMemoryBytes: free, budgetSeconds: 600))
+        for model in plan.models {
+            XCTAssertLessThanOrEqual(model.trainingBytes, free / 2, "\(model.config.kind)")
+            XCTAssertNil(model.config.problem, "\(model.config.kind)")
+        }
+        let roomy = Planner.plan(fingerprint(modality: "CT"), machine: MachineProfile(cores: 2, freeMemoryBytes: 16 << 30, budgetSeconds: 600))
+        XCTAssertLessThan(plan.model(.auto)!.config.patch.reduce(1, *) * plan.model(.auto)!.config.features[0],
+                          roomy.model(.auto)!.config.patch.reduce(1, *) * roomy.model(.auto)!.config.features[0])
+    }
+}
