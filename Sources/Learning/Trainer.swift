@@ -28,7 +28,8 @@ public struct TrainingOptions: Sendable {
     /// Crops per step for 2D models (3D takes one).
     public var planarBatch = 4
     public var seed: UInt64 = 1
-    /// Share of the studies held out for validation (at least one when there are two or more).
+    /// Share of the studies held out for validation (at least one when there are two or more; 0: none, and
+    /// validation runs on the training studies).
     public var validationShare = 0.2
     /// DeepEdit: share of steps with simulated clicks (the rest train automatic mode).
     public var interactiveShare = 0.4
@@ -108,7 +109,8 @@ public final class Trainer {
             for (n, v) in classes.enumerated() where v != 0 { voxelsOf[v, default: []].append(n) }
             return Prepared(id: c.id, image: image, classes: classes, shape: space.grid.shape, voxelsOf: voxelsOf)
         }
-        let held = prepared.count >= 2 ? max(1, Int((Double(prepared.count) * options.validationShare).rounded())) : 0
+        let held = prepared.count >= 2 && options.validationShare > 0
+            ? max(1, Int((Double(prepared.count) * options.validationShare).rounded())) : 0
         training = Array(prepared.dropLast(held))
         // With a single study, validation runs on it (the figure then says how well it fits, not how it generalises).
         validation = held > 0 ? Array(prepared.suffix(held)) : prepared

@@ -6,6 +6,6 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Measure the assistants against ground truth with simulated annotators.",
-        subcommands: [ScribbleEval.self, ClickEval.self]
+        subcommands: [ScribbleEval.self, ClickEval.self, ActiveLearningEval.self]
     )
 }
