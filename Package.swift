@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Cells", "CellsTesting"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Cells", "Volume", "VolumeTesting", "Datastore"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "Volume", "VolumeTesting"]),
-        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting"]),
+        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning"]),
         // A child process for the crash tests of the study list.
         .executableTarget(name: "datastore-stress", dependencies: ["Datastore", "Volume"], path: "Tests/DatastoreStress"),
     ],

@@ -8,6 +8,7 @@ import Cells
 import CellsTesting
 import Datastore
 import Foundation
+import Learning
 import Render
 import TUI
 import Volume
@@ -94,13 +95,22 @@ final class TerminalEndToEndTests: XCTestCase {
     }
 
     /// Training runs in the background while the annotator keeps stepping through slices: every step shows on
-    /// screen promptly, and the progress line moves on.
+    /// screen promptly, and the progress line moves on. A small plan keeps the training steps short in a debug build.
     func testSlicesStepWhileAModelTrains() throws {
         let samples = CLITests.repository.appendingPathComponent("samples/ct-abdomen")
         try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
         for file in ["ct_001.nii.gz", "labels/final/ct_001.nii.gz", "labels.json"] {
             try FileManager.default.copyItem(atPath: samples.appendingPathComponent(file).path, toPath: folder + "/" + file)
         }
+        let fingerprint = DatasetFingerprint(studies: 2, labeledStudies: 1, medianSpacingMM: [6, 6, 6], medianExtentMM: [288, 288, 162],
+                                             largestVoxelCount: 160 * 160 * 56, modality: "CT", bodyPercentiles: [], labelCount: 5,
+                                             smallestStructureMM3: nil)
+        var plan = Planner.plan(fingerprint, machine: MachineProfile(cores: 2, freeMemoryBytes: 8 << 30, budgetSeconds: 60))
+        for n in plan.models.indices {
+            plan.models[n].config.features = [4, 4, 8, 8, 16, 4]
+            plan.models[n].config.patch = plan.models[n].config.kind == .deepgrow2d ? [48, 48, 1] : [48, 48, 16]
+        }
+        try AppDatabase(folder: folder).savePlan(String(decoding: try JSONEncoder().encode(plan), as: UTF8.self))
         start()
         waitFor("Studies (2)")
         send("j")
@@ -108,7 +118,7 @@ final class TerminalEndToEndTests: XCTestCase {
         waitFor("ct_004 │ axial 29/56")
         send("t")
         waitFor("training deepedit in the background")
-        waitFor("⚙ deepedit epoch 1/5 step 1/20", timeout: 120)
+        let before = waitFor("⚙ deepedit epoch 1/5 step 2/20", timeout: 120)
         var slowest = 0.0
         for n in 0..<12 {
             let started = Date()
@@ -116,13 +126,27 @@ final class TerminalEndToEndTests: XCTestCase {
             waitFor("axial \(30 + n)/56", timeout: 5)
             slowest = max(slowest, Date().timeIntervalSince(started))
         }
-        let screen = tmux(["capture-pane", "-p", "-t", "t"])
-        XCTAssertTrue(screen.contains("⚙ deepedit epoch"), "still training:\n\(screen)")
+        let progress = { (screen: String) in screen.split(separator: "\n").first { $0.contains("⚙ deepedit epoch") }.map(String.init) ?? "" }
+        // Training goes on: the progress line moves (a debug build takes seconds a step).
+        var after = tmux(["capture-pane", "-p", "-t", "t"])
+        let deadline = Date().addingTimeInterval(60)
+        while progress(after) == progress(before) && Date() < deadline {
+            usleep(200_000)
+            after = tmux(["capture-pane", "-p", "-t", "t"])
+        }
+        XCTAssertTrue(after.contains("⚙ deepedit epoch"), "still training:\n\(after)")
+        XCTAssertNotEqual(progress(after), progress(before), "training moved on")
         print(String(format: "slowest of 12 slice steps while training: %.3f s", slowest))
         XCTAssertLessThan(slowest, 1.0, "the slowest slice step took \(slowest) s while training")
         send("t")
         waitFor("training stops after this step")
         send("q")
+        // Gone, training thread and all, before the next test starts.
+        let quitBy = Date().addingTimeInterval(20)
+        while tmux(["list-panes", "-t", "t", "-F", "#{pane_dead}"]).trimmingCharacters(in: .whitespacesAndNewlines) != "1" && Date() < quitBy {
+            usleep(100_000)
+        }
+        XCTAssertEqual(tmux(["list-panes", "-t", "t", "-F", "#{pane_dead}"]).trimmingCharacters(in: .whitespacesAndNewlines), "1", "q ends the app while it trains")
     }
 
     func testViewStepAnnotateSubmitCrashRestoreAndQuit() throws {
