@@ -9,41 +9,29 @@ import VolumeTesting
 import XCTest
 
 final class AnnotationTests: XCTestCase {
-    func openState() -> AppState {
-        var state = AppState(folder: "/data", studies: [StudyEntry(id: "a", status: "unlabeled")])
-        let phantom = AbdomenPhantom.make(seed: 3, shape: [32, 32, 12], spacing: [9, 0, 14])
-        _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "a", image: phantom.image, draft: Draft(labels: LabelVolume(grid: phantom.image.grid)), isCT: true)))
-        state.screen = (100, 30)
-        return state
-    }
-
-    func press(_ state: inout AppState, _ keys: Key...) -> [Effect] {
-        keys.flatMap { Reducer.reduce(&state, .key($0)) }
-    }
-
     func journaled(_ effects: [Effect]) -> [DraftEdit] {
         effects.compactMap { if case .journal(let edit, _, _) = $0 { edit } else { nil } }
     }
 
     func testClicksAreSeedsAndUndoable() {
-        var state = openState()
-        let effects = press(&state, .character(" "))
+        var state = OpenedStudy.state()
+        let effects = OpenedStudy.press(&state, .character(" "))
         XCTAssertEqual(journaled(effects).map(\.kind), [.click])
         let centre = state.open!.image.grid.offset(state.cursor)
         XCTAssertEqual(state.open!.draft.seeds.voxels[centre], 1)
         XCTAssertTrue(state.unsaved)
-        _ = press(&state, .character("l"), .character("l"), .character("l"), .character("l"), .character("x"))
+        _ = OpenedStudy.press(&state, .character("l"), .character("l"), .character("l"), .character("l"), .character("x"))
         XCTAssertEqual(state.open!.draft.seeds.voxels[state.open!.image.grid.offset(state.cursor)], Draft.backgroundSeed)
-        XCTAssertEqual(journaled(press(&state, .character("u"), .character("u"))).map(\.kind), [.undo, .undo])
+        XCTAssertEqual(journaled(OpenedStudy.press(&state, .character("u"), .character("u"))).map(\.kind), [.undo, .undo])
         XCTAssertTrue(state.open!.draft.seeds.voxels.allSatisfy { $0 == 0 })
-        _ = press(&state, .control("r"))
+        _ = OpenedStudy.press(&state, .control("r"))
         XCTAssertEqual(state.open!.draft.seeds.voxels[centre], 1)
     }
 
     func testPaintFollowsTheCursorAndEraseTakesItBack() {
-        var state = openState()
-        _ = press(&state, .character("}"))   // label 2
-        let effects = press(&state, .character("d"), .character("l"), .character("l"), .character("l"))
+        var state = OpenedStudy.state()
+        _ = OpenedStudy.press(&state, .character("}"))   // label 2
+        let effects = OpenedStudy.press(&state, .character("d"), .character("l"), .character("l"), .character("l"))
         XCTAssertEqual(journaled(effects).map(\.kind), [.brush, .brush, .brush, .brush])
         let painted = state.open!.draft.labels.count(of: 2)
         XCTAssertEqual(painted, 4, "3 mm brush on 9 mm voxels: one voxel per step")
@@ -54,20 +42,20 @@ final class AnnotationTests: XCTestCase {
             return plane.position(of: VoxelIndex(o % g.shape[0], (o / g.shape[0]) % g.shape[1], o / (g.shape[0] * g.shape[1]))).slice
         })
         XCTAssertEqual(slices.count, 1)
-        _ = press(&state, .character("d"))   // paint off
+        _ = OpenedStudy.press(&state, .character("d"))   // paint off
         XCTAssertEqual(state.tool, .navigate)
-        _ = press(&state, .character("e"), .character("h"), .character("h"), .character("h"))
+        _ = OpenedStudy.press(&state, .character("e"), .character("h"), .character("h"), .character("h"))
         XCTAssertLessThan(state.open!.draft.labels.count(of: 2), painted)
-        _ = press(&state, .escape)
+        _ = OpenedStudy.press(&state, .escape)
         XCTAssertEqual(state.tool, .navigate)
     }
 
     func testSegmentingNeedsSeedsAndItsResultIsOneUndoableEdit() {
-        var state = openState()
-        XCTAssertTrue(press(&state, .character("r")).isEmpty)
+        var state = OpenedStudy.state()
+        XCTAssertTrue(OpenedStudy.press(&state, .character("r")).isEmpty)
         XCTAssertTrue(state.message.contains("no seeds"))
-        _ = press(&state, .character(" "))
-        let effects = press(&state, .character("r"))
+        _ = OpenedStudy.press(&state, .character(" "))
+        let effects = OpenedStudy.press(&state, .character("r"))
         guard case .segment(let request)? = effects.first else { return XCTFail("\(effects)") }
         XCTAssertEqual(request.label, 1)
         XCTAssertNotNil(state.busy)
@@ -77,14 +65,14 @@ final class AnnotationTests: XCTestCase {
         XCTAssertEqual(journaled(accepted).map(\.kind), [.model])
         XCTAssertNil(state.busy)
         XCTAssertEqual(state.open!.draft.labels.count(of: 1), 50)
-        _ = press(&state, .character("u"))
+        _ = OpenedStudy.press(&state, .character("u"))
         XCTAssertEqual(state.open!.draft.labels.count(of: 1), 0)
     }
 
     func testSubmitAndItsAnswer() {
-        var state = openState()
-        _ = press(&state, .character("d"))
-        let effects = press(&state, .character("S"))
+        var state = OpenedStudy.state()
+        _ = OpenedStudy.press(&state, .character("d"))
+        let effects = OpenedStudy.press(&state, .character("S"))
         guard case .submit(let id, let labels, let base, let names)? = effects.first else { return XCTFail("\(effects)") }
         XCTAssertEqual(id, "a")
         XCTAssertNil(base)
@@ -96,7 +84,7 @@ final class AnnotationTests: XCTestCase {
     }
 
     func testMouseClicksLandOnTheVoxelUnderThem() {
-        var state = openState()
+        var state = OpenedStudy.state()
         let views = Screen.views(state, width: 100, height: 30)
         let inner = views[0].0.inset(by: 1)
         // The centre cell of the view shows the slice's centre.

@@ -10,40 +10,28 @@ import VolumeTesting
 import XCTest
 
 final class ModelToolTests: XCTestCase {
-    func openState() -> AppState {
-        var state = AppState(folder: "/data", studies: [StudyEntry(id: "a", status: "unlabeled")])
-        let phantom = AbdomenPhantom.make(seed: 3, shape: [32, 32, 12], spacing: [9, 0, 14])
-        _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "a", image: phantom.image, draft: Draft(labels: LabelVolume(grid: phantom.image.grid)), isCT: true)))
-        state.screen = (100, 30)
-        return state
-    }
-
-    func press(_ state: inout AppState, _ keys: Key...) -> [Effect] {
-        keys.flatMap { Reducer.reduce(&state, .key($0)) }
-    }
-
     func requests(_ effects: [Effect]) -> [ModelRequest] {
         effects.compactMap { if case .infer(let r) = $0 { r } else { nil } }
     }
 
     func testWithAClickModelEveryClickAsksForAnUpdate() {
-        var state = openState()
-        XCTAssertTrue(requests(press(&state, .character(" "))).isEmpty, "the graph cut waits for r")
-        _ = press(&state, .character("u"))
-        _ = press(&state, .character("m"), .character("m"))
+        var state = OpenedStudy.state()
+        XCTAssertTrue(requests(OpenedStudy.press(&state, .character(" "))).isEmpty, "the graph cut waits for r")
+        _ = OpenedStudy.press(&state, .character("u"))
+        _ = OpenedStudy.press(&state, .character("m"), .character("m"))
         XCTAssertEqual(state.assistant, .deepgrow3d)
         XCTAssertTrue(Screen.render(state, width: 300, height: 30).lines[28].contains("DeepGrow 3D"))
-        XCTAssertTrue(requests(press(&state, .character("x"))).isEmpty, "DeepGrow needs a positive click first")
-        let asked = requests(press(&state, .character(" ")))
+        XCTAssertTrue(requests(OpenedStudy.press(&state, .character("x"))).isEmpty, "DeepGrow needs a positive click first")
+        let asked = requests(OpenedStudy.press(&state, .character(" ")))
         XCTAssertEqual(asked.map(\.task), [.clicks(.deepgrow3d)])
         XCTAssertEqual(asked.first?.label, 1)
         XCTAssertEqual(state.busy, "DeepGrow 3D…")
         // While it runs, more clicks are kept but do not pile up calls; r asks again after the answer.
-        XCTAssertTrue(requests(press(&state, .character("l"), .character(" "))).isEmpty)
+        XCTAssertTrue(requests(OpenedStudy.press(&state, .character("l"), .character(" "))).isEmpty)
     }
 
     func testAnAnswerIsOneUndoableEditWithinItsLabelsAndRegion() {
-        var state = openState()
+        var state = OpenedStudy.state()
         let grid = state.open!.image.grid
         // The annotator's own work: label 2 painted everywhere on slice k = 1, label 1 on slice k = 5.
         var own = LabelVolume(grid: grid)
@@ -61,20 +49,20 @@ final class ModelToolTests: XCTestCase {
         XCTAssertEqual(state.open!.draft.labels.count(of: 1), 100, "label 1 on slice 5 is now the square")
         XCTAssertEqual(state.open!.draft.labels.count(of: 2), 32 * 32, "outside the region nothing changed")
         XCTAssertTrue(state.message.hasPrefix("DeepGrow 3D (m) in 0.25 s"))
-        _ = press(&state, .character("u"))
+        _ = OpenedStudy.press(&state, .character("u"))
         XCTAssertEqual(state.open!.draft.labels.count(of: 1), 32 * 32, "undo gives the annotator's label back")
     }
 
     func testAutomaticRefineAndTrainingKeys() {
-        var state = openState()
-        XCTAssertEqual(requests(press(&state, .character("A"))).map(\.task), [.automatic])
+        var state = OpenedStudy.state()
+        XCTAssertEqual(requests(OpenedStudy.press(&state, .character("A"))).map(\.task), [.automatic])
         _ = Reducer.reduce(&state, .failed("no automatic or DeepEdit model yet"))
         XCTAssertNil(state.busy)
-        XCTAssertTrue(requests(press(&state, .character("R"))).isEmpty, "refining needs a seed of the active label")
-        _ = press(&state, .character(" "))
-        XCTAssertEqual(requests(press(&state, .character("R"))).map(\.task), [.refine])
+        XCTAssertTrue(requests(OpenedStudy.press(&state, .character("R"))).isEmpty, "refining needs a seed of the active label")
+        _ = OpenedStudy.press(&state, .character(" "))
+        XCTAssertEqual(requests(OpenedStudy.press(&state, .character("R"))).map(\.task), [.refine])
         _ = Reducer.reduce(&state, .failed("x"))
-        XCTAssertEqual(press(&state, .character("t")), [.toggleTraining(.classical)])
+        XCTAssertEqual(OpenedStudy.press(&state, .character("t")), [.toggleTraining(.classical)])
         _ = Reducer.reduce(&state, .training("deepedit epoch 1/5 step 3/20 loss 1.20", message: "training deepedit in the background"))
         let screen = Screen.render(state, width: 120, height: 30)
         let bottom = screen.lines[29]
