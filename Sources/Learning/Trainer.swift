@@ -33,8 +33,9 @@ public struct TrainingOptions: Sendable {
     public var validationShare = 0.2
     /// DeepEdit: share of steps with simulated clicks (the rest train automatic mode).
     public var interactiveShare = 0.4
-    /// DeepGrow: at most this many rounds of predict-then-click after the first click.
-    public var clickRounds = 2
+    /// DeepGrow: at most this many rounds of predict-then-click after the first click; nil: MONAI's 10 for 2D,
+    /// and 2 for 3D (each round is a forward pass of a 3D crop, the dearest part of a step on a CPU).
+    public var clickRounds: Int?
     public var cancellation: Cancellation?
     /// Names for DeepGrow's per-structure validation figures (label value → name).
     public var labelNames: [UInt16: String] = [:]
@@ -238,7 +239,8 @@ public final class Trainer {
             guard let first = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: truth.count), truth: truth,
                                                         shape: shape, generator: &random) else { return clicks }
             clicks.add(first.voxel, label: first.label)
-            let rounds = Int(random!.next() % UInt64(options.clickRounds + 1))
+            let most = options.clickRounds ?? (config.kind == .deepgrow2d ? 10 : 2)
+            let rounds = Int(random!.next() % UInt64(most + 1))
             for _ in 0..<rounds {
                 let prediction = predict(image: image, clicks: clicks, shape: shape)
                 guard let click = ClickSimulation.nextClick(prediction: prediction, truth: truth, shape: shape, generator: &random) else { break }
