@@ -165,11 +165,17 @@ public enum Reducer {
             state.focus = .list
             return []
         case .cycleStrategy:
+            // One background job at a time: a ranking would cancel the segmentation that runs.
+            guard state.busy == nil else {
+                state.message = "\(state.busy!) still runs: wait for it, or Esc cancels it"
+                return []
+            }
+            // The list keeps its current order (and title) until the new ranking arrives.
             let all = RankingStrategy.allCases
-            state.strategy = all[(all.firstIndex(of: state.strategy)! + count) % all.count]
-            state.message = "ranking the unlabeled studies by \(state.strategy.rawValue)… (Esc cancels)"
+            let next = all[(all.firstIndex(of: state.strategy)! + count) % all.count]
+            state.message = "ranking the unlabeled studies by \(next.rawValue)… (Esc cancels)"
             state.busy = "ranking…"
-            return [.rank(state.strategy)]
+            return [.rank(next)]
         case .openSuggested:
             guard let next = state.studies.filter({ $0.rank != nil && $0.claimedBy == nil }).min(by: { $0.rank! < $1.rank! }) else {
                 state.message = "no ranking yet, or every unlabeled study is held: F6 ranks them"

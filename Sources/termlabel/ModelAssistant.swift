@@ -25,9 +25,8 @@ final class ModelAssistant: @unchecked Sendable {
     }
 
     func prepare(_ image: Volume, study: String, model: SegmentationModel) -> PreparedImage {
-        let encoder = JSONEncoder()
-        let key = study + String(decoding: (try? encoder.encode([model.config.spacingMM.map { $0 ?? 0 }])) ?? Data(), as: UTF8.self)
-            + "\(model.config.intensity)"
+        // One preparation per study and model grid (spacing) and intensity mapping.
+        let key = "\(study) \(model.config.spacingMM) \(model.config.intensity)"
         lock.lock()
         if let ready = prepared[key] { lock.unlock(); return ready }
         lock.unlock()

@@ -12,6 +12,8 @@ final class RankingTests: XCTestCase {
             StudyEntry(id: "ct_005", status: "in progress", claimedBy: "ann@host"), StudyEntry(id: "ct_006", status: "unlabeled"),
         ])
         XCTAssertEqual(Reducer.reduce(&state, .key(.function(6))), [.rank(.random)])
+        XCTAssertEqual(Reducer.reduce(&state, .key(.function(6))), [], "the random ranking still runs")
+        _ = Reducer.reduce(&state, .ranked(.random, [("ct_004", nil), ("ct_006", nil)]))
         XCTAssertEqual(Reducer.reduce(&state, .key(.function(6))), [.rank(.epistemic)])
         XCTAssertEqual(state.busy, "ranking…")
         _ = Reducer.reduce(&state, .ranked(.epistemic, [("ct_005", 0.9), ("ct_006", 0.5), ("ct_004", 0.1)]))
