@@ -96,7 +96,7 @@ final class TerminalEndToEndTests: XCTestCase {
 
     /// Training runs in the background while the annotator keeps stepping through slices: every step shows on
     /// screen promptly, and the progress line moves on. A small plan keeps the training steps short in a debug build.
-    func testSlicesStepWhileAModelTrains() throws {
+    func testWhileAModelTrainsSlicesStillStep() throws {
         let samples = CLITests.repository.appendingPathComponent("samples/ct-abdomen")
         try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
         for file in ["ct_001.nii.gz", "labels/final/ct_001.nii.gz", "labels.json"] {
