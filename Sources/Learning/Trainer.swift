@@ -329,7 +329,8 @@ public final class Trainer {
         return sums.mapValues { $0.0 / Double(max($0.1, 1)) }
     }
 
-    static func dice(_ a: [UInt16], _ b: [UInt16], class c: UInt16) -> Double {
+    /// Dice of one class between two label arrays (1 when neither has it).
+    public static func dice(_ a: [UInt16], _ b: [UInt16], class c: UInt16) -> Double {
         var both = 0, inA = 0, inB = 0
         for n in a.indices {
             let x = a[n] == c, y = b[n] == c

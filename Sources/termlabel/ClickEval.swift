@@ -149,12 +149,7 @@ struct ClickEval: ParsableCommand {
                 curve.seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
                 predicted = judged.map { mask[$0] ? 1 : 0 }
             }
-            var both = 0, sum = 0
-            for n in want.indices {
-                if want[n] == 1 && predicted[n] == 1 { both += 1 }
-                sum += Int(want[n]) + Int(predicted[n])
-            }
-            curve.dice.append(sum == 0 ? 1 : 2 * Double(both) / Double(sum))
+            curve.dice.append(Trainer.dice(predicted, want, class: 1))
         }
         return curve
     }
