@@ -8,6 +8,9 @@ import Render
 import Volume
 
 public enum Reducer {
+    /// What `busy` says while a ranking the annotator asked for runs.
+    static let ranking = "ranking…"
+
     public static func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         switch action {
         case .key(let key):
@@ -59,7 +62,10 @@ public enum Reducer {
             state.message = "submitted as final version \(version)"
             return []
         case .ranked(let strategy, let order):
-            state.busy = nil
+            // A ranking the annotator asked for says what comes next; the quiet one after a submit keeps the
+            // submit's message on the line.
+            let asked = state.busy == Self.ranking
+            if asked { state.busy = nil }
             state.strategy = strategy
             let selectedId = state.studies.indices.contains(state.selected) ? state.studies[state.selected].id : nil
             let place = Dictionary(order.enumerated().map { ($0.element.id, ($0.offset + 1, $0.element.score)) }, uniquingKeysWith: { a, _ in a })
@@ -77,7 +83,9 @@ public enum Reducer {
                 }
             }
             if let selectedId, let n = state.studies.firstIndex(where: { $0.id == selectedId }) { state.selected = n }
-            state.message = order.first.map { "by \(strategy.rawValue), label \($0.id) next (Ctrl-N opens it)" } ?? "no unlabeled study left to rank"
+            if asked {
+                state.message = order.first.map { "by \(strategy.rawValue), label \($0.id) next (Ctrl-N opens it)" } ?? "no unlabeled study left to rank"
+            }
             return []
         case .progress(let text):
             state.message = text
@@ -174,12 +182,21 @@ public enum Reducer {
             let all = RankingStrategy.allCases
             let next = all[(all.firstIndex(of: state.strategy)! + count) % all.count]
             state.message = "ranking the unlabeled studies by \(next.rawValue)… (Esc cancels)"
-            state.busy = "ranking…"
+            state.busy = Self.ranking
             return [.rank(next)]
         case .openSuggested:
             guard let next = state.studies.filter({ $0.rank != nil && $0.claimedBy == nil }).min(by: { $0.rank! < $1.rank! }) else {
-                state.message = "no ranking yet, or every unlabeled study is held: F6 ranks them"
-                return state.studies.contains { $0.rank != nil } ? [] : [.rank(state.strategy)]
+                if state.studies.contains(where: { $0.rank != nil }) {
+                    state.message = "every unlabeled study is held by someone"
+                    return []
+                }
+                guard state.busy == nil else {
+                    state.message = "\(state.busy!) still runs: wait for it, or Esc cancels it"
+                    return []
+                }
+                state.message = "ranking the unlabeled studies by \(state.strategy.rawValue)… (Esc cancels)"
+                state.busy = Self.ranking
+                return [.rank(state.strategy)]
             }
             state.selected = state.studies.firstIndex { $0.id == next.id }!
             state.message = "opening \(next.id), first by \(state.strategy.rawValue)…"

@@ -30,5 +30,18 @@ final class RankingTests: XCTestCase {
     func testCtrlNWithoutARankingAsksForOne() {
         var state = AppState(folder: "/data", studies: [StudyEntry(id: "a", status: "unlabeled")])
         XCTAssertEqual(Reducer.reduce(&state, .key(.control("n"))), [.rank(.first)])
+        XCTAssertEqual(state.busy, "ranking…")
+        _ = Reducer.reduce(&state, .ranked(.first, [("a", nil)]))
+        XCTAssertNil(state.busy)
+        XCTAssertEqual(state.message, "by first, label a next (Ctrl-N opens it)")
+    }
+
+    /// The re-ranking that follows a submit is nobody's request: the line keeps saying the label was submitted.
+    func testTheQuietRankingAfterASubmitKeepsTheSubmitMessage() {
+        var state = AppState(folder: "/data", studies: [StudyEntry(id: "a", status: "labeled"), StudyEntry(id: "b", status: "unlabeled")])
+        _ = Reducer.reduce(&state, .submitted(version: 1))
+        _ = Reducer.reduce(&state, .ranked(.first, [("b", nil)]))
+        XCTAssertEqual(state.message, "submitted as final version 1")
+        XCTAssertEqual(state.studies.first?.rank, 1)
     }
 }

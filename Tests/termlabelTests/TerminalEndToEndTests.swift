@@ -85,7 +85,9 @@ final class TerminalEndToEndTests: XCTestCase {
             if screen.contains(text) { return screen }
             usleep(50_000)
         }
-        XCTFail("\"\(text)\" never showed; the screen was:\n\(screen)")
+        // XCTest drops or cuts long failure messages, so the screen goes to the log on its own.
+        print("the screen while waiting for \"\(text)\":\n\(screen)")
+        XCTFail("\"\(text)\" never showed (the screen is printed above)")
         return screen
     }
 
@@ -134,7 +136,8 @@ final class TerminalEndToEndTests: XCTestCase {
             usleep(200_000)
             after = tmux(["capture-pane", "-p", "-t", "t"])
         }
-        XCTAssertTrue(after.contains("⚙ deepedit epoch"), "still training:\n\(after)")
+        if !after.contains("⚙ deepedit epoch") { print("the screen after the slice steps:\n\(after)") }
+        XCTAssertTrue(after.contains("⚙ deepedit epoch"), "still training (the screen is printed above)")
         XCTAssertNotEqual(progress(after), progress(before), "training moved on")
         print(String(format: "slowest of 12 slice steps while training: %.3f s", slowest))
         XCTAssertLessThan(slowest, 1.0, "the slowest slice step took \(slowest) s while training")
