@@ -47,10 +47,11 @@ let package = Package(
         .target(name: "CellsTesting", dependencies: ["Cells"]),
 
         // Tier 4
+        .target(name: "CMalloc"),
         .executableTarget(
             name: "termlabel",
             dependencies: [
-                "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render", "Cells", "Engine", "Learning",
+                "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render", "Cells", "Engine", "Learning", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -265,16 +265,25 @@ enum DirectConv {
             var z0 = 0
             while z0 < d {
                 let planes = min(slab, d - z0), paddedPlanes = planes + 2 * halo
-                padded.initialize(repeating: 0, count: ins * paddedPlanes * planeSize + 64)
-                // Plane p of the slab holds input plane z0 − halo + p.
+                // Plane p of the slab holds input plane z0 − halo + p; only the border (and planes past the volume's
+                // ends) is zeroed, the rest is overwritten.
+                (padded + ins * paddedPlanes * planeSize).initialize(repeating: 0, count: 64)
                 Parallel.forEach(ins * paddedPlanes) { item in
                     let (x, padded, _, _) = boxes.value
                     let (channel, p) = (item / paddedPlanes, item % paddedPlanes)
                     let z = z0 - halo + p
-                    guard z >= 0, z < d else { return }
+                    let plane = padded + (channel * paddedPlanes + p) * planeSize
+                    guard z >= 0, z < d else {
+                        plane.initialize(repeating: 0, count: planeSize)
+                        return
+                    }
+                    plane.initialize(repeating: 0, count: w + 2)
+                    (plane + (h + 1) * (w + 2)).initialize(repeating: 0, count: w + 2)
                     for row in 0..<h {
-                        (padded + (channel * paddedPlanes + p) * planeSize + (row + 1) * (w + 2) + 1)
-                            .update(from: x + ((channel * d + z) * h + row) * w, count: w)
+                        let line = plane + (row + 1) * (w + 2)
+                        line[0] = 0
+                        (line + 1).update(from: x + ((channel * d + z) * h + row) * w, count: w)
+                        line[w + 1] = 0
                     }
                 }
                 Parallel.forEach(blocks * planes) { item in

@@ -45,15 +45,14 @@ extension Tape {
         means.withUnsafeMutableBufferPointer { m in
             inverse.withUnsafeMutableBufferPointer { inv in
                 out.withUnsafeMutableBufferPointer { o in
-                    let (m, inv, o) = (UncheckedBox(m), UncheckedBox(inv), UncheckedBox(o))
+                    v.withUnsafeBufferPointer { vp in
+                    let (m, inv, o, vp) = (UncheckedBox(m), UncheckedBox(inv), UncheckedBox(o), UncheckedBox(vp.baseAddress!))
                     Parallel.forEach(groups.count) { gi in
                         var mean: Double, variance: Double
                         if useBatch {
-                            var total = 0.0
-                            for row in groups[gi] { for i in 0..<s { total += Double(v[row * s + i]) } }
+                            let total = groups[gi].reduce(0.0) { $0 + Reduction.sum(vp.value + $1 * s, count: s) }
                             mean = total / Double(groupSize)
-                            var squares = 0.0
-                            for row in groups[gi] { for i in 0..<s { let d = Double(v[row * s + i]) - mean; squares += d * d } }
+                            let squares = groups[gi].reduce(0.0) { $0 + Reduction.squaredDeviations(vp.value + $1 * s, count: s, from: Float(mean)) }
                             variance = squares / Double(groupSize)
                         } else {
                             mean = Double(statistics!.mean[gi])
@@ -63,7 +62,8 @@ extension Tape {
                         inv.value[gi] = Float(1 / (variance + Double(eps)).squareRoot())
                         let channel = channelOf(groups[gi][0])
                         let scale = (gamma?[channel] ?? 1) * inv.value[gi], shift = beta?[channel] ?? 0
-                        for row in groups[gi] { for i in 0..<s { o.value[row * s + i] = (v[row * s + i] - Float(mean)) * scale + shift } }
+                        for row in groups[gi] { for i in 0..<s { o.value[row * s + i] = (vp.value[row * s + i] - Float(mean)) * scale + shift } }
+                    }
                     }
                 }
             }
@@ -84,7 +84,9 @@ extension Tape {
             var perGroup = [(Double, Double)](repeating: (0, 0), count: groups.count)
             gx.withUnsafeMutableBufferPointer { gxp in
                 perGroup.withUnsafeMutableBufferPointer { pg in
-                    let (gxp, pg) = (UncheckedBox(gxp), UncheckedBox(pg))
+                    v.withUnsafeBufferPointer { vp in
+                    g.withUnsafeBufferPointer { gp in
+                    let (gxp, pg, vp, gp) = (UncheckedBox(gxp), UncheckedBox(pg), UncheckedBox(vp.baseAddress!), UncheckedBox(gp.baseAddress!))
                     Parallel.forEach(groups.count) { gi in
                         let mean = means[gi], inv = inverse[gi]
                         let channel = channelOf(groups[gi][0])
@@ -92,22 +94,23 @@ extension Tape {
                         // Sums of dy and dy·x̂ over the group.
                         var sumG = 0.0, sumGX = 0.0
                         for row in groups[gi] {
-                            for i in 0..<s {
-                                let dy = Double(g[row * s + i]), xhat = Double((v[row * s + i] - mean) * inv)
-                                sumG += dy
-                                sumGX += dy * xhat
-                            }
+                            sumG += Reduction.sum(gp.value + row * s, count: s)
+                            sumGX += Reduction.dot(gp.value + row * s, vp.value + row * s, count: s, mean: mean, scale: inv)
                         }
                         pg.value[gi] = (sumG, sumGX)
+                        // dx = scale·inv·(dy − mean(dy) − x̂·mean(dy·x̂)), in Float: the sums above carry the precision.
                         let m = Double(groupSize)
+                        let a = scale * inv, meanG = Float(sumG / m), meanGX = Float(sumGX / m)
                         for row in groups[gi] {
-                            for i in 0..<s {
-                                let dy = Double(g[row * s + i]), xhat = Double((v[row * s + i] - mean) * inv)
-                                gxp.value[row * s + i] = useBatch
-                                    ? Float(Double(scale * inv) * (dy - sumG / m - xhat * sumGX / m))
-                                    : Float(Double(scale * inv) * dy)
+                            let (dy, x, dx) = (gp.value + row * s, vp.value + row * s, gxp.value.baseAddress! + row * s)
+                            if useBatch {
+                                for i in 0..<s { dx[i] = a * (dy[i] - meanG - (x[i] - mean) * inv * meanGX) }
+                            } else {
+                                for i in 0..<s { dx[i] = a * dy[i] }
                             }
                         }
+                    }
+                    }
                     }
                 }
             }
@@ -139,18 +142,22 @@ extension Tape {
             let box = UncheckedBox(buffer.baseAddress!)
             Parallel.forEach(rows) { row in
                 let v = box.value + row * s
-                var total = 0.0
-                for i in 0..<s { total += Double(v[i]) }
-                let mean = total / Double(s)
-                var squares = 0.0
-                for i in 0..<s { let d = Double(v[i]) - mean; squares += d * d }
+                let mean = Reduction.sum(v, count: s) / Double(s)
+                let squares = Reduction.squaredDeviations(v, count: s, from: Float(mean))
                 let inverse = Float(1 / (squares / Double(s) + Double(eps)).squareRoot())
                 let scale = gamma[row % c] * inverse, shift = beta[row % c], m = Float(mean)
-                var generator = SplitMix(seed: seed ^ (UInt64(row) &* 0xD1B5_4A32_D192_ED03))
-                for i in 0..<s {
-                    var y = (v[i] - m) * scale + shift
-                    if dropping { y = generator.nextUnit() >= Double(p) ? y * keep : 0 }
-                    v[i] = y > 0 ? y : slope * y
+                if dropping {
+                    var generator = SplitMix(seed: seed ^ (UInt64(row) &* 0xD1B5_4A32_D192_ED03))
+                    for i in 0..<s {
+                        var y = (v[i] - m) * scale + shift
+                        y = generator.nextUnit() >= Double(p) ? y * keep : 0
+                        v[i] = y > 0 ? y : slope * y
+                    }
+                } else {
+                    for i in 0..<s {
+                        let y = (v[i] - m) * scale + shift
+                        v[i] = y > 0 ? y : slope * y
+                    }
                 }
             }
         }

@@ -15,25 +15,34 @@ extension Tape {
         let rows = x.value.batch * x.value.channels
         let v = x.value.data
         let outCount = rows * od * oh * ow
-        var out = [Float](repeating: 0, count: outCount)
-        var argmax = [Int32](repeating: 0, count: outCount)
-        out.withUnsafeMutableBufferPointer { o in
-            argmax.withUnsafeMutableBufferPointer { a in
-                let (o, a) = (UncheckedBox(o), UncheckedBox(a))
-                Parallel.forRanges(rows * od, minimumPerThread: 4) { range in
-                    for item in range {
-                        let row = item / od, z = item % od
-                        let inBase = row * d * h * w
-                        for y in 0..<oh { for xo in 0..<ow {
-                            var best = -Float.infinity, where_ = 0
-                            for dz in 0..<kd { for dy in 0..<kh { for dx in 0..<kw {
-                                let i = inBase + ((z * kd + dz) * h + y * kh + dy) * w + xo * kw + dx
-                                if v[i] > best || v[i].isNaN { best = v[i]; where_ = i }
-                            } } }
-                            let oi = ((row * od + z) * oh + y) * ow + xo
-                            o.value[oi] = best
-                            a.value[oi] = Int32(where_ - inBase)
-                        } }
+        var out = [Float](unsafeUninitializedCapacity: outCount) { _, n in n = outCount }
+        // Where each maximum came from, for the backward pass only.
+        var argmax = [Int32](repeating: 0, count: recording ? outCount : 0)
+        let keepArgmax = recording
+        v.withUnsafeBufferPointer { vp in
+            out.withUnsafeMutableBufferPointer { o in
+                argmax.withUnsafeMutableBufferPointer { a in
+                    let (vp, o, a) = (UncheckedBox(vp.baseAddress!), UncheckedBox(o.baseAddress!), UncheckedBox(a.baseAddress))
+                    Parallel.forRanges(rows * od, minimumPerThread: 4) { range in
+                        for item in range {
+                            let row = item / od, z = item % od
+                            let input = vp.value + row * d * h * w
+                            for y in 0..<oh {
+                                let oi = ((row * od + z) * oh + y) * ow
+                                for xo in 0..<ow {
+                                    var best = -Float.infinity, where_ = 0
+                                    for dz in 0..<kd { for dy in 0..<kh {
+                                        let line = ((z * kd + dz) * h + y * kh + dy) * w + xo * kw
+                                        for dx in 0..<kw where input[line + dx] > best || input[line + dx].isNaN {
+                                            best = input[line + dx]
+                                            where_ = line + dx
+                                        }
+                                    } }
+                                    o.value[oi + xo] = best
+                                    if keepArgmax { a.value![oi + xo] = Int32(where_) }
+                                }
+                            }
+                        }
                     }
                 }
             }

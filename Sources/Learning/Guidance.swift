@@ -7,18 +7,42 @@ import Volume
 
 public enum Guidance {
     /// One map on a grid of `shape` (i, j, k); σ in voxels (not along an axis of size 1).
+    ///
+    /// The same values as smoothing the impulses with `GaussianSmoothing` (kernel cut at 3σ, edges repeating the
+    /// border), but built click by click as products of 1D profiles over each click's small box: smoothing a whole
+    /// 128³ grid per channel cost more than the network's first layer.
     public static func map(_ clicks: [VoxelIndex], shape: [Int], sigma: Double) -> [Float] {
         var values = [Float](repeating: 0, count: shape[0] * shape[1] * shape[2])
-        var any = false
-        for c in clicks where (0..<3).allSatisfy({ c[$0] >= 0 && c[$0] < shape[$0] }) {
-            values[c.i + shape[0] * (c.j + shape[1] * c.k)] = 1
-            any = true
+        var seen = Set<VoxelIndex>()
+        let inside = clicks.filter { c in (0..<3).allSatisfy { c[$0] >= 0 && c[$0] < shape[$0] } && seen.insert(c).inserted }
+        guard !inside.isEmpty else { return values }
+        let kernels = shape.map { GaussianSmoothing.kernel(sigma: $0 > 1 && sigma > 0 ? sigma : 0) }
+        var peak: Float = 0
+        for c in inside {
+            let p = (0..<3).map { profile(at: c[$0], length: shape[$0], kernel: kernels[$0]) }
+            for (k, wk) in p[2] {
+                for (j, wj) in p[1] {
+                    let row = shape[0] * (j + shape[1] * k), wjk = wj * wk
+                    for (i, wi) in p[0] {
+                        values[row + i] += wi * wjk
+                        peak = max(peak, values[row + i])
+                    }
+                }
+            }
         }
-        guard any, sigma > 0 else { return values }
-        values = GaussianSmoothing.apply(values, shape: shape, sigma: shape.map { $0 > 1 ? sigma : 0 })
-        let peak = values.max() ?? 0
-        if peak > 0 { for n in values.indices { values[n] /= peak } }
+        if peak > 0 { for n in values.indices where values[n] != 0 { values[n] /= peak } }
         return values
+    }
+
+    /// An impulse at `c` on a line of `length`, smoothed by `kernel` with the border value repeated: the non-zero
+    /// (position, weight) pairs.
+    static func profile(at c: Int, length: Int, kernel: [Float]) -> [(Int, Float)] {
+        let radius = kernel.count / 2
+        return (max(0, c - radius)...min(length - 1, c + radius)).map { t in
+            var sum: Float = 0
+            for (w, weight) in kernel.enumerated() where min(max(t + w - radius, 0), length - 1) == c { sum += weight }
+            return (t, sum)
+        }
     }
 }
 

@@ -56,6 +56,10 @@ public enum Inference {
         let input = ChannelGrid(shape: shape, channels: channels(config, image: image, clicks: clicks, shape: shape))
         let size = config.window ?? config.patch
         let classes = config.outChannels
+        if size == shape {
+            // One window covers the grid: nothing to blend.
+            return model.probabilities(input.crop(origin: VoxelIndex(0, 0, 0), size: size), dropoutSeed: dropoutSeed).data
+        }
         let weight = Patches.importance(size)
         var sum = [Float](repeating: 0, count: classes * input.shape.reduce(1, *))
         var weights = [Float](repeating: 0, count: input.shape.reduce(1, *))

@@ -95,10 +95,10 @@ public struct ModelConfig: Sendable, Codable, Equatable {
                                patch: [128, 128, 1], intensity: intensity, guidanceSigma: 2)
         case .deepgrow3d:
             // 240 × 240 × 144 mm around the clicks: a liver fits.
-            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: [], spacingMM: [3, 3, 3],
+            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 8], labels: [], spacingMM: [3, 3, 3],
                                patch: [80, 80, 48], intensity: intensity, guidanceSigma: 2)
         case .deepedit:
-            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],
+            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 8], labels: labels, spacingMM: [3, 3, 3],
                                patch: [96, 96, 32], intensity: intensity, guidanceSigma: 3)
         case .auto:
             return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],

@@ -38,6 +38,8 @@ extension Grid {
     /// coordinates; rows of the target are filled on all cores.
     func resample<T>(_ values: [T], onto target: Grid,
                      sample: @escaping @Sendable (UnsafeMutablePointer<T>, Double, Double, Double) -> T) -> [T] {
+        // The same grid: every sample would land exactly on its own voxel.
+        if target == self { return values }
         let width = target.shape[0]
         return [T](unsafeUninitializedCapacity: target.voxelCount) { buffer, initialized in
             let out = SharedBuffer(pointer: buffer.baseAddress!)

@@ -123,7 +123,7 @@ final class BackgroundTraining: @unchecked Sendable {
         let thread = Thread { [self] in
             let message: String
             do {
-                                let model = try shelf.startingPoint(kind, fresh: false, seed: UInt64(Date().timeIntervalSince1970))
+                let model = try shelf.startingPoint(kind, fresh: false, seed: UInt64(Date().timeIntervalSince1970))
                 var options = TrainingOptions()
                 options.epochs = epochs
                 options.stepsPerEpoch = steps
@@ -144,6 +144,7 @@ final class BackgroundTraining: @unchecked Sendable {
             } catch {
                 message = "training \(kind.rawValue): \(error)"
             }
+            MemoryPolicy.release()
             self.lock.lock()
             self.cancellation = nil
             self.kind = nil

@@ -99,7 +99,10 @@ struct OpenCommand: ParsableCommand {
             let size = session.size
             state.screen = size
             session.present(Screen.render(state, width: size.width, height: size.height))
-            var actions: [Action] = work.finished() + training.finished()
+            let answers = work.finished()
+            // A model call's tensors are free now: the annotator may not click again for minutes.
+            if !answers.isEmpty { MemoryPolicy.release() }
+            var actions: [Action] = answers + training.finished()
             if let event = session.nextEvent(timeout: actions.isEmpty ? 100 : 0) {
                 let action: Action = switch event {
                 case .key(let key): .key(key)

@@ -10,4 +10,9 @@ struct TermLabel: ParsableCommand {
         subcommands: [OpenCommand.self, InfoCommand.self, ImportCommand.self, ListCommand.self, SubmitCommand.self, ExportCommand.self, StatsCommand.self, SegmentCommand.self, TrainCommand.self, InferCommand.self, ModelCommand.self, RankCommand.self, PlanCommand.self, EvalCommand.self, SamplesCommand.self, KeysCommand.self, BenchCommand.self],
         defaultSubcommand: OpenCommand.self
     )
+
+    static func main() {
+        MemoryPolicy.keepFreedBlocks()
+        main(nil)
+    }
 }

@@ -23,6 +23,18 @@ final class GuidanceTests: XCTestCase {
         XCTAssertGreaterThan(map[5 + 9 * 4], 0.9)
     }
 
+    /// Several clicks, some on the border, some twice, equal the impulses smoothed over the whole grid.
+    func testClicksAddUpAsSmoothingTheirImpulsesWould() {
+        let shape = [17, 12, 9]
+        let clicks = [VoxelIndex(0, 5, 4), VoxelIndex(3, 6, 4), VoxelIndex(16, 11, 8), VoxelIndex(3, 6, 4), VoxelIndex(8, 0, 1)]
+        var impulses = [Float](repeating: 0, count: shape.reduce(1, *))
+        for c in clicks { impulses[c.i + shape[0] * (c.j + shape[1] * c.k)] = 1 }
+        let smoothed = GaussianSmoothing.apply(impulses, shape: shape, sigma: [2.5, 2.5, 2.5])
+        let peak = smoothed.max()!
+        let map = Guidance.map(clicks, shape: shape, sigma: 2.5)
+        for n in map.indices { XCTAssertEqual(map[n], smoothed[n] / peak, accuracy: 1e-6) }
+    }
+
     func testClicksOutsideTheGridAreIgnored() {
         let map = Guidance.map([VoxelIndex(-1, 3, 3), VoxelIndex(3, 3, 30)], shape: [8, 8, 8], sigma: 2)
         XCTAssertEqual(map.max()!, 0)

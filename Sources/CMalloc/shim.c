@@ -1,0 +1,2 @@
+/* Nothing to compile: the module only exports <malloc.h>. */
+#include "CMalloc.h"
