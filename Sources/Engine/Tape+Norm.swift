@@ -46,24 +46,24 @@ extension Tape {
             inverse.withUnsafeMutableBufferPointer { inv in
                 out.withUnsafeMutableBufferPointer { o in
                     v.withUnsafeBufferPointer { vp in
-                    let (m, inv, o, vp) = (UncheckedBox(m), UncheckedBox(inv), UncheckedBox(o), UncheckedBox(vp.baseAddress!))
-                    Parallel.forEach(groups.count) { gi in
-                        var mean: Double, variance: Double
-                        if useBatch {
-                            let total = groups[gi].reduce(0.0) { $0 + Reduction.sum(vp.value + $1 * s, count: s) }
-                            mean = total / Double(groupSize)
-                            let squares = groups[gi].reduce(0.0) { $0 + Reduction.squaredDeviations(vp.value + $1 * s, count: s, from: Float(mean)) }
-                            variance = squares / Double(groupSize)
-                        } else {
-                            mean = Double(statistics!.mean[gi])
-                            variance = Double(statistics!.variance[gi])
+                        let (m, inv, o, vp) = (UncheckedBox(m), UncheckedBox(inv), UncheckedBox(o), UncheckedBox(vp.baseAddress!))
+                        Parallel.forEach(groups.count) { gi in
+                            var mean: Double, variance: Double
+                            if useBatch {
+                                let total = groups[gi].reduce(0.0) { $0 + Reduction.sum(vp.value + $1 * s, count: s) }
+                                mean = total / Double(groupSize)
+                                let squares = groups[gi].reduce(0.0) { $0 + Reduction.squaredDeviations(vp.value + $1 * s, count: s, from: Float(mean)) }
+                                variance = squares / Double(groupSize)
+                            } else {
+                                mean = Double(statistics!.mean[gi])
+                                variance = Double(statistics!.variance[gi])
+                            }
+                            m.value[gi] = Float(mean)
+                            inv.value[gi] = Float(1 / (variance + Double(eps)).squareRoot())
+                            let channel = channelOf(groups[gi][0])
+                            let scale = (gamma?[channel] ?? 1) * inv.value[gi], shift = beta?[channel] ?? 0
+                            for row in groups[gi] { for i in 0..<s { o.value[row * s + i] = (vp.value[row * s + i] - Float(mean)) * scale + shift } }
                         }
-                        m.value[gi] = Float(mean)
-                        inv.value[gi] = Float(1 / (variance + Double(eps)).squareRoot())
-                        let channel = channelOf(groups[gi][0])
-                        let scale = (gamma?[channel] ?? 1) * inv.value[gi], shift = beta?[channel] ?? 0
-                        for row in groups[gi] { for i in 0..<s { o.value[row * s + i] = (vp.value[row * s + i] - Float(mean)) * scale + shift } }
-                    }
                     }
                 }
             }
@@ -85,32 +85,32 @@ extension Tape {
             gx.withUnsafeMutableBufferPointer { gxp in
                 perGroup.withUnsafeMutableBufferPointer { pg in
                     v.withUnsafeBufferPointer { vp in
-                    g.withUnsafeBufferPointer { gp in
-                    let (gxp, pg, vp, gp) = (UncheckedBox(gxp), UncheckedBox(pg), UncheckedBox(vp.baseAddress!), UncheckedBox(gp.baseAddress!))
-                    Parallel.forEach(groups.count) { gi in
-                        let mean = means[gi], inv = inverse[gi]
-                        let channel = channelOf(groups[gi][0])
-                        let scale = gamma?[channel] ?? 1
-                        // Sums of dy and dy·x̂ over the group.
-                        var sumG = 0.0, sumGX = 0.0
-                        for row in groups[gi] {
-                            sumG += Reduction.sum(gp.value + row * s, count: s)
-                            sumGX += Reduction.dot(gp.value + row * s, vp.value + row * s, count: s, mean: mean, scale: inv)
-                        }
-                        pg.value[gi] = (sumG, sumGX)
-                        // dx = scale·inv·(dy − mean(dy) − x̂·mean(dy·x̂)), in Float: the sums above carry the precision.
-                        let m = Double(groupSize)
-                        let a = scale * inv, meanG = Float(sumG / m), meanGX = Float(sumGX / m)
-                        for row in groups[gi] {
-                            let (dy, x, dx) = (gp.value + row * s, vp.value + row * s, gxp.value.baseAddress! + row * s)
-                            if useBatch {
-                                for i in 0..<s { dx[i] = a * (dy[i] - meanG - (x[i] - mean) * inv * meanGX) }
-                            } else {
-                                for i in 0..<s { dx[i] = a * dy[i] }
+                        g.withUnsafeBufferPointer { gp in
+                            let (gxp, pg, vp, gp) = (UncheckedBox(gxp), UncheckedBox(pg), UncheckedBox(vp.baseAddress!), UncheckedBox(gp.baseAddress!))
+                            Parallel.forEach(groups.count) { gi in
+                                let mean = means[gi], inv = inverse[gi]
+                                let channel = channelOf(groups[gi][0])
+                                let scale = gamma?[channel] ?? 1
+                                // Sums of dy and dy·x̂ over the group.
+                                var sumG = 0.0, sumGX = 0.0
+                                for row in groups[gi] {
+                                    sumG += Reduction.sum(gp.value + row * s, count: s)
+                                    sumGX += Reduction.dot(gp.value + row * s, vp.value + row * s, count: s, mean: mean, scale: inv)
+                                }
+                                pg.value[gi] = (sumG, sumGX)
+                                // dx = scale·inv·(dy − mean(dy) − x̂·mean(dy·x̂)), in Float: the sums above carry the precision.
+                                let m = Double(groupSize)
+                                let a = scale * inv, meanG = Float(sumG / m), meanGX = Float(sumGX / m)
+                                for row in groups[gi] {
+                                    let (dy, x, dx) = (gp.value + row * s, vp.value + row * s, gxp.value.baseAddress! + row * s)
+                                    if useBatch {
+                                        for i in 0..<s { dx[i] = a * (dy[i] - meanG - (x[i] - mean) * inv * meanGX) }
+                                    } else {
+                                        for i in 0..<s { dx[i] = a * dy[i] }
+                                    }
+                                }
                             }
                         }
-                    }
-                    }
                     }
                 }
             }

@@ -248,8 +248,14 @@ public final class Trainer {
             }
         case .deepedit:
             guard random!.nextUnit() < options.interactiveShare else { return clicks }
-            // One click inside each class present (background included), then clicks on the model's errors.
-            for value in Set(truth).sorted() {
+            // A click inside some of the classes present (each label half the time, at least one; background
+            // always), then clicks on the model's errors. An annotator works on a label or two at a time: the
+            // model must learn what one label's clicks mean while the other labels' maps stay empty.
+            let present = Set(truth).sorted()
+            let labelled = present.filter { $0 != 0 }
+            var chosen = labelled.filter { _ in random!.nextUnit() < 0.5 }
+            if chosen.isEmpty, let any = labelled.randomElement(using: &random!) { chosen = [any] }
+            for value in present where value == 0 || chosen.contains(value) {
                 let inside = truth.map { $0 == value ? UInt16(1) : 0 }
                 if let click = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: truth.count), truth: inside,
                                                          shape: shape, generator: &random) {
