@@ -1,5 +1,5 @@
-// Model scores: MC dropout entropy is bounded, repeatable for a seed and leaves dropout off; one pass has no
-// spread.
+// Model scores: MC dropout entropy is bounded, repeatable for a seed and leaves dropout off; a study whose dropout
+// passes disagree ranks above one where they agree; one pass has no spread.
 
 import Engine
 import Learning
@@ -43,6 +43,47 @@ final class UncertaintyTests: XCTestCase {
         XCTAssertEqual(UncertaintyScore.epistemic(model, study, passes: 4, seed: 9), first, "the same seed, the same score")
         XCTAssertGreaterThan(first, 0)
         XCTAssertLessThanOrEqual(first, log(2) + 1e-9, "entropy of two classes")
+    }
+
+    /// A constructed case. With every bias but the last layer's set to zero (the norms' shifts are zero when
+    /// fresh), an image of zeros stays exactly zero through every layer: dropout has nothing to drop, and every
+    /// pass gives the last layer's bias, set to answer "background". On a textured image the passes differ. The
+    /// last layer's weights are scaled up so that each pass answers almost one-hot on both studies: what is left
+    /// to measure is the passes' disagreement.
+    func testTheStudyWhosePassesDisagreeRanksFirst() throws {
+        let model = try model()
+        model.withNetwork { network in
+            for p in network.parameters where p.name.hasSuffix("bias") {
+                p.variable.value.data = p.name.hasPrefix("final_conv") ? [6, -6] : [Float](repeating: 0, count: p.variable.value.count)
+            }
+        }
+        let grid = Grid(shape: [32, 32, 16], affine: .identity)
+        var config = ModelConfig.defaults(.auto, labels: [], modality: "CT")
+        config.spacingMM = [nil, nil, nil]
+        config.intensity = .window(low: 0, high: 1)
+        let air = PreparedImage(Volume(grid: grid, voxels: [Float](repeating: 0, count: grid.voxelCount)), config: config)
+        let studies = [("air", air), ("texture", image(textured: true))]
+        let n = grid.voxelCount
+        func foreground(_ study: PreparedImage, dropoutSeed: UInt64?) -> [Float] {
+            Array(Inference.probabilities(model, image: study.image, shape: study.shape, clicks: ClickSet(), dropoutSeed: dropoutSeed)[n...])
+        }
+        for (name, study) in studies {
+            let sure = foreground(study, dropoutSeed: nil).filter { $0 < 0.05 || $0 > 0.95 }.count
+            XCTAssertGreaterThan(Double(sure) / Double(n), 0.75, "without dropout, \(name) is answered with confidence")
+        }
+        let kept = model.withNetwork { network -> Float in defer { network.dropout = 0.2 }; return network.dropout }
+        let split = studies.map { _, study -> Double in
+            let passes = (0..<6).map { foreground(study, dropoutSeed: 100 + UInt64($0)).map { $0 > 0.5 } }
+            return Double((0..<n).filter { v in Set(passes.map { $0[v] }).count > 1 }.count) / Double(n)
+        }
+        model.withNetwork { $0.dropout = kept }
+        XCTAssertEqual(split[0], 0, "on air every pass gives the same answer")
+        XCTAssertGreaterThan(split[1], 0.1, "on texture the passes split")
+        let candidates = studies.map { Candidate(id: $0.0, score: UncertaintyScore.epistemic(model, $0.1, passes: 6, seed: 3)) }
+        XCTAssertEqual(Ranker.rank(candidates, strategy: .epistemic).map(\.id), ["texture", "air"], "\(candidates)")
+        XCTAssertLessThan(candidates[0].score!, 0.01, "agreeing confident passes: no uncertainty")
+        let onePassEach = UncertaintyScore.epistemic(model, studies[1].1, passes: 6, rate: 0, seed: 3)
+        XCTAssertGreaterThan(candidates[1].score!, 2 * onePassEach, "texture's score comes from the disagreement, not from one pass's doubt")
     }
 
     func testWithoutDropoutOrAugmentationTheSpreadIsZero() throws {
