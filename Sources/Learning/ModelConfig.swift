@@ -94,11 +94,13 @@ public struct ModelConfig: Sendable, Codable, Equatable {
             return ModelConfig(kind: kind, features: [16, 16, 32, 64, 128, 16], labels: [], spacingMM: [2, 2, nil],
                                patch: [128, 128, 1], intensity: intensity, guidanceSigma: 2)
         case .deepgrow3d:
-            // 240 × 240 × 144 mm around the clicks: a liver fits.
+            // 240 × 240 × 144 mm around the clicks: a liver fits. The full-resolution decoder is narrow (8): a
+            // click on a 128³ region answers in under 2 s on 2 cores, with the same validation Dice as 16.
             return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 8], labels: [], spacingMM: [3, 3, 3],
                                patch: [80, 80, 48], intensity: intensity, guidanceSigma: 2)
         case .deepedit:
-            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 8], labels: labels, spacingMM: [3, 3, 3],
+            // Six classes need the wider full-resolution decoder: with 8 the kidneys were not learnt.
+            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],
                                patch: [96, 96, 32], intensity: intensity, guidanceSigma: 3)
         case .auto:
             return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],
