@@ -57,9 +57,14 @@ extension Reducer {
             if !effects.isEmpty {
                 state.message = command == .clickPositive ? "positive click for \(open.name(of: state.activeLabel)) (r segments)" : "negative click (r segments)"
                 // A click model answers every click, as MONAI Label's DeepGrow does.
-                if state.assistant != .classical, state.busy == nil, let request = modelRequest(.clicks(state.assistant), state: state) {
-                    state.busy = "\(state.assistant.rawValue)…"
-                    effects.append(.infer(request))
+                if state.assistant != .classical, state.busy == nil {
+                    if let request = modelRequest(.clicks(state.assistant), state: state) {
+                        state.busy = "\(state.assistant.rawValue)…"
+                        effects.append(.infer(request))
+                    } else {
+                        state.message = "\(command == .clickPositive ? "positive" : "negative") click: \(state.assistant.rawValue) answers once "
+                            + "\(open.name(of: state.activeLabel)) has a positive click (Space)"
+                    }
                 }
             }
             return effects

@@ -22,6 +22,7 @@ final class ModelToolTests: XCTestCase {
         XCTAssertEqual(state.assistant, .deepgrow3d)
         XCTAssertTrue(Screen.render(state, width: 300, height: 30).lines[28].contains("DeepGrow 3D"))
         XCTAssertTrue(requests(OpenedStudy.press(&state, .character("x"))).isEmpty, "DeepGrow needs a positive click first")
+        XCTAssertTrue(state.message.contains("DeepGrow 3D answers once") && state.message.contains("has a positive click (Space)"), state.message)
         let asked = requests(OpenedStudy.press(&state, .character(" ")))
         XCTAssertEqual(asked.map(\.task), [.clicks(.deepgrow3d)])
         XCTAssertEqual(asked.first?.label, 1)
