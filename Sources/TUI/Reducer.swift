@@ -11,6 +11,18 @@ public enum Reducer {
     /// What `busy` says while a ranking the annotator asked for runs.
     static let ranking = "ranking…"
 
+    /// A ranking the annotator asked for. One background job at a time: a ranking would cancel the segmentation
+    /// that runs. The list keeps its current order (and title) until the new ranking arrives.
+    static func startRanking(_ strategy: RankingStrategy, _ state: inout AppState) -> [Effect] {
+        guard state.busy == nil else {
+            state.message = "\(state.busy!) still runs: wait for it, or Esc cancels it"
+            return []
+        }
+        state.message = "ranking the unlabeled studies by \(strategy.rawValue)… (Esc cancels)"
+        state.busy = ranking
+        return [.rank(strategy)]
+    }
+
     public static func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         switch action {
         case .key(let key):
@@ -173,30 +185,15 @@ public enum Reducer {
             state.focus = .list
             return []
         case .cycleStrategy:
-            // One background job at a time: a ranking would cancel the segmentation that runs.
-            guard state.busy == nil else {
-                state.message = "\(state.busy!) still runs: wait for it, or Esc cancels it"
-                return []
-            }
-            // The list keeps its current order (and title) until the new ranking arrives.
             let all = RankingStrategy.allCases
-            let next = all[(all.firstIndex(of: state.strategy)! + count) % all.count]
-            state.message = "ranking the unlabeled studies by \(next.rawValue)… (Esc cancels)"
-            state.busy = Self.ranking
-            return [.rank(next)]
+            return startRanking(all[(all.firstIndex(of: state.strategy)! + count) % all.count], &state)
         case .openSuggested:
             guard let next = state.studies.filter({ $0.rank != nil && $0.claimedBy == nil }).min(by: { $0.rank! < $1.rank! }) else {
                 if state.studies.contains(where: { $0.rank != nil }) {
                     state.message = "every unlabeled study is held by someone"
                     return []
                 }
-                guard state.busy == nil else {
-                    state.message = "\(state.busy!) still runs: wait for it, or Esc cancels it"
-                    return []
-                }
-                state.message = "ranking the unlabeled studies by \(state.strategy.rawValue)… (Esc cancels)"
-                state.busy = Self.ranking
-                return [.rank(state.strategy)]
+                return startRanking(state.strategy, &state)
             }
             state.selected = state.studies.firstIndex { $0.id == next.id }!
             state.message = "opening \(next.id), first by \(state.strategy.rawValue)…"

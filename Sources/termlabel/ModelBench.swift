@@ -61,41 +61,44 @@ struct ModelBench: ParsableCommand {
         let prepared = PreparedImage(image, config: config)
         let preparing = seconds(since: start)
         // On a worker thread, as the app runs a model call (a thread's memory comes from its own malloc arena).
-        let outcome = ThreadOutcome()
-        let job = ThreadOutcome.Job((click, model, prepared))
+        let timing = ClickTiming(click, model: model, prepared: prepared)
         let done = DispatchSemaphore(value: 0)
         let repeats = repeats
         DispatchQueue.global(qos: .userInitiated).async {
-            outcome.measure(repeats: repeats, job)
+            timing.run(repeats: repeats)
             done.signal()
         }
         done.wait()
-        if let failure = outcome.failure { throw failure }
-        var times = outcome.times
+        if let failure = timing.failure { throw failure }
+        var times = timing.times
         times.sort()
         printFigure(name, ["seconds": times[times.count / 2], "prepare_seconds": preparing, "peak_rss_mb": Double(ProcessMemory.resident().peak) / 1_048_576], json: json)
     }
 }
 
-/// What a timing thread hands back; the caller reads it only after the thread signalled.
-final class ThreadOutcome: @unchecked Sendable {
+/// One model's clicks timed on another thread; the caller reads the figures only after the thread signalled.
+final class ClickTiming: @unchecked Sendable {
+    let click: (SegmentationModel, PreparedImage) throws -> Void
+    let model: SegmentationModel
+    let prepared: PreparedImage
     var times: [Double] = []
     var failure: Error?
 
+    init(_ click: @escaping (SegmentationModel, PreparedImage) throws -> Void, model: SegmentationModel, prepared: PreparedImage) {
+        self.click = click
+        self.model = model
+        self.prepared = prepared
+    }
+
     /// A warm-up click, then `repeats` timed clicks.
-    func measure(repeats: Int, _ job: Job<((SegmentationModel, PreparedImage) throws -> Void, SegmentationModel, PreparedImage)>) {
+    func run(repeats: Int) {
         for n in 0...repeats {
-            let t = DispatchTime.now()
-            if case .failure(let error) = Result(catching: { try job.value.0(job.value.1, job.value.2) }) {
+            let start = DispatchTime.now()
+            if case .failure(let error) = Result(catching: { try click(model, prepared) }) {
                 failure = error
                 return
             }
-            if n > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9) }
+            if n > 0 { times.append(seconds(since: start)) }
         }
-    }
-
-    struct Job<T>: @unchecked Sendable {
-        let value: T
-        init(_ value: T) { self.value = value }
     }
 }
