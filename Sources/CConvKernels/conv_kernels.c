@@ -1,6 +1,7 @@
-/* The direct convolution: per output row, 4 output channels × 16 positions are kept in 8 AVX registers while the
-   inputs stream by; each input vector meets 4 broadcast weights. Compiled for AVX2 + FMA by function attribute and
-   used only when the CPU reports both, so the binary still runs everywhere. */
+/* The direct convolution: a block of output channels × a run of positions is kept in vector registers while the
+   inputs stream by; each input vector meets one broadcast weight per output channel. AVX2 + FMA (4 channels × 16
+   positions of one row) and AVX-512 (8 channels × 48 positions of one plane) are compiled by function attribute and
+   used only when the CPU reports them, so the binary still runs everywhere. */
 
 #include "CConvKernels.h"
 #include <immintrin.h>
@@ -69,45 +70,54 @@ static void block_row(const float *xp, const float *wt, float *y, int cin, int c
     }
 }
 
-/* AVX-512: 8 output channels × 32 positions in 16 registers. */
+/* AVX-512: 8 output channels × 48 positions in 24 registers, for one output plane. The positions run along the
+   padded plane (row · (W+2) + x) rather than along one row, so that a narrow volume (the deep levels of a UNet are
+   6–24 voxels wide) still fills every vector; the two pad columns of each row are computed and dropped. Each input
+   row stream is prefetched two blocks ahead: without it the loop waits on memory and runs at a third of its speed. */
 __attribute__((target("avx512f")))
-static void block_row16(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
-                        int block, int z, int row, long outPlane, int zOut) {
+static void block_plane48(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
+                          int block, int z, long outPlane, int zOut) {
     const int Hp = H + 2, Wp = W + 2, Dp = kd == 3 ? D + 2 : D;
     const long plane = (long)Dp * Hp * Wp;
-    for (int x = 0; x < W; x += 32) {
-        __m512 acc[8][2];
-        for (int o = 0; o < 8; o++) { acc[o][0] = _mm512_setzero_ps(); acc[o][1] = _mm512_setzero_ps(); }
+    const int span = (H - 1) * Wp + W; /* from the first output position to past the last, in padded coordinates */
+    const int outs = cout - block * 8 < 8 ? cout - block * 8 : 8;
+    for (int q0 = 0; q0 < span; q0 += 48) {
+        __m512 acc[8][3];
+        for (int o = 0; o < 8; o++) for (int v = 0; v < 3; v++) acc[o][v] = _mm512_setzero_ps();
         for (int ci = 0; ci < cin; ci++) {
             const float *wci = wt + ((long)block * cin + ci) * kd * 9 * 8;
             for (int a = 0; a < kd; a++) {
                 for (int b = 0; b < 3; b++) {
-                    const float *in = xp + ci * plane + ((long)(z + a) * Hp + row + b) * Wp + x;
+                    const float *in = xp + ci * plane + ((long)(z + a) * Hp + b) * Wp + q0;
                     const float *w = wci + (a * 3 + b) * 3 * 8;
+                    for (int v = 0; v < 3; v++) _mm_prefetch((const char *)(in + 96 + 16 * v), _MM_HINT_T0);
                     for (int c = 0; c < 3; c++) {
-                        const __m512 i0 = _mm512_loadu_ps(in + c), i1 = _mm512_loadu_ps(in + c + 16);
+                        const __m512 i0 = _mm512_loadu_ps(in + c), i1 = _mm512_loadu_ps(in + c + 16),
+                                     i2 = _mm512_loadu_ps(in + c + 32);
 #pragma clang loop unroll(full)
                         for (int o = 0; o < 8; o++) {
                             const __m512 wv = _mm512_set1_ps(w[c * 8 + o]);
                             acc[o][0] = _mm512_fmadd_ps(wv, i0, acc[o][0]);
                             acc[o][1] = _mm512_fmadd_ps(wv, i1, acc[o][1]);
+                            acc[o][2] = _mm512_fmadd_ps(wv, i2, acc[o][2]);
                         }
                     }
                 }
             }
         }
-        const int valid = W - x < 32 ? W - x : 32;
-        for (int o = 0; o < 8 && block * 8 + o < cout; o++) {
-            float *out = y + (block * 8 + o) * outPlane + ((long)(zOut + z) * H + row) * W + x;
-            if (valid == 32) {
-                _mm512_storeu_ps(out, acc[o][0]);
-                _mm512_storeu_ps(out + 16, acc[o][1]);
-            } else {
-                float tmp[32];
-                _mm512_storeu_ps(tmp, acc[o][0]);
-                _mm512_storeu_ps(tmp + 16, acc[o][1]);
-                memcpy(out, tmp, sizeof(float) * valid);
-            }
+        float tmp[8][48];
+        for (int o = 0; o < 8; o++) for (int v = 0; v < 3; v++) _mm512_storeu_ps(tmp[o] + 16 * v, acc[o][v]);
+        /* Copy out the runs of real positions, skipping pad columns. */
+        const int qEnd = q0 + 48 < span ? q0 + 48 : span;
+        int q = q0;
+        while (q < qEnd) {
+            const int row = q / Wp, x = q % Wp;
+            if (x >= W) { q += Wp - x; continue; }
+            const int run = W - x < qEnd - q ? W - x : qEnd - q;
+            for (int o = 0; o < outs; o++)
+                memcpy(y + (block * 8 + o) * outPlane + ((long)(zOut + z) * H + row) * W + x, tmp[o] + (q - q0),
+                       sizeof(float) * run);
+            q += run;
         }
     }
 }
@@ -118,11 +128,13 @@ void ck_conv3x3(const float *xp, const float *wt, float *y, int cin, int cout, i
 #if defined(__x86_64__)
     const int wide = block_size == 8;
     for (int block = block0; block < block1; block++)
-        for (int z = z0; z < z1; z++)
-            for (int row = 0; row < H; row++) {
-                if (wide) block_row16(xp, wt, y, cin, cout, D, H, W, kd, block, z, row, out_plane, z_out);
-                else block_row(xp, wt, y, cin, cout, D, H, W, kd, block, z, row, out_plane, z_out);
+        for (int z = z0; z < z1; z++) {
+            if (wide) {
+                block_plane48(xp, wt, y, cin, cout, D, H, W, kd, block, z, out_plane, z_out);
+                continue;
             }
+            for (int row = 0; row < H; row++) block_row(xp, wt, y, cin, cout, D, H, W, kd, block, z, row, out_plane, z_out);
+        }
 #else
     (void)xp; (void)wt; (void)y; (void)cin; (void)cout; (void)D; (void)H; (void)W; (void)kd;
     (void)block0; (void)block1; (void)z0; (void)z1; (void)block_size; (void)out_plane; (void)z_out;

@@ -171,6 +171,35 @@ struct ConvGeometry {
         }
     }
 
+    /// Kernel equal to the stride, no padding or dilation, and an image that is exactly the grid times the stride (a
+    /// UNet's up-sampling): every image voxel takes exactly one column value.
+    var isExactTiling: Bool {
+        kernel == stride && padding.allSatisfy { $0 == 0 } && dilation.allSatisfy { $0 == 1 } && image == zip(grid, stride).map { $0 * $1 }
+    }
+
+    /// col2im for an exact tiling: each image line is written once, in order, instead of accumulated kernel tap by tap,
+    /// so the image needs no zeroing first.
+    func scatterExact(_ columns: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into image: UnsafeMutablePointer<Float>) {
+        let g = scalars
+        let (kd, tile) = (kernel[0], rows.count * g.gridW)
+        for channel in 0..<channels {
+            let target = image + channel * g.imageCount
+            for row in rows {
+                let oz = row / g.gridH, oy = row % g.gridH
+                for a in 0..<kd { for b in 0..<g.kh {
+                    let line = target + ((oz * kd + a) * g.imageH + oy * g.kh + b) * g.imageW
+                    let from = columns + (channel * g.kernelVolume + (a * g.kh + b) * g.kw) * tile + (row - rows.lowerBound) * g.gridW
+                    if g.kw == 2 {
+                        let (even, odd) = (from, from + tile)
+                        for ox in 0..<g.gridW { line[2 * ox] = even[ox]; line[2 * ox + 1] = odd[ox] }
+                    } else {
+                        for c in 0..<g.kw { for ox in 0..<g.gridW { line[ox * g.kw + c] = from[c * tile + ox] } }
+                    }
+                } }
+            }
+        }
+    }
+
     /// Runs `body` on tiles of grid rows with a column buffer of `columnRows` rows.
     func tiles(columnRows: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let rows = grid[0] * grid[1]
@@ -462,7 +491,10 @@ extension Tape {
         // Counted on the input voxels, as is usual for a transposed conv.
         let flops = 2 * Double(n * cin * kdim * gridCount)
         convFLOPs += flops
-        var out = [Float](repeating: 0, count: n * cout * imageCount)
+        let exact = geometry.isExactTiling
+        var out = exact
+            ? [Float](unsafeUninitializedCapacity: n * cout * imageCount) { _, count in count = n * cout * imageCount }
+            : [Float](repeating: 0, count: n * cout * imageCount)
         x.value.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
@@ -474,7 +506,11 @@ extension Tape {
                             let start = rows.lowerBound * geometry.grid[2], tile = rows.count * geometry.grid[2]
                             gemm(transA: true, m: kdim, n: tile, k: cin, a: w, lda: kdim, b: xb + start, ldb: gridCount,
                                  c: columns, ldc: tile)
-                            geometry.col2im(columns, channels: cout, rows: rows, into: yb, concurrent: concurrent)
+                            if exact {
+                                geometry.scatterExact(columns, channels: cout, rows: rows, into: yb)
+                            } else {
+                                geometry.col2im(columns, channels: cout, rows: rows, into: yb, concurrent: concurrent)
+                            }
                         }
                         // Tiles write disjoint output rows when the kernel is no larger than the stride (as in a UNet).
                         if (0..<3).allSatisfy({ geometry.kernel[$0] <= geometry.stride[$0] }) {

@@ -24,6 +24,36 @@ extension Tape {
                 argmax.withUnsafeMutableBufferPointer { a in
                     let (vp, o, a) = (UncheckedBox(vp.baseAddress!), UncheckedBox(o.baseAddress!), UncheckedBox(a.baseAddress))
                     Parallel.forRanges(rows * od, minimumPerThread: 4) { range in
+                        if !keepArgmax {
+                            // Inference: the maximum over the window's lines first (a loop that vectorises), then over
+                            // each group of kw neighbours; NaN wins, as in PyTorch.
+                            let lineMax = UnsafeMutablePointer<Float>.allocate(capacity: ow * kw)
+                            defer { lineMax.deallocate() }
+                            for item in range {
+                                let row = item / od, z = item % od
+                                let input = vp.value + row * d * h * w
+                                for y in 0..<oh {
+                                    lineMax.update(from: input + ((z * kd) * h + y * kh) * w, count: ow * kw)
+                                    for dz in 0..<kd { for dy in 0..<kh where dz + dy > 0 {
+                                        let line = input + ((z * kd + dz) * h + y * kh + dy) * w
+                                        for x in 0..<ow * kw {
+                                            let value = line[x], best = lineMax[x]
+                                            lineMax[x] = value > best || value.isNaN ? value : best
+                                        }
+                                    } }
+                                    let output = o.value + ((row * od + z) * oh + y) * ow
+                                    for xo in 0..<ow {
+                                        var best = lineMax[xo * kw]
+                                        for dx in 1..<max(kw, 1) {
+                                            let value = lineMax[xo * kw + dx]
+                                            if value > best || value.isNaN { best = value }
+                                        }
+                                        output[xo] = best
+                                    }
+                                }
+                            }
+                            return
+                        }
                         for item in range {
                             let row = item / od, z = item % od
                             let input = vp.value + row * d * h * w
