@@ -140,3 +140,61 @@ void ck_conv3x3(const float *xp, const float *wt, float *y, int cin, int cout, i
     (void)block0; (void)block1; (void)z0; (void)z1; (void)block_size; (void)out_plane; (void)z_out;
 #endif
 }
+
+#if defined(__x86_64__)
+/* Σ over positions of 16 lanes, for the weight gradient's final sums. */
+__attribute__((target("avx512f")))
+static float lane_sum(const float *v) { return _mm512_reduce_add_ps(_mm512_loadu_ps(v)); }
+
+/* The weight gradient of the direct convolution for 8 output channels × one input channel, all taps: each tap's sum
+   over positions is kept as 16 lanes while the positions stream by (8 channels × the 3 taps of one kernel row in 24
+   registers), in chunks short enough that the chunk's dY and input rows stay in the L1 cache across the 9 rows. */
+__attribute__((target("avx512f")))
+static void weight_grad_block(const float *xp, const float *gp, float *dw, int cin, int cout, int D, int H, int W,
+                              int kd, int block, int ci) {
+    const int Hp = H + 2, Wp = W + 2, Dp = kd == 3 ? D + 2 : D;
+    const long plane = (long)Dp * Hp * Wp, gPlanes = (long)D * Hp * Wp;
+    const long span = ((long)(D - 1) * Hp + H - 1) * Wp + W, rounded = (span + 15) / 16 * 16;
+    const long gStride = (gPlanes + 16 + 15) / 16 * 16;
+    const int taps = kd * 9;
+    float sums[27][8][16];
+    memset(sums, 0, sizeof(float) * taps * 8 * 16);
+    const float *g = gp + (long)block * 8 * gStride;
+    for (long q0 = 0; q0 < rounded; q0 += 512) {
+        const long q1 = q0 + 512 < rounded ? q0 + 512 : rounded;
+        for (int ab = 0; ab < kd * 3; ab++) {
+            const float *x = xp + ci * plane + (long)(ab / 3) * Hp * Wp + (ab % 3) * Wp;
+            __m512 acc[8][3];
+            for (int o = 0; o < 8; o++) for (int c = 0; c < 3; c++) acc[o][c] = _mm512_loadu_ps(sums[ab * 3 + c][o]);
+            for (long q = q0; q < q1; q += 16) {
+                const __m512 x0 = _mm512_loadu_ps(x + q), x1 = _mm512_loadu_ps(x + q + 1), x2 = _mm512_loadu_ps(x + q + 2);
+#pragma clang loop unroll(full)
+                for (int o = 0; o < 8; o++) {
+                    const __m512 gv = _mm512_load_ps(g + o * gStride + q);
+                    acc[o][0] = _mm512_fmadd_ps(gv, x0, acc[o][0]);
+                    acc[o][1] = _mm512_fmadd_ps(gv, x1, acc[o][1]);
+                    acc[o][2] = _mm512_fmadd_ps(gv, x2, acc[o][2]);
+                }
+            }
+            for (int o = 0; o < 8; o++) for (int c = 0; c < 3; c++) _mm512_storeu_ps(sums[ab * 3 + c][o], acc[o][c]);
+        }
+    }
+    const int outs = cout - block * 8 < 8 ? cout - block * 8 : 8;
+    for (int o = 0; o < outs; o++)
+        for (int t = 0; t < taps; t++) dw[((long)(block * 8 + o) * cin + ci) * taps + t] += lane_sum(sums[t][o]);
+}
+#endif
+
+long ck_weight_grad_stride(int D, int H, int W) {
+    const long gPlanes = (long)D * (H + 2) * (W + 2);
+    return (gPlanes + 16 + 15) / 16 * 16;
+}
+
+void ck_conv3x3_weight_grad(const float *xp, const float *gp, float *dw, int cin, int cout, int D, int H, int W, int kd,
+                            int block, int ci) {
+#if defined(__x86_64__)
+    weight_grad_block(xp, gp, dw, cin, cout, D, H, W, kd, block, ci);
+#else
+    (void)xp; (void)gp; (void)dw; (void)cin; (void)cout; (void)D; (void)H; (void)W; (void)kd; (void)block; (void)ci;
+#endif
+}

@@ -277,52 +277,105 @@ enum DirectConv {
         return packed
     }
 
-    /// y (outs × D×H×W) = the conv of x (ins × D×H×W) with repacked weights. The input is padded a slab of planes at
-    /// a time, so that the copy stays near 64 MB whatever the volume.
+    /// Planes per slab, so that a slab's padded copy of `channels` channels stays near 64 MB whatever the volume.
+    static func slabPlanes(_ shape: [Int], channels: Int, kd: Int, maximum: Int) -> Int {
+        let halo = kd == 3 ? 1 : 0
+        return max(1, min(shape[0], maximum, (16 << 20) / max(channels * (shape[1] + 2) * (shape[2] + 2), 1) - 2 * halo))
+    }
+
+    /// Copies planes z0 − halo ..< z0 + planes + halo of x (ins × D×H×W) into `padded` with a zero border of one
+    /// voxel in H and W (and zero planes past the volume's ends); only the border is zeroed, the rest is overwritten.
+    static func pad(_ x: UnsafePointer<Float>, ins: Int, shape: [Int], kd: Int, z0: Int, planes: Int, into padded: UnsafeMutablePointer<Float>) {
+        let (d, h, w) = (shape[0], shape[1], shape[2])
+        let halo = kd == 3 ? 1 : 0
+        let planeSize = (h + 2) * (w + 2), paddedPlanes = planes + 2 * halo
+        (padded + ins * paddedPlanes * planeSize).initialize(repeating: 0, count: 64)
+        let boxes = UncheckedBox((x, padded))
+        Parallel.forEach(ins * paddedPlanes) { item in
+            let (x, padded) = boxes.value
+            let (channel, p) = (item / paddedPlanes, item % paddedPlanes)
+            let z = z0 - halo + p
+            let plane = padded + (channel * paddedPlanes + p) * planeSize
+            guard z >= 0, z < d else {
+                plane.initialize(repeating: 0, count: planeSize)
+                return
+            }
+            plane.initialize(repeating: 0, count: w + 2)
+            (plane + (h + 1) * (w + 2)).initialize(repeating: 0, count: w + 2)
+            for row in 0..<h {
+                let line = plane + (row + 1) * (w + 2)
+                line[0] = 0
+                (line + 1).update(from: x + ((channel * d + z) * h + row) * w, count: w)
+                line[w + 1] = 0
+            }
+        }
+    }
+
+    /// y (outs × D×H×W) = the conv of x (ins × D×H×W) with repacked weights, a slab of planes at a time.
     static func run(_ x: UnsafePointer<Float>, ins: Int, outs: Int, shape: [Int], kd: Int, packed: [Float], into y: UnsafeMutablePointer<Float>,
                     blockSize: Int = blockSize, maximumSlab: Int = .max) {
         let (d, h, w) = (shape[0], shape[1], shape[2])
         let halo = kd == 3 ? 1 : 0
-        let planeSize = (h + 2) * (w + 2)
-        let slab = max(1, min(d, maximumSlab, (16 << 20) / max(ins * planeSize, 1) - 2 * halo))
-        let capacity = ins * (slab + 2 * halo) * planeSize + 64
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        let slab = slabPlanes(shape, channels: ins, kd: kd, maximum: maximumSlab)
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: ins * (slab + 2 * halo) * (h + 2) * (w + 2) + 64)
         defer { padded.deallocate() }
         let blocks = (outs + blockSize - 1) / blockSize
         packed.withUnsafeBufferPointer { wp in
-            let boxes = UncheckedBox((x, padded, y, wp.baseAddress!))
+            let boxes = UncheckedBox((padded, y, wp.baseAddress!))
             var z0 = 0
             while z0 < d {
-                let planes = min(slab, d - z0), paddedPlanes = planes + 2 * halo
-                // Plane p of the slab holds input plane z0 − halo + p; only the border (and planes past the volume's
-                // ends) is zeroed, the rest is overwritten.
-                (padded + ins * paddedPlanes * planeSize).initialize(repeating: 0, count: 64)
-                Parallel.forEach(ins * paddedPlanes) { item in
-                    let (x, padded, _, _) = boxes.value
-                    let (channel, p) = (item / paddedPlanes, item % paddedPlanes)
-                    let z = z0 - halo + p
-                    let plane = padded + (channel * paddedPlanes + p) * planeSize
-                    guard z >= 0, z < d else {
-                        plane.initialize(repeating: 0, count: planeSize)
-                        return
-                    }
-                    plane.initialize(repeating: 0, count: w + 2)
-                    (plane + (h + 1) * (w + 2)).initialize(repeating: 0, count: w + 2)
-                    for row in 0..<h {
-                        let line = plane + (row + 1) * (w + 2)
-                        line[0] = 0
-                        (line + 1).update(from: x + ((channel * d + z) * h + row) * w, count: w)
-                        line[w + 1] = 0
-                    }
-                }
+                let planes = min(slab, d - z0)
+                pad(x, ins: ins, shape: shape, kd: kd, z0: z0, planes: planes, into: padded)
                 Parallel.forEach(blocks * planes) { item in
-                    let (_, padded, y, weights) = boxes.value
+                    let (padded, y, weights) = boxes.value
                     let (block, z) = (item / planes, item % planes)
                     ck_conv3x3(padded, weights, y, Int32(ins), Int32(outs), Int32(planes), Int32(h), Int32(w), Int32(kd),
                                Int32(block), Int32(block + 1), Int32(z), Int32(z + 1), Int32(blockSize), d * h * w, Int32(z0))
                 }
                 z0 += planes
             }
+        }
+    }
+
+    /// The weight gradient needs the AVX-512 loop (elsewhere it goes through im2col + sgemm).
+    static var computesWeightGradient: Bool { available && blockSize == 8 }
+
+    /// dW (outs × ins × kd·9, PyTorch's layout) += the weight gradient of the conv of x (ins × D×H×W) given dY
+    /// (outs × D×H×W): no column matrix, no packing, a slab of planes at a time.
+    static func addWeightGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, ins: Int, outs: Int, shape: [Int], kd: Int,
+                                  into dw: UnsafeMutablePointer<Float>, maximumSlab: Int = .max) {
+        precondition(computesWeightGradient, "the direct weight gradient needs AVX-512")
+        let (d, h, w) = (shape[0], shape[1], shape[2])
+        let halo = kd == 3 ? 1 : 0
+        let blocks = (outs + 7) / 8
+        let slab = slabPlanes(shape, channels: max(ins, blocks * 8), kd: kd, maximum: maximumSlab)
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: ins * (slab + 2 * halo) * (h + 2) * (w + 2) + 64)
+        let capacity = blocks * 8 * ck_weight_grad_stride(Int32(slab), Int32(h), Int32(w))
+        let gradients = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: capacity)
+        defer { padded.deallocate(); gradients.deallocate() }
+        let boxes = UncheckedBox((dy, padded, gradients, dw))
+        var z0 = 0
+        while z0 < d {
+            let planes = min(slab, d - z0)
+            pad(x, ins: ins, shape: shape, kd: kd, z0: z0, planes: planes, into: padded)
+            // dY in padded planes (zero pad rows and columns add nothing to the sums).
+            let stride = ck_weight_grad_stride(Int32(planes), Int32(h), Int32(w))
+            Parallel.forEach(blocks * 8) { channel in
+                let (dy, _, gradients, _) = boxes.value
+                let target = gradients + channel * stride
+                target.initialize(repeating: 0, count: stride)
+                guard channel < outs else { return }
+                for p in 0..<planes { for row in 0..<h {
+                    (target + (p * (h + 2) + row) * (w + 2)).update(from: dy + ((channel * d + z0 + p) * h + row) * w, count: w)
+                } }
+            }
+            Parallel.forEach(blocks * ins) { item in
+                let (_, padded, gradients, dw) = boxes.value
+                ck_conv3x3_weight_grad(padded, gradients, dw, Int32(ins), Int32(outs), Int32(planes), Int32(h), Int32(w), Int32(kd),
+                                       Int32(item / ins), Int32(item % ins))
+            }
+            z0 += planes
         }
     }
 }
@@ -423,6 +476,18 @@ extension Tape {
                                         }
                                         continue
                                     }
+                                    if direct && x.requiresGrad {
+                                        // dX is the conv of dY with the weights transposed and flipped.
+                                        let flippedWeights = DirectConv.repack(wp.baseAddress!, cout: cout, cin: cin,
+                                                                               kernelVolume: geometry.kernelVolume, flipped: true)
+                                        DirectConv.run(gb, ins: cout, outs: cin, shape: geometry.image, kd: geometry.kernel[0],
+                                                       packed: flippedWeights, into: gxp.baseAddress! + b * cin * imageCount)
+                                    }
+                                    if direct && DirectConv.computesWeightGradient {
+                                        DirectConv.addWeightGradient(xb, gb, ins: cin, outs: cout, shape: geometry.image, kd: geometry.kernel[0],
+                                                                     into: gwp.baseAddress!)
+                                        continue
+                                    }
                                     // Per thread: its share of dW, and (but for thread 0) its own dX, since neighbouring tiles
                                     // add into the same input voxels. The column buffer holds x's columns for dW, then dY's
                                     // share of the columns for dX.
@@ -434,13 +499,6 @@ extension Tape {
                                     let inputShares = UnsafeMutablePointer<Float>.allocate(capacity: tiledInput ? (threads - 1) * cin * imageCount : 0)
                                     if tiledInput { inputShares.initialize(repeating: 0, count: (threads - 1) * cin * imageCount) }
                                     defer { weightShares.deallocate(); inputShares.deallocate() }
-                                    if direct && x.requiresGrad {
-                                        // dX is the conv of dY with the weights transposed and flipped.
-                                        let flippedWeights = DirectConv.repack(wp.baseAddress!, cout: cout, cin: cin,
-                                                                               kernelVolume: geometry.kernelVolume, flipped: true)
-                                        DirectConv.run(gb, ins: cout, outs: cin, shape: geometry.image, kd: geometry.kernel[0],
-                                                       packed: flippedWeights, into: gxp.baseAddress! + b * cin * imageCount)
-                                    }
                                     let gxb = tiledInput ? gxp.baseAddress! + b * cin * imageCount : nil
                                     let boxes = UncheckedBox((xb, gb, wp.baseAddress!, weightShares, inputShares, gxb))
                                     geometry.parallelTiles(columnRows: kdim) { rows, columns, thread in

@@ -69,10 +69,10 @@ extension Tape {
     /// scale·x + shift, with constants.
     public func affine(_ x: Variable, scale: Float, shift: Float = 0) -> Variable {
         let v = x.value.data
-        let out = Parallel.fill(v.count) { scale * v[$0] + shift }
+        let out = Parallel.fill(v.count) { range, out in v.withUnsafeBufferPointer { v in for n in range { out[n] = scale * v[n] + shift } } }
         return result(Tensor(shape: x.shape, data: out), inputs: [x]) { output in
             let g = output.grad!.data
-            x.accumulate(Parallel.fill(g.count) { g[$0] * scale })
+            x.accumulate(Parallel.fill(g.count) { range, out in g.withUnsafeBufferPointer { g in for n in range { out[n] = g[n] * scale } } })
         }
     }
 
@@ -84,10 +84,14 @@ extension Tape {
 
     private func leakyRelu(_ x: Variable, slope: Float, op: Op) -> Variable {
         let v = x.value.data
-        let out = Parallel.fill(v.count) { v[$0] > 0 ? v[$0] : slope * v[$0] }
+        let out = Parallel.fill(v.count) { range, out in
+            v.withUnsafeBufferPointer { v in for n in range { out[n] = v[n] > 0 ? v[n] : slope * v[n] } }
+        }
         return result(Tensor(shape: x.shape, data: out), inputs: [x]) { output in
             let g = output.grad!.data
-            x.accumulate(Parallel.fill(g.count) { v[$0] > 0 ? g[$0] : slope * g[$0] })
+            x.accumulate(Parallel.fill(g.count) { range, out in
+                v.withUnsafeBufferPointer { v in g.withUnsafeBufferPointer { g in for n in range { out[n] = v[n] > 0 ? g[n] : slope * g[n] } } }
+            })
         }
     }
 

@@ -65,4 +65,39 @@ final class DirectConvTests: XCTestCase {
             }
         }
     }
+
+    func testTheWeightGradientMatchesAPlainLoop() throws {
+        try XCTSkipUnless(DirectConv.computesWeightGradient, "this CPU has no AVX-512: dW goes through im2col + sgemm")
+        for (spatial, kd) in [([5, 6, 37], 3), ([4, 7, 5], 3), ([1, 9, 13], 1)] {
+            let (cin, cout) = (3, 11)
+            let x = Tensor.randomNormal([1, cin] + spatial, seed: 4)
+            let dy = Tensor.randomNormal([1, cout] + spatial, seed: 5)
+            let (d, h, w) = (spatial[0], spatial[1], spatial[2])
+            let pad = kd == 3 ? 1 : 0
+            var expected = [Double](repeating: 0, count: cout * cin * kd * 9)
+            for o in 0..<cout { for i in 0..<cin { for a in 0..<kd { for b in 0..<3 { for e in 0..<3 {
+                var total = 0.0
+                for z in 0..<d { for r in 0..<h { for c in 0..<w {
+                    let (iz, iy, ix) = (z + a - pad, r + b - 1, c + e - 1)
+                    guard iz >= 0, iz < d, iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                    total += Double(dy.data[((o * d + z) * h + r) * w + c]) * Double(x.data[((i * d + iz) * h + iy) * w + ix])
+                } } }
+                expected[(o * cin + i) * kd * 9 + (a * 3 + b) * 3 + e] = total
+            } } } } }
+            for slab in [Int.max, 2] {
+                // Added to what is there, as gradients are.
+                var dw = [Float](repeating: 1, count: expected.count)
+                x.data.withUnsafeBufferPointer { xp in
+                    dy.data.withUnsafeBufferPointer { gp in
+                        dw.withUnsafeMutableBufferPointer { wp in
+                            DirectConv.addWeightGradient(xp.baseAddress!, gp.baseAddress!, ins: cin, outs: cout, shape: spatial, kd: kd,
+                                                         into: wp.baseAddress!, maximumSlab: slab)
+                        }
+                    }
+                }
+                let worst = zip(dw, expected).map { abs(Double($0) - 1 - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-3, "slabs of \(slab) planes, \(spatial)")
+            }
+        }
+    }
 }

@@ -21,4 +21,15 @@ int ck_block_size(void);
 void ck_conv3x3(const float *xp, const float *wt, float *y, int cin, int cout, int D, int H, int W, int kd,
                 int block0, int block1, int z0, int z1, int block_size, long out_plane, int z_out);
 
+/* Floats between output channels in the weight gradient's dY layout for a slab of D planes: each channel holds the
+   slab's planes padded to (H+2) × (W+2) with zeros in the pad rows and columns, then zeros to this stride (a
+   multiple of 16, 64-byte aligned when the buffer is). */
+long ck_weight_grad_stride(int D, int H, int W);
+
+/* AVX-512 only (ck_block_size() == 8): dw[o][ci][t] += Σ over the slab of dY[o] · x[ci] shifted by tap t, for output
+   channels block·8…block·8+7 (< cout) and one input channel. xp as for ck_conv3x3; gp: dY in the layout above,
+   ceil(cout / 8)·8 channels (zeros past cout), 64-byte aligned; dw: cout × cin × kd·9. */
+void ck_conv3x3_weight_grad(const float *xp, const float *gp, float *dw, int cin, int cout, int D, int H, int W, int kd,
+                            int block, int ci);
+
 #endif
