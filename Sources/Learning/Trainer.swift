@@ -83,6 +83,8 @@ public final class Trainer {
         var classes: [UInt16]
         var shape: [Int]
         var voxelsOf: [UInt16: [Int]]
+        /// DeepGrow 2D: each (structure, axial slice) pair, with the structure's voxels on that slice.
+        var sections: [(structure: UInt16, voxels: [Int])] = []
     }
 
     public convenience init(model: SegmentationModel, cases: [TrainingCase], options: TrainingOptions = TrainingOptions()) throws {
@@ -108,7 +110,14 @@ public final class Trainer {
             if !config.kind.isDeepGrow { classes = classes.map { channelOf[$0] ?? 0 } }
             var voxelsOf: [UInt16: [Int]] = [:]
             for (n, v) in classes.enumerated() where v != 0 { voxelsOf[v, default: []].append(n) }
-            return Prepared(id: c.id, image: image, classes: classes, shape: space.grid.shape, voxelsOf: voxelsOf)
+            var prepared = Prepared(id: c.id, image: image, classes: classes, shape: space.grid.shape, voxelsOf: voxelsOf)
+            if config.kind == .deepgrow2d {
+                let plane = space.grid.shape[0] * space.grid.shape[1]
+                for (value, voxels) in voxelsOf.sorted(by: { $0.key < $1.key }) {
+                    prepared.sections += Dictionary(grouping: voxels, by: { $0 / plane }).sorted { $0.key < $1.key }.map { (value, $0.value) }
+                }
+            }
+            return prepared
         }
         let held = prepared.count >= 2 && options.validationShare > 0
             ? max(1, Int((Double(prepared.count) * options.validationShare).rounded())) : 0
@@ -190,6 +199,24 @@ public final class Trainer {
                 Tensor(shape: [count, 1, size[2], size[1], size[0]], data: targets))
     }
 
+    /// The structure a crop is about (nil: none) and the voxel it is centred on. DeepGrow learns one structure at a
+    /// time, always in view; the others see a structure half the time. DeepGrow 2D draws a (structure, slice) pair,
+    /// as MONAI's slice-wise dataset does, so that a structure is seen as often as it has sections to click on.
+    func drawCentre(in c: Prepared) -> (structure: UInt16?, offset: Int) {
+        let config = model.config
+        if config.kind == .deepgrow2d && !c.sections.isEmpty {
+            let section = c.sections[Int(generator.next() % UInt64(c.sections.count))]
+            return (section.structure, section.voxels[Int(generator.next() % UInt64(section.voxels.count))])
+        }
+        let present = c.voxelsOf.keys.sorted()
+        let structure: UInt16? = present.isEmpty ? nil : present[Int(generator.next() % UInt64(present.count))]
+        if let structure, config.kind.isDeepGrow || generator.nextUnit() < 0.5 {
+            let voxels = c.voxelsOf[structure]!
+            return (structure, voxels[Int(generator.next() % UInt64(voxels.count))])
+        }
+        return (structure, Int(generator.next() % UInt64(c.classes.count)))
+    }
+
     /// One crop: its input channels (flattened) and its classes (0/1 for DeepGrow).
     func sample() -> ([Float], [Float], [Int]) {
         let config = model.config
@@ -197,16 +224,7 @@ public final class Trainer {
         let c = training[Int(generator.next() % UInt64(training.count))]
         var size = config.patch
         if planar { size[2] = 1 }
-        // DeepGrow learns one structure at a time, always in view; the others see a structure half the time.
-        let present = c.voxelsOf.keys.sorted()
-        let structure: UInt16? = present.isEmpty ? nil : present[Int(generator.next() % UInt64(present.count))]
-        var centreOffset: Int
-        if let structure, config.kind.isDeepGrow || generator.nextUnit() < 0.5 {
-            let voxels = c.voxelsOf[structure]!
-            centreOffset = voxels[Int(generator.next() % UInt64(voxels.count))]
-        } else {
-            centreOffset = Int(generator.next() % UInt64(c.classes.count))
-        }
+        let (structure, centreOffset) = drawCentre(in: c)
         let centre = VoxelIndex(centreOffset % c.shape[0], (centreOffset / c.shape[0]) % c.shape[1], centreOffset / (c.shape[0] * c.shape[1]))
         var origin = Patches.box(around: centre, size: size, shape: c.shape)
         if planar { origin.k = centre.k }

@@ -67,6 +67,34 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThan(onTwins, 20, "the other discs stay out")
         XCTAssertEqual(mask[0..<(48 * 48)].filter { $0 }.count, 0, "a 2D model labels the clicked slice only")
     }
+
+    /// DeepGrow 2D sees a structure as often as it has axial sections (MONAI's slice-wise dataset): a disc through
+    /// one slice of four is drawn a quarter as often as one through all four; DeepGrow 3D draws structures evenly.
+    func testDeepGrow2DDrawsStructuresByTheirSections() throws {
+        var study = TrainerTests.discs(seed: 1)
+        let plane = 48 * 48
+        for n in plane..<study.labels.voxels.count where study.labels.voxels[n] == 3 { study.labels.voxels[n] = 0 }
+        let planar: [Double] = [4.0 / 9, 4.0 / 9, 1.0 / 9], even: [Double] = [1.0 / 3, 1.0 / 3, 1.0 / 3]
+        for (kind, expected) in [(ModelKind.deepgrow2d, planar), (ModelKind.deepgrow3d, even)] {
+            let patch = kind == .deepgrow2d ? [32, 32, 1] : [32, 32, 16]
+            let config = ModelConfig(kind: kind, features: [4, 4, 4, 4, 4, 4], labels: [], spacingMM: [nil, nil, nil],
+                                     patch: patch, intensity: .window(low: -0.5, high: 1.5), guidanceSigma: 2)
+            var options = TrainingOptions()
+            options.validationShare = 0
+            let trainer = try Trainer(model: try SegmentationModel(config: config, seed: 1), cases: [study], options: options)
+            let c = trainer.training[0]
+            var counts: [UInt16: Int] = [:]
+            let draws = 3600
+            for _ in 0..<draws {
+                let (structure, offset) = trainer.drawCentre(in: c)
+                XCTAssertEqual(c.classes[offset], structure, "the crop is centred inside its structure")
+                counts[structure ?? 0, default: 0] += 1
+            }
+            for (n, share) in expected.enumerated() {
+                XCTAssertEqual(Double(counts[UInt16(n + 1)] ?? 0) / Double(draws), share, accuracy: 0.03, "\(kind) structure \(n + 1): \(counts)")
+            }
+        }
+    }
 }
 
 final class DeepEditTrainingTests: XCTestCase {
