@@ -41,11 +41,13 @@ struct EngineBench: ParsableCommand {
     func run() throws {
         let threads = ProcessInfo.processInfo.activeProcessorCount
         for name in selected {
-            let (seconds, flops, peak) = measure(name)
-            var fields: [String: Double] = ["seconds": seconds, "gflops": flops / seconds / 1e9, "peak_rss_mb": Double(peak) / 1e6]
+            let (seconds, flops, peak, cpu) = measure(name)
+            var fields: [String: Double] = ["seconds": seconds, "gflops": flops / seconds / 1e9, "peak_rss_mb": Double(peak) / 1e6,
+                                            "cpu_per_second": cpu]
             if !noPeer, let theirs = TorchPeer.run(name, python: python, threads: threads, repeats: repeats) {
-                fields["pytorch_seconds"] = theirs
-                fields["ours_over_pytorch"] = seconds / theirs
+                fields["pytorch_seconds"] = theirs.seconds
+                fields["pytorch_cpu_per_second"] = theirs.cpu
+                fields["ours_over_pytorch"] = seconds / theirs.seconds
             }
             report(name, fields)
         }
@@ -56,19 +58,21 @@ struct EngineBench: ParsableCommand {
 
     func report(_ name: String, _ fields: [String: Double]) { printFigure(name, fields, json: json) }
 
-    /// Median seconds, conv FLOPs of one run, and the peak resident memory of the process during the runs. Inputs
-    /// and networks are made before the clock starts.
-    func measure(_ name: String) -> (Double, Double, Int) {
+    /// Median seconds, conv FLOPs of one run, the peak resident memory of the process during the runs, and the CPU
+    /// seconds used per second of the runs (about the core count when every core works; a side that gets less was
+    /// crowded out, and its figure says little). Inputs and networks are made before the clock starts.
+    func measure(_ name: String) -> (Double, Double, Int, Double) {
         ProcessMemory.resetPeak()
         var times: [Double] = []
-        var flops = 0.0
+        var flops = 0.0, cpu = 0.0
         for run in 0..<repeats {
             let work = prepare(name, seed: UInt64(run))
-            let start = DispatchTime.now()
+            let (start, cpuStart) = (DispatchTime.now(), ProcessMemory.cpuSeconds())
             flops = work()
             times.append(termlabel.seconds(since: start))
+            cpu += ProcessMemory.cpuSeconds() - cpuStart
         }
-        return (median(times), flops, ProcessMemory.resident().peak)
+        return (median(times), flops, ProcessMemory.resident().peak, cpu / max(times.reduce(0, +), 1e-9))
     }
 
     static func network(dims: Int, dropout: Float = 0) -> BasicUNet {
@@ -141,7 +145,7 @@ struct EngineBench: ParsableCommand {
 
 /// The same figure on PyTorch + MONAI, in a python given by the user; nil when it cannot run.
 enum TorchPeer {
-    static func run(_ name: String, python: String, threads: Int, repeats: Int) -> Double? {
+    static func run(_ name: String, python: String, threads: Int, repeats: Int) -> (seconds: Double, cpu: Double)? {
         let script = """
         import sys, time, statistics, torch
         from monai.networks.nets import BasicUNet
@@ -181,14 +185,18 @@ enum TorchPeer {
                 return run
             a, b = torch.rand(32, 27 * 16), torch.rand(27 * 16, 96 ** 3)
             return lambda: torch.mm(a, b)
-        times = []
+        times, cpu = [], 0.0
         for _ in range(repeats):
             run = prepare()
-            t = time.perf_counter(); run(); times.append(time.perf_counter() - t)
-        print(statistics.median(times))
+            t, c = time.perf_counter(), time.process_time()
+            run()
+            times.append(time.perf_counter() - t); cpu += time.process_time() - c
+        print(statistics.median(times), cpu / max(sum(times), 1e-9))
         """
         guard let out = runPython(script, arguments: [name, String(threads), String(repeats)], python: python) else { return nil }
-        // MONAI prints a line of its own when it builds the network: the figure is the last line.
-        return out.split(separator: "\n").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        // MONAI prints a line of its own when it builds the network: the figures are the last line.
+        guard let numbers = out.split(separator: "\n").last?.split(separator: " ").compactMap({ Double($0) }), numbers.count == 2
+        else { return nil }
+        return (numbers[0], numbers[1])
     }
 }

@@ -1,4 +1,4 @@
-// Resident memory of this process, from /proc (Linux), for the benchmarks' peak-memory figures.
+// Resident memory and CPU time of this process, from /proc and getrusage (Linux), for the benchmarks' figures.
 
 import Foundation
 
@@ -11,6 +11,14 @@ enum ProcessMemory {
             return (Int(line.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "0") ?? 0) * 1024
         }
         return (field("VmRSS"), field("VmHWM"))
+    }
+
+    /// User and system CPU seconds of the whole process so far (all threads).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Starts a new peak measurement: Linux resets VmHWM to the current RSS when "5" is written to clear_refs.
