@@ -30,8 +30,10 @@ final class RankerTests: XCTestCase {
     }
 
     func testModelStrategiesPutTheHighestScoreFirstAndUnscoredLast() {
-        let ranked = Ranker.rank([Candidate(id: "a", score: 0.2), Candidate(id: "b", score: nil), Candidate(id: "c", score: 0.9),
-                                  Candidate(id: "d", held: true, score: 5)], strategy: .epistemic, now: now)
-        XCTAssertEqual(ranked.map(\.id), ["c", "a", "b"])
+        for strategy in [Strategy.epistemic, .aleatoric] {
+            let ranked = Ranker.rank([Candidate(id: "a", score: 0.2), Candidate(id: "b", score: nil), Candidate(id: "c", score: 0.9),
+                                      Candidate(id: "d", held: true, score: 5)], strategy: strategy, now: now)
+            XCTAssertEqual(ranked.map(\.id), ["c", "a", "b"], "\(strategy)")
+        }
     }
 }
