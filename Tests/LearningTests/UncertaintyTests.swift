@@ -1,5 +1,6 @@
 // Model scores: MC dropout entropy is bounded, repeatable for a seed and leaves dropout off; a study whose dropout
-// passes disagree ranks above one where they agree; one pass has no spread.
+// passes disagree ranks above one where they agree, and so does one whose augmented copies disagree; one pass has
+// no spread.
 
 import Engine
 import Learning
@@ -84,6 +85,49 @@ final class UncertaintyTests: XCTestCase {
         XCTAssertLessThan(candidates[0].score!, 0.01, "agreeing confident passes: no uncertainty")
         let onePassEach = UncertaintyScore.epistemic(model, studies[1].1, passes: 6, rate: 0, seed: 3)
         XCTAssertGreaterThan(candidates[1].score!, 2 * onePassEach, "texture's score comes from the disagreement, not from one pass's doubt")
+    }
+
+    /// A constructed case for test-time augmentation. Every conv keeps only its kernel's centre tap and every
+    /// up-sampling kernel has equal taps, so the network commutes with flips: a flipped copy, flipped back, gives the
+    /// same answer. The first instance norm removes an intensity shift and, on a study with contrast, an intensity
+    /// scale too, so every copy of that study gets the same answer. On a study with almost no contrast (variance far
+    /// below the norm's epsilon) the norm no longer divides the scale out, and the norms' shifts carry it through the
+    /// leaky ReLUs: its copies disagree, and TTA ranks it first.
+    func testTheStudyWhoseAugmentedCopiesDisagreeRanksFirst() throws {
+        var config = ModelConfig.defaults(.auto, labels: [ModelLabel(value: 1, name: "a")], modality: "CT")
+        config.features = [4, 4, 8, 8, 16, 4]
+        config.patch = [32, 32, 16]
+        config.spacingMM = [nil, nil, nil]
+        config.intensity = .window(low: 0, high: 1)
+        let model = try SegmentationModel(config: config, seed: 5)
+        model.withNetwork { network in
+            for p in network.parameters {
+                let shape = p.variable.value.shape
+                if p.name.contains(".N.") && p.name.hasSuffix("bias") {
+                    p.variable.value.data = [Float](repeating: 0.5, count: p.variable.value.count)
+                }
+                guard shape.count == 5 else { continue }
+                let taps = shape[2...].reduce(1, *)
+                var data = p.variable.value.data
+                for start in stride(from: 0, to: data.count, by: taps) {
+                    for t in 0..<taps where taps > 1 {
+                        data[start + t] = taps == 27 ? (t == 13 ? data[start + t] : 0) : data[start]
+                    }
+                }
+                // The first conv amplifies, so that a study with contrast is far above the first norm's epsilon.
+                p.variable.value.data = p.name.hasPrefix("conv_0.conv_0.") ? data.map { $0 * 100 } : data
+            }
+        }
+        let grid = Grid(shape: [32, 32, 16], affine: .identity)
+        let noise = Tensor.randomUniform([grid.voxelCount], low: -0.5, high: 0.5, seed: 3).data
+        func study(contrast: Float) -> PreparedImage {
+            PreparedImage(Volume(grid: grid, voxels: noise.map { 0.5 + contrast * $0 }), config: config)
+        }
+        let studies = [("contrast", study(contrast: 0.6)), ("flat", study(contrast: 1e-4))]
+        let candidates = studies.map { Candidate(id: $0.0, score: UncertaintyScore.aleatoric(model, $0.1, passes: 6, seed: 3)) }
+        XCTAssertEqual(Ranker.rank(candidates, strategy: .aleatoric).map(\.id), ["flat", "contrast"], "\(candidates)")
+        XCTAssertLessThan(candidates[0].score!, 1e-4, "copies of a study with contrast agree: \(candidates)")
+        XCTAssertGreaterThan(candidates[1].score!, 100 * candidates[0].score!, "\(candidates)")
     }
 
     func testWithoutDropoutOrAugmentationTheSpreadIsZero() throws {
