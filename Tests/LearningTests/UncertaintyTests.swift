@@ -8,15 +8,20 @@ import Volume
 import XCTest
 
 final class UncertaintyTests: XCTestCase {
-    /// A small automatic model made confident: its last layer is scaled up, so each pass answers almost one-hot
-    /// and the only uncertainty left is how much the passes disagree.
-    func model() throws -> SegmentationModel {
+    /// A small automatic model on a 32×32×16 grid, with fresh weights.
+    func freshModel() throws -> SegmentationModel {
         var config = ModelConfig.defaults(.auto, labels: [ModelLabel(value: 1, name: "a")], modality: "CT")
         config.features = [4, 4, 8, 8, 16, 4]
         config.patch = [32, 32, 16]
         config.spacingMM = [nil, nil, nil]
         config.intensity = .window(low: 0, high: 1)
-        let model = try SegmentationModel(config: config, seed: 5)
+        return try SegmentationModel(config: config, seed: 5)
+    }
+
+    /// The small model made confident: its last layer is scaled up, so each pass answers almost one-hot and the only
+    /// uncertainty left is how much the passes disagree.
+    func model() throws -> SegmentationModel {
+        let model = try freshModel()
         model.withNetwork { network in
             for p in network.parameters where p.name == "final_conv.conv.weight" || p.name == "final_conv.weight" {
                 p.variable.value.data = p.variable.value.data.map { $0 * 40 }
@@ -94,12 +99,7 @@ final class UncertaintyTests: XCTestCase {
     /// below the norm's epsilon) the norm no longer divides the scale out, and the norms' shifts carry it through the
     /// leaky ReLUs: its copies disagree, and TTA ranks it first.
     func testTheStudyWhoseAugmentedCopiesDisagreeRanksFirst() throws {
-        var config = ModelConfig.defaults(.auto, labels: [ModelLabel(value: 1, name: "a")], modality: "CT")
-        config.features = [4, 4, 8, 8, 16, 4]
-        config.patch = [32, 32, 16]
-        config.spacingMM = [nil, nil, nil]
-        config.intensity = .window(low: 0, high: 1)
-        let model = try SegmentationModel(config: config, seed: 5)
+        let model = try freshModel()
         model.withNetwork { network in
             for p in network.parameters {
                 let shape = p.variable.value.shape
@@ -121,7 +121,7 @@ final class UncertaintyTests: XCTestCase {
         let grid = Grid(shape: [32, 32, 16], affine: .identity)
         let noise = Tensor.randomUniform([grid.voxelCount], low: -0.5, high: 0.5, seed: 3).data
         func study(contrast: Float) -> PreparedImage {
-            PreparedImage(Volume(grid: grid, voxels: noise.map { 0.5 + contrast * $0 }), config: config)
+            PreparedImage(Volume(grid: grid, voxels: noise.map { 0.5 + contrast * $0 }), config: model.config)
         }
         let studies = [("contrast", study(contrast: 0.6)), ("flat", study(contrast: 1e-4))]
         let candidates = studies.map { Candidate(id: $0.0, score: UncertaintyScore.aleatoric(model, $0.1, passes: 6, seed: 3)) }
