@@ -189,12 +189,7 @@ struct ConvGeometry {
                 for a in 0..<kd { for b in 0..<g.kh {
                     let line = target + ((oz * kd + a) * g.imageH + oy * g.kh + b) * g.imageW
                     let from = columns + (channel * g.kernelVolume + (a * g.kh + b) * g.kw) * tile + (row - rows.lowerBound) * g.gridW
-                    if g.kw == 2 {
-                        let (even, odd) = (from, from + tile)
-                        for ox in 0..<g.gridW { line[2 * ox] = even[ox]; line[2 * ox + 1] = odd[ox] }
-                    } else {
-                        for c in 0..<g.kw { for ox in 0..<g.gridW { line[ox * g.kw + c] = from[c * tile + ox] } }
-                    }
+                    for ox in 0..<g.gridW { for c in 0..<g.kw { line[ox * g.kw + c] = from[c * tile + ox] } }
                 } }
             }
         }
