@@ -6,6 +6,11 @@
 import XCTest
 
 final class DirectConvTests: XCTestCase {
+    /// (depth, height, width) and kernel depth: wide rows; narrow planes, where the AVX-512 loop runs across rows; a
+    /// single plane; and planes longer than one 512-position chunk of the weight gradient. With 11 output channels,
+    /// the last block is partial.
+    static let shapes: [([Int], Int)] = [([5, 6, 37], 3), ([4, 7, 5], 3), ([1, 9, 13], 1), ([3, 40, 45], 3)]
+
     func reference(_ x: Tensor, _ w: Tensor, kd: Int) -> [Double] {
         let (cin, cout) = (x.channels, w.shape[0])
         let (d, h, wd) = (x.shape[2], x.shape[3], x.shape[4])
@@ -26,9 +31,7 @@ final class DirectConvTests: XCTestCase {
     func testBothVectorLoopsMatchAPlainLoop() throws {
         try XCTSkipUnless(DirectConv.available, "this CPU has no AVX2 + FMA: the engine uses im2col + sgemm")
         let sizes = DirectConv.blockSize == 8 ? [4, 8] : [4]
-        // Wide rows, narrow planes (the AVX-512 loop runs across rows), a single plane, and planes longer than one chunk
-        // of the weight gradient (512 positions); 11 outputs leave a partial block.
-        for (spatial, kd) in [([5, 6, 37], 3), ([4, 7, 5], 3), ([1, 9, 13], 1), ([3, 40, 45], 3)] {
+        for (spatial, kd) in DirectConvTests.shapes {
             let (cin, cout) = (3, 11)
             let x = Tensor.randomNormal([1, cin] + spatial, seed: 1)
             let w = Tensor.randomNormal([cout, cin, kd, 3, 3], seed: 2)
@@ -69,7 +72,7 @@ final class DirectConvTests: XCTestCase {
 
     func testTheWeightGradientMatchesAPlainLoop() throws {
         try XCTSkipUnless(DirectConv.computesWeightGradient, "this CPU has no AVX-512: dW goes through im2col + sgemm")
-        for (spatial, kd) in [([5, 6, 37], 3), ([4, 7, 5], 3), ([1, 9, 13], 1), ([3, 40, 45], 3)] {
+        for (spatial, kd) in DirectConvTests.shapes {
             let (cin, cout) = (3, 11)
             let x = Tensor.randomNormal([1, cin] + spatial, seed: 4)
             let dy = Tensor.randomNormal([1, cout] + spatial, seed: 5)
