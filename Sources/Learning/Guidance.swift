@@ -34,6 +34,63 @@ public enum Guidance {
         return values
     }
 
+    /// How well each voxel is connected to the clicked tissue, in [0, 1]: 1 − (the least intensity step a path
+    /// from a click must cross to reach it) / `range`, 0 beyond. The path's cost is the largest difference on it
+    /// between the smoothed image and the intensity at the nearest-valued click: a region grower's answer for every
+    /// threshold at once. It holds the same value deep inside a large organ as next to the click, which a network
+    /// of small kernels cannot see from a Gaussian click alone. Zeros when no click is on the grid.
+    public static func connectivity(_ image: [Float], to clicks: [VoxelIndex], shape: [Int], range: Float = 0.3) -> [Float] {
+        let count = image.count
+        precondition(count == shape.reduce(1, *), "the image does not fill the grid")
+        let inside = clicks.filter { c in (0..<3).allSatisfy { c[$0] >= 0 && c[$0] < shape[$0] } }
+        guard !inside.isEmpty else { return [Float](repeating: 0, count: count) }
+        // σ of one voxel: noise would otherwise put a barrier in every path.
+        let smooth = GaussianSmoothing.apply(image, shape: shape, sigma: shape.map { $0 > 1 ? 1 : 0 })
+        let references = inside.map { smooth[$0.i + shape[0] * ($0.j + shape[1] * $0.k)] }
+        // Barriers in `levels` steps of the range: a bucket queue floods in linear time.
+        let levels = 64
+        let levelOf = smooth.map { value -> UInt8 in
+            var step = Float.infinity
+            for r in references { step = min(step, abs(value - r)) }
+            return UInt8(min(levels, Int((step / range * Float(levels)).rounded(.up))))
+        }
+        var barrier = [UInt8](repeating: UInt8(levels + 1), count: count)
+        var buckets = [[Int32]](repeating: [], count: levels + 1)
+        for c in inside {
+            let n = c.i + shape[0] * (c.j + shape[1] * c.k)
+            barrier[n] = 0
+            buckets[0].append(Int32(n))
+        }
+        let (ni, nj, nk) = (shape[0], shape[1], shape[2])
+        let plane = ni * nj
+        var done = [Bool](repeating: false, count: count)
+        for current in 0...levels {
+            // Most steps stay at the level being flooded: they go on a local stack, not back into the buckets.
+            var stack = buckets[current]
+            buckets[current] = []
+            while let popped = stack.popLast() {
+                let n = Int(popped)
+                if done[n] { continue }
+                done[n] = true
+                func relax(_ m: Int) {
+                    guard !done[m] else { return }
+                    let through = max(current, Int(levelOf[m]))
+                    guard through < Int(barrier[m]) else { return }
+                    barrier[m] = UInt8(through)
+                    if through == current { stack.append(Int32(m)) } else { buckets[through].append(Int32(m)) }
+                }
+                let i = n % ni, j = (n / ni) % nj, k = n / plane
+                if i > 0 { relax(n - 1) }
+                if i < ni - 1 { relax(n + 1) }
+                if j > 0 { relax(n - ni) }
+                if j < nj - 1 { relax(n + ni) }
+                if k > 0 { relax(n - plane) }
+                if k < nk - 1 { relax(n + plane) }
+            }
+        }
+        return barrier.map { Float(max(0, levels - Int($0))) / Float(levels) }
+    }
+
     /// An impulse at `c` on a line of `length`, smoothed by `kernel` with the border value repeated: the non-zero
     /// (position, weight) pairs.
     static func profile(at c: Int, length: Int, kernel: [Float]) -> [(Int, Float)] {

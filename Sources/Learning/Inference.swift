@@ -30,18 +30,18 @@ public struct PreparedImage: Sendable {
 
 public enum Inference {
     /// The network's input channels on a grid of `shape`: the image, then the guidance maps of the configuration's
-    /// kind (DeepGrow: foreground, background; DeepEdit: each label in order, then background).
+    /// kind (DeepGrow: foreground, background; DeepEdit: each label in order, then background), then the
+    /// connectivity maps of the positive channels if the configuration has them.
     static func channels(_ config: ModelConfig, image: [Float], clicks: ClickSet, shape: [Int]) -> [[Float]] {
-        let sigma = config.guidanceSigma
+        let positive: [[VoxelIndex]]
         switch config.kind {
-        case .auto:
-            return [image]
-        case .deepgrow2d, .deepgrow3d:
-            return [image, Guidance.map(clicks.foreground, shape: shape, sigma: sigma), Guidance.map(clicks.background, shape: shape, sigma: sigma)]
-        case .deepedit:
-            return [image] + config.labels.map { Guidance.map(clicks.byLabel[$0.value] ?? [], shape: shape, sigma: sigma) }
-                + [Guidance.map(clicks.background, shape: shape, sigma: sigma)]
+        case .auto: return [image]
+        case .deepgrow2d, .deepgrow3d: positive = [clicks.foreground]
+        case .deepedit: positive = config.labels.map { clicks.byLabel[$0.value] ?? [] }
         }
+        let maps = [image] + (positive + [clicks.background]).map { Guidance.map($0, shape: shape, sigma: config.guidanceSigma) }
+        guard config.clickConnectivity == true else { return maps }
+        return maps + positive.map { Guidance.connectivity(image, to: $0, shape: shape) }
     }
 
     /// Clicks in image voxels → model voxels.

@@ -31,6 +31,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Adam's learning rate at the start (cosine decay to a twentieth).")
     var learningRate: Float = TrainingOptions().learningRate
 
+    @Option(help: "DeepGrow: at most this many rounds of predict-then-click after the first click (default: 10 for 2D, 2 for 3D).")
+    var clickRounds: Int?
+
     @Option(help: "Seed of the crops, augmentation and simulated clicks.")
     var seed: UInt64 = 1
 
@@ -50,6 +53,7 @@ struct TrainCommand: ParsableCommand {
             if let planned { options.planarBatch = planned.batch }
             options.learningRate = learningRate
             options.seed = seed
+            options.clickRounds = clickRounds
             options.labelNames = Dictionary(try shelf.labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
             let trainer = try shelf.trainer(model, options: options)
             print("training \(self.model.rawValue) on \(trainer.trainingIds.joined(separator: ", ")); validating on \(trainer.validationIds.joined(separator: ", "))")
@@ -270,6 +274,8 @@ struct ModelImport: ParsableCommand {
             var config: ModelConfig? = nil
             if let kind = model {
                 var c = ModelConfig.defaults(kind, labels: try shelf.labels(), modality: try shelf.modality())
+                // Weights from PyTorch have MONAI's inputs: image and guidance only.
+                c.clickConnectivity = nil
                 if let features { c.features = try numbers(features, "features").map { Int($0) } }
                 if let spacing { c.spacingMM = try numbers(spacing, "spacing").map { Optional($0) } }
                 if let patch { c.patch = try numbers(patch, "patch").map { Int($0) } }

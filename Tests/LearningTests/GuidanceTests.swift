@@ -40,6 +40,23 @@ final class GuidanceTests: XCTestCase {
         XCTAssertEqual(map.max()!, 0)
     }
 
+    /// Tissue of 0.2 on both sides of a wall of 0.35: from a click on the left, the right side is reached only over
+    /// the wall, a step of 0.15, half the range of 0.3; the left side needs no step at all.
+    func testConnectivityIsTheLeastStepAPathFromTheClickMustCross() {
+        let shape = [24, 8, 8]
+        let image = (0..<shape.reduce(1, *)).map { n -> Float in (8..<16).contains(n % shape[0]) ? 0.35 : 0.2 }
+        func column(_ map: [Float], _ i: Int) -> [Float] { stride(from: i, to: map.count, by: shape[0]).map { map[$0] } }
+        let fromLeft = Guidance.connectivity(image, to: [VoxelIndex(2, 4, 4)], shape: shape)
+        for i in [0, 4] { for v in column(fromLeft, i) { XCTAssertEqual(v, 1, accuracy: 1e-6) } }
+        for i in [11, 12, 19, 23] { for v in column(fromLeft, i) { XCTAssertEqual(v, 0.5, accuracy: 1.0 / 64) } }
+        // A second click on the wall: its tissue is clicked tissue too. The far side is then only a smoothed edge
+        // away, whose voxels lie between the two clicked tissues: at most 0.075 from one of them, a quarter of the range.
+        let both = Guidance.connectivity(image, to: [VoxelIndex(2, 4, 4), VoxelIndex(12, 0, 7)], shape: shape)
+        for i in [0, 4, 11, 12] { for v in column(both, i) { XCTAssertEqual(v, 1, accuracy: 1e-6) } }
+        for v in column(both, 23) { XCTAssertGreaterThanOrEqual(v, 0.75); XCTAssertLessThan(v, 1) }
+        XCTAssertEqual(Guidance.connectivity(image, to: [VoxelIndex(40, 2, 2)], shape: shape).max()!, 0, "no click on the grid: zeros")
+    }
+
     func testSeedBlobsBecomeOneClickEachAtTheirCentre() {
         var seeds = LabelVolume(grid: Grid(shape: [20, 20, 5], affine: .identity))
         // Two click balls of label 2, a scribble line of the background value 255.

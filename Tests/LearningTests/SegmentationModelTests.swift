@@ -29,9 +29,16 @@ final class SegmentationModelTests: XCTestCase {
             let size = model.config.patch
             let x = Tensor.randomNormal([1, model.config.inChannels, size[2], size[1], size[0]], seed: 9)
             XCTAssertEqual(loaded.probabilities(x), model.probabilities(x), kind.rawValue)
-            XCTAssertEqual(model.config.inChannels, [ModelKind.deepgrow2d: 3, .deepgrow3d: 3, .deepedit: 4, .auto: 1][kind])
+            // DeepGrow's defaults add the foreground clicks' connectivity to MONAI's image and two guidance maps.
+            XCTAssertEqual(model.config.inChannels, [ModelKind.deepgrow2d: 4, .deepgrow3d: 4, .deepedit: 4, .auto: 1][kind])
             XCTAssertEqual(model.config.outChannels, kind.isDeepGrow ? 2 : 3)
         }
+        var monai = smallConfig(.deepgrow3d)
+        monai.clickConnectivity = nil
+        XCTAssertEqual(monai.inChannels, 3, "MONAI's DeepGrow: image, foreground, background")
+        var edit = smallConfig(.deepedit)
+        edit.clickConnectivity = true
+        XCTAssertEqual(edit.inChannels, 6, "image, two labels and background, then each label's connectivity")
     }
 
     func testPlainBasicUNetWeightsNeedAConfiguration() throws {
