@@ -79,7 +79,7 @@ public struct ModelConfig: Sendable, Codable, Equatable {
         self.clickConnectivity = clickConnectivity
     }
 
-    /// Image channel plus guidance channels.
+    /// Image channel, guidance channels and any connectivity maps.
     public var inChannels: Int {
         switch kind {
         case .deepgrow2d, .deepgrow3d: 3 + connectivityMaps
