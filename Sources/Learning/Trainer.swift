@@ -32,7 +32,9 @@ public struct TrainingOptions: Sendable {
     /// validation runs on the training studies).
     public var validationShare = 0.2
     /// DeepEdit: share of steps with simulated clicks (the rest train automatic mode).
-    public var interactiveShare = 0.4
+    public var interactiveShare = 0.8
+    /// DeepEdit: share of the steps with clicks whose structures' intensities are shifted (`shiftStructures`).
+    public var structureShiftShare = 0.5
     /// DeepGrow: at most this many rounds of predict-then-click after the first click; nil: MONAI's 10 for 2D,
     /// and 2 for 3D (each round is a forward pass of a 3D crop, the dearest part of a step on a CPU).
     public var clickRounds: Int?
@@ -238,7 +240,15 @@ public final class Trainer {
                                                generator: &generator)
         image = augmentation.intensity(augmentation.apply(image, shape: size))
         classes = augmentation.apply(classes, shape: size)
-        let clicks = simulateClicks(image: image, truth: classes, shape: size)
+        var clicks = ClickSet()
+        if config.kind == .deepedit {
+            if generator.nextUnit() < options.interactiveShare {
+                if generator.nextUnit() < options.structureShiftShare { image = shiftStructures(image, classes: classes) }
+                clicks = simulateClicks(image: image, truth: classes, shape: size)
+            }
+        } else {
+            clicks = simulateClicks(image: image, truth: classes, shape: size)
+        }
         let input = Inference.channels(config, image: image, clicks: clicks, shape: size).flatMap { $0 }
         return (input, classes.map(Float.init), size)
     }
@@ -265,7 +275,6 @@ public final class Trainer {
                 clicks.add(click.voxel, label: click.label)
             }
         case .deepedit:
-            guard random!.nextUnit() < options.interactiveShare else { return clicks }
             // A click inside some of the classes present (each label half the time, at least one; background
             // always), then clicks on the model's errors. An annotator works on a label or two at a time: the
             // model must learn what one label's clicks mean while the other labels' maps stay empty.
@@ -289,6 +298,15 @@ public final class Trainer {
         return clicks
     }
 
+    /// The image with each structure's intensities moved by its own random step (up to 0.3 of the window, about
+    /// 130 HU on the CT window, as far as a bright lesion lies from a dark one): contrasts between structures fade,
+    /// swap or grow. Where the image no longer tells two structures apart, only the clicks do; without such crops
+    /// DeepEdit fits its few training studies from the image alone and learns to ignore its click channels.
+    func shiftStructures(_ image: [Float], classes: [UInt16]) -> [Float] {
+        let shifts = (0...model.config.labels.count).map { $0 == 0 ? Float(0) : Float(-0.3 + 0.6 * generator.nextUnit()) }
+        return image.indices.map { image[$0] + shifts[Int(classes[$0])] }
+    }
+
     /// The model's classes for one crop with these clicks (no gradient).
     func predict(image: [Float], clicks: ClickSet, shape: [Int]) -> [UInt16] {
         let config = model.config
@@ -308,8 +326,9 @@ public final class Trainer {
 
     // MARK: - Validation
 
-    /// Dice per label name on the validation studies: automatic mode for DeepEdit and automatic models, one
-    /// click at each structure's centre for DeepGrow (2D: on the structure's middle slice).
+    /// Dice per label name on the validation studies: automatic mode for DeepEdit and automatic models, and for
+    /// DeepEdit also with one click in each label ("<name> clicked"); one click at each structure's centre for
+    /// DeepGrow (2D: on the structure's middle slice).
     func validate() -> [String: Double] {
         let config = model.config
         var sums: [String: (Double, Int)] = [:]
@@ -341,12 +360,30 @@ public final class Trainer {
                     sums[name] = (old.0 + d, old.1 + 1)
                 }
             } else {
-                let p = Inference.probabilities(model, image: c.image, shape: c.shape, clicks: ClickSet())
-                let predicted = Trainer.argmax(p, classes: config.outChannels)
-                for (n, label) in config.labels.enumerated() where c.voxelsOf[UInt16(n + 1)] != nil {
-                    let d = Trainer.dice(predicted, c.classes, class: UInt16(n + 1))
-                    let old = sums[label.name] ?? (0, 0)
-                    sums[label.name] = (old.0 + d, old.1 + 1)
+                // Automatic; DeepEdit also with one click at the deepest voxel of every label, since it is chosen
+                // for how it answers clicks as much as for its automatic answer.
+                var passes = [("", ClickSet())]
+                if config.kind == .deepedit {
+                    var clicked = ClickSet()
+                    for (n, label) in config.labels.enumerated() {
+                        let inside = c.classes.map { $0 == UInt16(n + 1) ? UInt16(1) : 0 }
+                        var none: SplitMix? = nil
+                        if c.voxelsOf[UInt16(n + 1)] != nil,
+                           let click = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: inside.count), truth: inside,
+                                                                 shape: c.shape, generator: &none) {
+                            clicked.add(click.voxel, label: label.value)
+                        }
+                    }
+                    passes.append((" clicked", clicked))
+                }
+                for (suffix, clicks) in passes {
+                    let p = Inference.probabilities(model, image: c.image, shape: c.shape, clicks: clicks)
+                    let predicted = Trainer.argmax(p, classes: config.outChannels)
+                    for (n, label) in config.labels.enumerated() where c.voxelsOf[UInt16(n + 1)] != nil {
+                        let d = Trainer.dice(predicted, c.classes, class: UInt16(n + 1))
+                        let old = sums[label.name + suffix] ?? (0, 0)
+                        sums[label.name + suffix] = (old.0 + d, old.1 + 1)
+                    }
                 }
             }
         }

@@ -34,6 +34,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "DeepGrow: at most this many rounds of predict-then-click after the first click (default: 10 for 2D, 2 for 3D).")
     var clickRounds: Int?
 
+    @Option(help: "DeepEdit: share of steps with simulated clicks; the rest train automatic mode.")
+    var interactiveShare: Double = TrainingOptions().interactiveShare
+
     @Option(help: "Seed of the crops, augmentation and simulated clicks.")
     var seed: UInt64 = 1
 
@@ -45,7 +48,7 @@ struct TrainCommand: ParsableCommand {
             let database = try AppDatabase(folder: folder)
             try database.sync()
             let shelf = ModelShelf(database: database)
-                        let model = try shelf.startingPoint(self.model, fresh: fresh, seed: seed)
+            let model = try shelf.startingPoint(self.model, fresh: fresh, seed: seed)
             var options = TrainingOptions()
             let planned = try shelf.plan()?.model(self.model)
             options.epochs = epochs ?? planned?.epochs ?? 10
@@ -54,6 +57,7 @@ struct TrainCommand: ParsableCommand {
             options.learningRate = learningRate
             options.seed = seed
             options.clickRounds = clickRounds
+            options.interactiveShare = interactiveShare
             options.labelNames = Dictionary(try shelf.labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
             let trainer = try shelf.trainer(model, options: options)
             print("training \(self.model.rawValue) on \(trainer.trainingIds.joined(separator: ", ")); validating on \(trainer.validationIds.joined(separator: ", "))")

@@ -99,7 +99,8 @@ final class TrainerTests: XCTestCase {
 
 final class DeepEditTrainingTests: XCTestCase {
     /// Interactive steps click inside structures with the label's own value (not its channel number), sometimes
-    /// only one label of the two, and a few steps of training run end to end on two labels.
+    /// only one label of the two, and a few steps of training run end to end on two labels, validated both
+    /// automatically and with a click in each label. Structures' intensities shift one step each.
     func testInteractiveStepsClickWithLabelValuesAndTrainingRuns() throws {
         let labels = [ModelLabel(value: 3, name: "a"), ModelLabel(value: 7, name: "b")]
         let config = ModelConfig(kind: .deepedit, features: [4, 4, 8, 8, 16, 4], labels: labels, spacingMM: [nil, nil, nil],
@@ -132,9 +133,17 @@ final class DeepEditTrainingTests: XCTestCase {
         XCTAssertEqual(clickedTogether.reduce(Set(), { $0.union($1) }), [3, 7], "clicks carry label values: \(clickedTogether)")
         XCTAssertFalse(clickedTogether.contains([]), "every interactive step clicks some label")
         XCTAssertTrue(clickedTogether.contains { $0.count == 1 }, "some steps leave a label without clicks, as an annotator does")
+        // Shifted crops move each structure by one step of its own, and leave the background alone.
+        let image = Array(crop[..<n])
+        let shifted = trainer.shiftStructures(image, classes: classes)
+        for channel in [UInt16(0), 1, 2] {
+            let steps = image.indices.filter { classes[$0] == channel }.map { shifted[$0] - image[$0] }
+            XCTAssertLessThan(steps.max()! - steps.min()!, 1e-5, "one step for class \(channel)")
+            if channel == 0 { XCTAssertEqual(steps.max(), 0) } else { XCTAssertLessThanOrEqual(abs(steps[0]), 0.3 + 1e-5) }
+        }
         var losses: [Float] = []
         let summary = try trainer.run(progress: { losses.append($0.loss) })
         XCTAssertTrue(losses.allSatisfy(\.isFinite))
-        XCTAssertEqual(Set(summary.validation.keys), ["a", "b"])
+        XCTAssertEqual(Set(summary.validation.keys), ["a", "b", "a clicked", "b clicked"], "automatic and one click per label")
     }
 }
