@@ -365,11 +365,10 @@ public final class Trainer {
                 var passes = [("", ClickSet())]
                 if config.kind == .deepedit {
                     var clicked = ClickSet()
-                    for (n, label) in config.labels.enumerated() {
+                    for (n, label) in config.labels.enumerated() where c.voxelsOf[UInt16(n + 1)] != nil {
                         let inside = c.classes.map { $0 == UInt16(n + 1) ? UInt16(1) : 0 }
                         var none: SplitMix? = nil
-                        if c.voxelsOf[UInt16(n + 1)] != nil,
-                           let click = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: inside.count), truth: inside,
+                        if let click = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: inside.count), truth: inside,
                                                                  shape: c.shape, generator: &none) {
                             clicked.add(click.voxel, label: label.value)
                         }
