@@ -19,6 +19,12 @@ public struct Seeds: Sendable, Equatable {
     public var isEmpty: Bool { foreground.values.allSatisfy(\.isEmpty) }
     public var all: [VoxelIndex] { foreground.values.flatMap { $0 } + background }
 
+    /// One label against the rest: its seeds inside, every other label's and the background's outside.
+    public func against(_ label: UInt16) -> Seeds {
+        Seeds(foreground: [label: foreground[label] ?? []],
+              background: background + foreground.filter { $0.key != label }.sorted { $0.key < $1.key }.flatMap(\.value))
+    }
+
     /// Seeds from a scribble volume: 0 = none, `backgroundValue` = background, any other value = that label.
     public init(scribbles: LabelVolume, backgroundValue: UInt16) {
         var foreground: [UInt16: [VoxelIndex]] = [:]

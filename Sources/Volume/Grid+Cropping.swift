@@ -13,6 +13,18 @@ public struct VoxelBox: Sendable, Equatable, Codable {
     public var shape: [Int] { (0..<3).map { upper[$0] - lower[$0] } }
     public var isEmpty: Bool { (0..<3).contains { upper[$0] <= lower[$0] } }
 
+    /// The smallest box holding both.
+    public func union(_ other: VoxelBox) -> VoxelBox {
+        guard !other.isEmpty else { return self }
+        guard !isEmpty else { return other }
+        var box = self
+        for axis in 0..<3 {
+            box.lower[axis] = min(lower[axis], other.lower[axis])
+            box.upper[axis] = max(upper[axis], other.upper[axis])
+        }
+        return box
+    }
+
     /// The box clipped to a grid.
     public func clipped(to grid: Grid) -> VoxelBox {
         var box = self

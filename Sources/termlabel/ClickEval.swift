@@ -3,6 +3,7 @@
 // much is labelled) and the tool runs again with all clicks so far; Dice is recorded after each click. Tools:
 // the classical click tool (graph cut, no model) and the folder's newest DeepGrow 2D, DeepGrow 3D and DeepEdit.
 // 2D tools are judged on one axial slice per structure (the one where it is largest), 3D tools on the volume.
+// The 3D models answer as in the app, settled on the image by a graph cut (`--raw`: the networks alone).
 
 import ArgumentParser
 import Datastore
@@ -32,6 +33,9 @@ struct ClickEval: ParsableCommand {
 
     @Option(help: "Only these studies (comma-separated image ids).")
     var studies: String?
+
+    @Flag(help: "The 3D networks' own answers, without the graph cut that settles them on the image.")
+    var raw = false
 
     @Flag(help: "One JSON object per tool and mode.")
     var json = false
@@ -94,13 +98,23 @@ struct ClickEval: ParsableCommand {
                 }
                 for (kind, (_, model)) in models.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                     let ready = prepared[kind]!
-                    if kind.isDeepGrow {
+                    if kind == .deepgrow2d || (kind == .deepgrow3d && raw) {
                         tools.append((kind.rawValue, kind == .deepgrow2d ? .planar : .volume, { positive, negative in
                             try Inference.grow(model, ready, foreground: positive, background: negative).mask
                         }))
+                    } else if kind == .deepgrow3d {
+                        tools.append((kind.rawValue, .volume, { positive, negative in
+                            try Inference.growSettled(model, ready, image: image, foreground: positive, background: negative,
+                                                      seeds: ClickSet.deepGrow(foreground: positive, background: negative)
+                                                          .seeds(radiusMM: 3, grid: image.grid), label: 1).mask
+                        }))
                     } else if model.config.labels.contains(where: { $0.value == label }) {
                         tools.append((kind.rawValue, .volume, { positive, negative in
-                            Inference.segment(model, ready, clicks: ClickSet([label: positive, 0: negative])).voxels.map { $0 == label }
+                            let clicks = ClickSet([label: positive, 0: negative])
+                            let labels = raw ? Inference.segment(model, ready, clicks: clicks)
+                                : try Inference.editSettled(model, ready, image: image, clicks: clicks,
+                                                            seeds: clicks.seeds(radiusMM: 3, grid: image.grid))
+                            return labels.voxels.map { $0 == label }
                         }))
                     }
                 }

@@ -57,13 +57,21 @@ final class ModelAssistant: @unchecked Sendable {
                     throw ModelError.noModel("no \(kind.rawValue) model yet: t trains one on the submitted labels (or m picks another tool)")
                 }
                 let ready = prepare(request.image, study: request.studyId, model: model)
+                // The 3D models' answers are settled on the image by a graph cut with the clicks as seeds.
+                let seeds = Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed)
+                var options = GraphCutOptions()
+                options.cancellation = cancellation
                 if kind.isDeepGrow {
-                    let grown = try Inference.grow(model, ready, foreground: clicks.byLabel[request.label] ?? [], background: clicks.background)
+                    let foreground = clicks.byLabel[request.label] ?? []
+                    let grown = kind == .deepgrow3d
+                        ? try Inference.growSettled(model, ready, image: request.image, foreground: foreground, background: clicks.background,
+                                                    seeds: seeds.against(request.label), label: request.label, options: options)
+                        : try Inference.grow(model, ready, foreground: foreground, background: clicks.background)
                     var result = LabelVolume(grid: request.image.grid)
                     for n in grown.mask.indices where grown.mask[n] { result.voxels[n] = request.label }
                     return .inferred(result, labels: [request.label], region: grown.region, seconds: seconds(), note: "\(assistant.rawValue) (\(record.name))")
                 }
-                let result = Inference.segment(model, ready, clicks: clicks)
+                let result = try Inference.editSettled(model, ready, image: request.image, clicks: clicks, seeds: seeds, options: options)
                 // DeepEdit edits the labels that have clicks; the others stay as the annotator left them.
                 let known = Set(model.config.labels.map(\.value))
                 let clicked = clicks.byLabel.keys.filter { known.contains($0) }

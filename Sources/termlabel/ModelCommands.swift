@@ -142,6 +142,9 @@ struct InferCommand: ParsableCommand {
     @Flag(help: "Keep only the largest connected piece of each label.")
     var largestComponent = false
 
+    @Flag(help: "DeepGrow 3D and DeepEdit: the network's answer as it is, not settled on the image by a graph cut.")
+    var raw = false
+
     func run() throws {
         do {
             let database = try AppDatabase(folder: folder)
@@ -159,11 +162,18 @@ struct InferCommand: ParsableCommand {
             let start = DispatchTime.now()
             let prepared = PreparedImage(image, config: model.config)
             var result = LabelVolume(grid: image.grid)
+            // With clicks, the 3D models answer as in the app: settled on the image, the clicks as 3 mm seeds.
+            let settle = !raw && !clicks.isEmpty && self.model != .deepgrow2d
+            let seeds = clicks.seeds(radiusMM: 3, grid: image.grid)
             if self.model.isDeepGrow {
-                let grown = try Inference.grow(model, prepared, foreground: clicks.foreground, background: clicks.background)
+                let grown = settle
+                    ? try Inference.growSettled(model, prepared, image: image, foreground: clicks.foreground, background: clicks.background,
+                                                seeds: seeds, label: 1)
+                    : try Inference.grow(model, prepared, foreground: clicks.foreground, background: clicks.background)
                 for n in grown.mask.indices where grown.mask[n] { result.voxels[n] = label }
             } else {
-                result = Inference.segment(model, prepared, clicks: clicks)
+                result = settle ? try Inference.editSettled(model, prepared, image: image, clicks: clicks, seeds: seeds)
+                    : Inference.segment(model, prepared, clicks: clicks)
             }
             if largestComponent { result = Inference.largestComponents(result) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9

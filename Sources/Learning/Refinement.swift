@@ -1,0 +1,65 @@
+// The 3D click models' answers settled on the image. Their networks see a coarse grid (3 mm) and blur each click
+// over several voxels, so their borders are soft and a click near a border barely moves it. A graph cut at the
+// image's resolution, with the network's probability as the likelihood and every click as a seed, puts the
+// border on the image's edges and keeps each click where the annotator put it. The app and the click robot both
+// answer 3D clicks this way.
+
+import Segmenters
+import Volume
+
+extension Inference {
+    /// DeepGrow 3D settled on the image: the grown structure, cut again with `seeds` (image voxels: the clicks
+    /// as balls, foreground under `label`), and the image voxels the answer may have changed.
+    public static func growSettled(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume,
+                                   foreground: [VoxelIndex], background: [VoxelIndex], seeds: Seeds, label: UInt16,
+                                   options: GraphCutOptions = GraphCutOptions()) throws -> (mask: [Bool], region: VoxelBox) {
+        guard !foreground.isEmpty else { throw ModelError.noModel("DeepGrow needs a positive click on the structure") }
+        let clicks = toModel(ClickSet.deepGrow(foreground: foreground, background: background), prepared.space)
+        let (probability, origin, size) = grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks)
+        let onImage = Volume(grid: prepared.space.grid, voxels: probability).resampled(to: prepared.space.image, outside: 0).voxels
+        let cut = try GraphCutSegmenter.refine(image, probabilities: onImage, label: label, seeds: seeds, options: options)
+        let region = imageRegion(of: origin, size: size, space: prepared.space)
+        return (cut.labels.voxels.map { $0 == label }, region.union(cut.region))
+    }
+
+    /// DeepEdit settled on the image: the network's label map, with each label that has seeds cut again (its
+    /// probability as the likelihood, its seeds inside, every other label's and the background's seeds outside).
+    /// `clicks` guide the network (image voxels; 0 = background); `seeds` are the same clicks as the cut takes
+    /// them. Where two cut labels claim a voxel, the one the network finds likelier keeps it.
+    public static func editSettled(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume, clicks: ClickSet,
+                                   seeds: Seeds, options: GraphCutOptions = GraphCutOptions()) throws -> LabelVolume {
+        let config = model.config
+        precondition(!config.kind.isDeepGrow, "DeepGrow segments one structure: use growSettled")
+        let p = probabilities(model, image: prepared.image, shape: prepared.shape, clicks: toModel(clicks, prepared.space))
+        var out = prepared.space.labelMap(probabilities: p, classes: config.outChannels, values: [0] + config.labels.map(\.value))
+        let n = prepared.space.grid.voxelCount
+        var claimed = [Float](repeating: -1, count: out.voxels.count)
+        for (index, label) in config.labels.enumerated() where !(seeds.foreground[label.value] ?? []).isEmpty {
+            let channel = index + 1
+            let onImage = Volume(grid: prepared.space.grid, voxels: Array(p[channel * n..<(channel + 1) * n]))
+                .resampled(to: prepared.space.image, outside: 0).voxels
+            let cut = try GraphCutSegmenter.refine(image, probabilities: onImage, label: label.value, seeds: seeds.against(label.value),
+                                                   options: options)
+            for v in out.voxels.indices {
+                if cut.labels.voxels[v] == label.value {
+                    if onImage[v] > claimed[v] { out.voxels[v] = label.value; claimed[v] = onImage[v] }
+                } else if out.voxels[v] == label.value && claimed[v] < 0 {
+                    out.voxels[v] = 0
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension ClickSet {
+    /// The clicks as a graph cut's seeds: a ball of `radiusMM` around each, as the app's click tool draws them.
+    public func seeds(radiusMM: Double, grid: Grid) -> Seeds {
+        var seeds = Seeds(positive: [], negative: background, radiusMM: radiusMM, grid: grid)
+        seeds.foreground = [:]
+        for (label, clicks) in byLabel where label != 0 && !clicks.isEmpty {
+            seeds.foreground[label] = Seeds(positive: clicks, negative: [], label: label, radiusMM: radiusMM, grid: grid).foreground[label]
+        }
+        return seeds
+    }
+}

@@ -1,0 +1,63 @@
+// The 3D click models' answers are settled on the image: whatever the network says (here it has learnt nothing
+// yet), every click stays where it was put, other labels' and the background's clicks stay out, and the region
+// said to have changed holds the answer. How much settling gains on real images is `termlabel eval clicks`'s to say.
+
+import Engine
+@testable import Learning
+import Segmenters
+import Volume
+import XCTest
+
+final class RefinementTests: XCTestCase {
+    let study = TrainerTests.discs(seed: 7)
+
+    func config(_ kind: ModelKind) -> ModelConfig {
+        ModelConfig(kind: kind, features: [4, 4, 8, 8, 16, 4],
+                    labels: kind.isDeepGrow ? [] : [ModelLabel(value: 1, name: "a"), ModelLabel(value: 2, name: "b")],
+                    spacingMM: [nil, nil, nil], patch: [32, 32, 16], intensity: .window(low: -0.5, high: 1.5), guidanceSigma: 2)
+    }
+
+    func voxel(_ n: Int) -> VoxelIndex {
+        let shape = study.image.grid.shape
+        return VoxelIndex(n % shape[0], (n / shape[0]) % shape[1], n / (shape[0] * shape[1]))
+    }
+
+    /// The voxel of a disc nearest its centre, on slice 1.
+    func centre(of label: UInt16) -> VoxelIndex {
+        let inside = study.labels.voxels.indices.filter { study.labels.voxels[$0] == label }.map(voxel)
+        let (i, j) = (inside.map(\.i).reduce(0, +) / inside.count, inside.map(\.j).reduce(0, +) / inside.count)
+        return VoxelIndex(i, j, 1)
+    }
+
+    func testDeepEditsClicksStayWhereTheyWerePut() throws {
+        let model = try SegmentationModel(config: config(.deepedit), seed: 3)
+        let prepared = PreparedImage(study.image, config: model.config)
+        let corner = VoxelIndex(1, 1, 1)
+        let clicks = ClickSet([1: [centre(of: 1)], 2: [centre(of: 2)], 0: [corner]])
+        let seeds = clicks.seeds(radiusMM: 2, grid: study.image.grid)
+        XCTAssertEqual(seeds.labels, [1, 2])
+        let raw = Inference.segment(model, prepared, clicks: clicks)
+        let settled = try Inference.editSettled(model, prepared, image: study.image, clicks: clicks, seeds: seeds)
+        XCTAssertTrue(seeds.all.contains { raw[$0] != settled[$0] }, "the network alone misses some of its clicks")
+        for label in [UInt16(1), 2] {
+            for v in seeds.foreground[label]! { XCTAssertEqual(settled[v], label, "a click for \(label) stays \(label)") }
+        }
+        for v in seeds.background { XCTAssertEqual(settled[v], 0, "the background click stays background") }
+        XCTAssertEqual(settled.voxels.filter { $0 == 3 }.count, 0, "the third disc was not clicked and is no label the model has")
+    }
+
+    func testDeepGrow3DsAnswerHoldsItsClicksAndLiesInItsRegion() throws {
+        let model = try SegmentationModel(config: config(.deepgrow3d), seed: 3)
+        let prepared = PreparedImage(study.image, config: model.config)
+        let (click, away) = (centre(of: 3), centre(of: 1))
+        let seeds = Seeds(positive: [click], negative: [away], label: 3, radiusMM: 2, grid: study.image.grid)
+        let (mask, region) = try Inference.growSettled(model, prepared, image: study.image, foreground: [click], background: [away],
+                                                       seeds: seeds, label: 3)
+        for v in seeds.foreground[3]! { XCTAssertTrue(mask[study.image.grid.offset(v)], "the positive click is in") }
+        for v in seeds.background { XCTAssertFalse(mask[study.image.grid.offset(v)], "the negative click is out") }
+        for n in mask.indices where mask[n] {
+            let v = voxel(n)
+            XCTAssertTrue((0..<3).allSatisfy { region.lower[$0] <= v[$0] && v[$0] < region.upper[$0] }, "the region holds the answer")
+        }
+    }
+}
