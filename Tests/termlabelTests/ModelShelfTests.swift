@@ -1,10 +1,13 @@
 // The hot swap: a newer model in the folder's registry changes the very next inference, without reopening
-// anything; and a training run registers its best checkpoint there.
+// anything; a training run registers its best checkpoint there; and the app's DeepEdit click answers for the
+// clicked label with every click where it was put.
 
 import Datastore
 import Engine
 import Foundation
 import Learning
+import Segmenters
+@testable import TUI
 @testable import termlabel
 import Volume
 import VolumeTesting
@@ -34,6 +37,38 @@ final class ModelShelfTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: shelf.database.modelsFolder, withIntermediateDirectories: true)
         try model.save(to: path)
         try shelf.database.registerModel(name: "auto-\(seed)", kind: "auto", weightsPath: path, trainedOn: [], metrics: [:], at: date)
+    }
+
+    func testADeepEditClickInTheAppAnswersForItsLabelAndHoldsItsClicks() throws {
+        let folder = try folderWithOneStudy()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let database = try AppDatabase(folder: folder)
+        try database.sync()
+        let shelf = ModelShelf(database: database)
+        var config = ModelConfig.defaults(.deepedit, labels: try shelf.labels(), modality: "other")
+        config.features = [4, 4, 8, 8, 16, 4]
+        config.spacingMM = [nil, nil, nil]
+        config.patch = [32, 32, 16]
+        config.window = nil
+        let path = database.modelsFolder + "/deepedit.safetensors"
+        try FileManager.default.createDirectory(atPath: database.modelsFolder, withIntermediateDirectories: true)
+        try SegmentationModel(config: config, seed: 7).save(to: path)
+        try database.registerModel(name: "deepedit-7", kind: "deepedit", weightsPath: path, trainedOn: [], metrics: [:], at: Date())
+
+        let image = try Volume(contentsOf: folder + "/img_001.nii.gz")
+        var seeds = LabelVolume(grid: image.grid)
+        let balls = Seeds(positive: [VoxelIndex(16, 16, 8)], negative: [VoxelIndex(4, 4, 4), VoxelIndex(28, 6, 12)], radiusMM: 3, grid: image.grid)
+        let (inside, outside) = (balls.foreground[1]!, balls.background)
+        for v in inside { seeds.voxels[image.grid.offset(v)] = 1 }
+        for v in outside { seeds.voxels[image.grid.offset(v)] = Draft.backgroundSeed }
+        let request = ModelRequest(task: .clicks(.deepedit), studyId: "img_001", image: image, seeds: seeds, label: 1)
+        guard case .inferred(let result, let labels, _, _, let note) = ModelAssistant(shelf: shelf).run(request, cancellation: Cancellation()) else {
+            return XCTFail("the click was not answered")
+        }
+        XCTAssertEqual(labels, [1], "DeepEdit speaks for the clicked label only")
+        XCTAssertTrue(note.contains("deepedit-7"))
+        for v in inside { XCTAssertEqual(result.voxels[image.grid.offset(v)], 1, "a click for the organ is organ") }
+        for v in outside { XCTAssertEqual(result.voxels[image.grid.offset(v)], 0, "a background click is background") }
     }
 
     func testANewerModelInTheRegistryChangesTheNextInference() throws {
