@@ -103,10 +103,13 @@ public struct ModelConfig: Sendable, Codable, Equatable {
             return ModelConfig(kind: kind, features: [16, 16, 32, 64, 128, 16], labels: [], spacingMM: [2, 2, nil],
                                patch: [128, 128, 1], intensity: intensity, guidanceSigma: 2, clickConnectivity: true)
         case .deepgrow3d:
-            // 240 × 240 × 144 mm around the clicks: a liver fits. The full-resolution decoder is narrow (8): a
-            // click on a 128³ region answers in under 2 s on 2 cores, with the same validation Dice as 16.
-            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 8], labels: [], spacingMM: [3, 3, 3],
-                               patch: [80, 80, 48], intensity: intensity, guidanceSigma: 2, clickConnectivity: true)
+            // 256 × 256 × 128 mm around the clicks on a 4 mm grid: a liver fits, and is few enough voxels that the
+            // network outlines most of it (at 3 mm it drew a ball around the click, a third to a half of the liver); the
+            // settling cut puts the border back at the image's resolution. Guidance σ 1.5 voxels (6 mm): with 8 mm,
+            // a negative click beside a small lesion erased it. The full-resolution decoder is narrow (8): a click
+            // on a 128³ region answers in under 2 s on 2 cores, with the same validation Dice as 16.
+            return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 8], labels: [], spacingMM: [4, 4, 4],
+                               patch: [64, 64, 32], intensity: intensity, guidanceSigma: 1.5, clickConnectivity: true)
         case .deepedit:
             // Six classes need the wider full-resolution decoder: with 8 the kidneys were not learnt. No connectivity
             // maps: with them, 15 epochs still learnt nothing from clicks on a structure automatic mode missed.

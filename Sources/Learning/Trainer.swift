@@ -36,7 +36,8 @@ public struct TrainingOptions: Sendable {
     /// DeepEdit: share of the steps with clicks whose structures' intensities are shifted (`shiftStructures`).
     public var structureShiftShare = 0.5
     /// DeepGrow: at most this many rounds of predict-then-click after the first click; nil: MONAI's 10 for 2D,
-    /// and 2 for 3D (each round is a forward pass of a 3D crop, the dearest part of a step on a CPU).
+    /// and 4 for 3D (each round is a forward pass of a 3D crop, the dearest part of a step on a CPU; with 2, the
+    /// model answered later clicks less well).
     public var clickRounds: Int?
     public var cancellation: Cancellation?
     /// Names for DeepGrow's per-structure validation figures (label value → name).
@@ -267,7 +268,7 @@ public final class Trainer {
             guard let first = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: truth.count), truth: truth,
                                                         shape: shape, generator: &random) else { return clicks }
             clicks.add(first.voxel, label: first.label)
-            let most = options.clickRounds ?? (config.kind == .deepgrow2d ? 10 : 2)
+            let most = options.clickRounds ?? (config.kind == .deepgrow2d ? 10 : 4)
             let rounds = Int(random!.next() % UInt64(most + 1))
             for _ in 0..<rounds {
                 let prediction = predict(image: image, clicks: clicks, shape: shape)

@@ -1,8 +1,9 @@
 // `termlabel bench models`: click → updated mask, as the app does it (image prepared once per study, then each
-// click: guidance, network, mask back on the image grid, and for the 3D models the graph cut that settles it),
-// for DeepGrow 2D on a CT study and for DeepGrow 3D and DeepEdit on a 128³ region. Weights are random: the
-// network's time does not depend on them, but the cut's does (it covers what the model labels), so the click
-// robot's seconds per call with trained models are the figure for the cut on real structures.
+// click: guidance, network, mask back on the image grid), for DeepGrow 2D on a CT study and for DeepGrow 3D and
+// DeepEdit on a 128³ region; `…_settled_128` adds the graph cut that settles a 3D answer on the image. Weights
+// are random: the network's time does not depend on them, but the cut's does. It covers what the model labels,
+// and a random network labels at random, so its cut spans the whole region, with the costs at their least
+// decisive: the figure is an upper bound. On real structures, the click robot's seconds per call tell.
 
 import ArgumentParser
 import Foundation
@@ -44,14 +45,21 @@ struct ModelBench: ParsableCommand {
         let corner = VoxelIndex(10, 10, 10)
         let seeds = Seeds(positive: [middle], negative: [corner], label: 1, radiusMM: 3, grid: region.image.grid)
         try time("deepgrow3d_click_128", model: grow3d, image: region.image) { model, prepared in
+            _ = try Inference.grow(model, prepared, foreground: [middle], background: [corner])
+        }
+        try time("deepgrow3d_settled_128", model: grow3d, image: region.image) { model, prepared in
             _ = try Inference.growSettled(model, prepared, image: region.image, foreground: [middle], background: [corner],
                                           seeds: seeds, label: 1)
         }
         var edit = ModelConfig.defaults(.deepedit, labels: labels, modality: "CT")
         edit.spacingMM = [nil, nil, nil]
         edit.window = [128, 128, 128]
+        let clicks = ClickSet([1: [middle], 0: [corner]])
         try time("deepedit_click_128", model: edit, image: region.image) { model, prepared in
-            _ = try Inference.editSettled(model, prepared, image: region.image, clicks: ClickSet([1: [middle], 0: [corner]]), seeds: seeds)
+            _ = Inference.segment(model, prepared, clicks: clicks)
+        }
+        try time("deepedit_settled_128", model: edit, image: region.image) { model, prepared in
+            _ = try Inference.editSettled(model, prepared, image: region.image, clicks: clicks, seeds: seeds)
         }
     }
 

@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Adam's learning rate at the start (cosine decay to a twentieth).")
     var learningRate: Float = TrainingOptions().learningRate
 
-    @Option(help: "DeepGrow: at most this many rounds of predict-then-click after the first click (default: 10 for 2D, 2 for 3D).")
+    @Option(help: "DeepGrow: at most this many rounds of predict-then-click after the first click (default: 10 for 2D, 4 for 3D).")
     var clickRounds: Int?
 
     @Option(help: "DeepEdit: share of steps with simulated clicks; the rest train automatic mode.")
