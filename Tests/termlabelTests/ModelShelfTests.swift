@@ -27,16 +27,17 @@ final class ModelShelfTests: XCTestCase {
         return folder
     }
 
-    func register(_ shelf: ModelShelf, seed: UInt64, at date: Date) throws {
-        var config = ModelConfig.defaults(.auto, labels: try shelf.labels(), modality: "other")
+    func register(_ shelf: ModelShelf, kind: ModelKind = .auto, seed: UInt64, at date: Date) throws {
+        var config = ModelConfig.defaults(kind, labels: try shelf.labels(), modality: "other")
         config.features = [4, 4, 8, 8, 16, 4]
         config.patch = [32, 32, 16]
         config.window = nil
         let model = try SegmentationModel(config: config, seed: seed)
-        let path = shelf.database.modelsFolder + "/auto-\(seed).safetensors"
+        let name = "\(kind.rawValue)-\(seed)"
+        let path = shelf.database.modelsFolder + "/\(name).safetensors"
         try FileManager.default.createDirectory(atPath: shelf.database.modelsFolder, withIntermediateDirectories: true)
         try model.save(to: path)
-        try shelf.database.registerModel(name: "auto-\(seed)", kind: "auto", weightsPath: path, trainedOn: [], metrics: [:], at: date)
+        try shelf.database.registerModel(name: name, kind: kind.rawValue, weightsPath: path, trainedOn: [], metrics: [:], at: date)
     }
 
     func testADeepEditClickInTheAppAnswersForItsLabelAndHoldsItsClicks() throws {
@@ -45,15 +46,7 @@ final class ModelShelfTests: XCTestCase {
         let database = try AppDatabase(folder: folder)
         try database.sync()
         let shelf = ModelShelf(database: database)
-        var config = ModelConfig.defaults(.deepedit, labels: try shelf.labels(), modality: "other")
-        config.features = [4, 4, 8, 8, 16, 4]
-        config.spacingMM = [nil, nil, nil]
-        config.patch = [32, 32, 16]
-        config.window = nil
-        let path = database.modelsFolder + "/deepedit.safetensors"
-        try FileManager.default.createDirectory(atPath: database.modelsFolder, withIntermediateDirectories: true)
-        try SegmentationModel(config: config, seed: 7).save(to: path)
-        try database.registerModel(name: "deepedit-7", kind: "deepedit", weightsPath: path, trainedOn: [], metrics: [:], at: Date())
+        try register(shelf, kind: .deepedit, seed: 7, at: Date())
 
         let image = try Volume(contentsOf: folder + "/img_001.nii.gz")
         var seeds = LabelVolume(grid: image.grid)
