@@ -87,7 +87,9 @@ public enum GraphCutSegmenter {
         // structure may too, so that face is left free.
         let taken = Set(local.foreground.values.flatMap { $0 })
         local.background = Array(Set(local.background).union(region.border(within: image.grid).filter { !taken.contains($0) })).sorted()
-        let features = Features(intensities: region.intensities, shape: region.shape, localMean: options.localMean)
+        // A model's probabilities stand in for the intensity features' likelihood: then only the smoothness term
+        // reads the intensities.
+        let features = probabilities == nil ? Features(intensities: region.intensities, shape: region.shape, localMean: options.localMean) : nil
         let modelProbabilities = probabilities.map { region.pool($0.values, from: image.grid) }
         lap("features")
         try options.cancellation?.check()
@@ -104,9 +106,9 @@ public enum GraphCutSegmenter {
             var samples = [local.background + region.sample(count: max(local.background.count, 2000))]
             samples += local.labels.map { local.foreground[$0] ?? [] }
             let models = samples.map {
-                IntensityModel.fit(options.method, features: features, samples: $0, bins: options.bins, components: options.components)
+                IntensityModel.fit(options.method, features: features!, samples: $0, bins: options.bins, components: options.components)
             }
-            costs = posteriorCosts(models, features)
+            costs = posteriorCosts(models, features!)
         }
         var fixed = [Int8](repeating: -1, count: region.count)
         for v in local.background { fixed[v] = 0 }
