@@ -1,4 +1,4 @@
-// The 3D click models' answers settled on the image. Their networks see a coarse grid (3 mm) and blur each click
+// The 3D click models' answers settled on the image. Their networks see a coarse grid (3–4 mm) and blur each click
 // over several voxels, so their borders are soft and a click near a border barely moves it. A graph cut at the
 // image's resolution, with the network's probability as the likelihood and every click as a seed, puts the
 // border on the image's edges and keeps each click where the annotator put it. The app and the click robot both
@@ -55,11 +55,7 @@ extension Inference {
 extension ClickSet {
     /// The clicks as a graph cut's seeds: a ball of `radiusMM` around each, as the app's click tool draws them.
     public func seeds(radiusMM: Double, grid: Grid) -> Seeds {
-        var seeds = Seeds(positive: [], negative: background, radiusMM: radiusMM, grid: grid)
-        seeds.foreground = [:]
-        for (label, clicks) in byLabel where label != 0 && !clicks.isEmpty {
-            seeds.foreground[label] = Seeds(positive: clicks, negative: [], label: label, radiusMM: radiusMM, grid: grid).foreground[label]
-        }
-        return seeds
+        Seeds(foreground: byLabel.filter { $0.key != 0 && !$0.value.isEmpty }.mapValues { Seeds.balls(around: $0, radiusMM: radiusMM, grid: grid) },
+              background: Seeds.balls(around: background, radiusMM: radiusMM, grid: grid))
     }
 }

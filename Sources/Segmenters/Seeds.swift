@@ -46,7 +46,8 @@ public struct Seeds: Sendable, Equatable {
                   background: Seeds.balls(around: negative, radiusMM: radiusMM, grid: grid))
     }
 
-    static func balls(around centres: [VoxelIndex], radiusMM: Double, grid: Grid) -> [VoxelIndex] {
+    /// The voxels within `radiusMM` of each centre (inside the grid).
+    public static func balls(around centres: [VoxelIndex], radiusMM: Double, grid: Grid) -> [VoxelIndex] {
         let reach = (0..<3).map { Int((radiusMM / grid.spacingMM[$0]).rounded(.down)) }
         var out: [VoxelIndex] = []
         for c in centres where grid.contains(c) {
