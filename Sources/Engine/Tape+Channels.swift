@@ -78,11 +78,16 @@ extension Tape {
                     var top = -Float.infinity
                     for k in 0..<c { top = max(top, v[base + k * s]) }
                     var total: Float = 0
-                    for k in 0..<c { total += Foundation.exp(v[base + k * s] - top) }
-                    let logTotal = Foundation.log(total)
                     for k in 0..<c {
-                        let shifted = v[base + k * s] - top
-                        o.value[base + k * s] = log ? shifted - logTotal : Foundation.exp(shifted - logTotal)
+                        let e = Foundation.exp(v[base + k * s] - top)
+                        o.value[base + k * s] = e
+                        total += e
+                    }
+                    if log {
+                        let logTotal = Foundation.log(total)
+                        for k in 0..<c { o.value[base + k * s] = v[base + k * s] - top - logTotal }
+                    } else {
+                        for k in 0..<c { o.value[base + k * s] /= total }
                     }
                 }
             }

@@ -321,11 +321,17 @@ enum DirectConv {
             while z0 < d {
                 let planes = min(slab, d - z0)
                 pad(x, ins: ins, shape: shape, kd: kd, z0: z0, planes: planes, into: padded)
-                Parallel.forEach(blocks * planes) { item in
+                // The AVX2 loop computes several blocks of a plane together (it reuses each run of inputs), as many
+                // as leaves at least 8 items to share out; the AVX-512 loop takes one block of one plane at a time.
+                let groups = blockSize == 8 ? blocks : min(blocks, (8 + planes - 1) / planes)
+                let perItem = (blocks + groups - 1) / groups
+                Parallel.forEach(groups * planes) { item in
                     let (padded, y, weights) = boxes.value
-                    let (block, z) = (item / planes, item % planes)
+                    let (block, z) = (item / planes * perItem, item % planes)
+                    guard block < blocks else { return }
                     ck_conv3x3(padded, weights, y, Int32(ins), Int32(outs), Int32(planes), Int32(h), Int32(w), Int32(kd),
-                               Int32(block), Int32(block + 1), Int32(z), Int32(z + 1), Int32(blockSize), d * h * w, Int32(z0))
+                               Int32(block), Int32(min(block + perItem, blocks)), Int32(z), Int32(z + 1), Int32(blockSize),
+                               d * h * w, Int32(z0))
                 }
                 z0 += planes
             }

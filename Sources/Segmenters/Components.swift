@@ -6,24 +6,38 @@ public enum Components {
     public static func label(_ mask: [Bool], shape: [Int]) -> (labels: [Int32], sizes: [Int]) {
         var labels = [Int32](repeating: 0, count: mask.count)
         var sizes = [0]
-        var stack: [Int] = []
-        let si = shape[0], sj = shape[0] * shape[1]
+        // The flood's stack holds each voxel with its coordinates, so that the flood needs no divisions.
+        var stack: [SIMD4<Int32>] = []
+        let (ni, nj, nk) = (shape[0], shape[1], shape[2])
+        let (si, sj) = (ni, ni * nj)
         labels.withUnsafeMutableBufferPointer { labels in
             mask.withUnsafeBufferPointer { mask in
                 for start in 0..<mask.count where mask[start] && labels[start] == 0 {
                     let id = Int32(sizes.count)
-                    var size = 0
                     labels[start] = id
-                    stack.append(start)
-                    while let p = stack.popLast() {
+                    stack.append(SIMD4(Int32(start), Int32(start % ni), Int32((start / ni) % nj), Int32(start / sj)))
+                    var size = 0
+                    while let v = stack.popLast() {
                         size += 1
-                        let i = p % si, j = (p / si) % shape[1], k = p / sj
-                        if i > 0, mask[p - 1], labels[p - 1] == 0 { labels[p - 1] = id; stack.append(p - 1) }
-                        if i < si - 1, mask[p + 1], labels[p + 1] == 0 { labels[p + 1] = id; stack.append(p + 1) }
-                        if j > 0, mask[p - si], labels[p - si] == 0 { labels[p - si] = id; stack.append(p - si) }
-                        if j < shape[1] - 1, mask[p + si], labels[p + si] == 0 { labels[p + si] = id; stack.append(p + si) }
-                        if k > 0, mask[p - sj], labels[p - sj] == 0 { labels[p - sj] = id; stack.append(p - sj) }
-                        if k < shape[2] - 1, mask[p + sj], labels[p + sj] == 0 { labels[p + sj] = id; stack.append(p + sj) }
+                        let p = Int(v[0]), i = Int(v[1]), j = Int(v[2]), k = Int(v[3])
+                        if i > 0, mask[p - 1], labels[p - 1] == 0 {
+                            labels[p - 1] = id; stack.append(SIMD4(v[0] - 1, v[1] - 1, v[2], v[3]))
+                        }
+                        if i < ni - 1, mask[p + 1], labels[p + 1] == 0 {
+                            labels[p + 1] = id; stack.append(SIMD4(v[0] + 1, v[1] + 1, v[2], v[3]))
+                        }
+                        if j > 0, mask[p - si], labels[p - si] == 0 {
+                            labels[p - si] = id; stack.append(SIMD4(v[0] - Int32(si), v[1], v[2] - 1, v[3]))
+                        }
+                        if j < nj - 1, mask[p + si], labels[p + si] == 0 {
+                            labels[p + si] = id; stack.append(SIMD4(v[0] + Int32(si), v[1], v[2] + 1, v[3]))
+                        }
+                        if k > 0, mask[p - sj], labels[p - sj] == 0 {
+                            labels[p - sj] = id; stack.append(SIMD4(v[0] - Int32(sj), v[1], v[2], v[3] - 1))
+                        }
+                        if k < nk - 1, mask[p + sj], labels[p + sj] == 0 {
+                            labels[p + sj] = id; stack.append(SIMD4(v[0] + Int32(sj), v[1], v[2], v[3] + 1))
+                        }
                     }
                     sizes.append(size)
                 }

@@ -57,13 +57,18 @@ public enum GraphCutSegmenter {
         }
         var seeds = seeds
         if seeds.foreground[label] == nil { seeds.foreground[label] = [] }
-        // The region: around the user's seeds and what the model calls this structure.
-        var structure = Seeds(foreground: [label: seeds.all])
+        // The region: around the user's seeds and what the model calls this structure (its bounding box's corners
+        // stand for it).
+        var lower = VoxelIndex(Int.max, Int.max, Int.max), upper = VoxelIndex(-1, -1, -1)
         var n = 0
         for k in 0..<image.shape[2] { for j in 0..<image.shape[1] { for i in 0..<image.shape[0] {
-            if probabilities[n] > 0.5 { structure.foreground[label]!.append(VoxelIndex(i, j, k)) }
+            if probabilities[n] > 0.5 {
+                lower = VoxelIndex(min(lower.i, i), min(lower.j, j), min(lower.k, k))
+                upper = VoxelIndex(max(upper.i, i), max(upper.j, j), max(upper.k, k))
+            }
             n += 1
         } } }
+        let structure = Seeds(foreground: [label: seeds.all + (upper.i < 0 ? [] : [lower, upper])])
         let box = structure.boundingBox(marginMM: options.roiMarginMM, grid: image.grid)
         return try run(image, seeds: seeds, options: options, probabilities: (label, probabilities), box: box)
     }

@@ -16,16 +16,39 @@ struct Region {
         self.box = box
         let block = (0..<3).map { max(1, min(requested[$0], box.shape[$0])) }
         self.block = block
-        shape = (0..<3).map { (box.shape[$0] + block[$0] - 1) / block[$0] }
+        let shape = (0..<3).map { (box.shape[$0] + block[$0] - 1) / block[$0] }
+        self.shape = shape
         spacing = (0..<3).map { image.spacingMM[$0] * Double(block[$0]) }
         var sums = [Float](repeating: 0, count: shape[0] * shape[1] * shape[2])
         var counts = [Float](repeating: 0, count: sums.count)
-        for k in box.lower.k..<box.upper.k { for j in box.lower.j..<box.upper.j { for i in box.lower.i..<box.upper.i {
-            let target = Region.index((i - box.lower.i) / block[0], (j - box.lower.j) / block[1], (k - box.lower.k) / block[2], shape)
-            sums[target] += window.normalise(image[i, j, k])
-            counts[target] += 1
-        } } }
+        image.voxels.withUnsafeBufferPointer { voxels in
+            Region.forEachVoxel(box: box, block: block, shape: shape, grid: image.grid) { voxel, cell in
+                sums[cell] += window.normalise(voxels[voxel])
+                counts[cell] += 1
+            }
+        }
         intensities = zip(sums, counts).map { $0 / max($1, 1) }
+    }
+
+    /// Calls `body(image offset, region cell)` for every image voxel in the box, row by row.
+    @inline(__always)
+    static func forEachVoxel(box: VoxelBox, block: [Int], shape: [Int], grid: Grid, _ body: (_ voxel: Int, _ cell: Int) -> Void) {
+        let (ni, nj) = (grid.shape[0], grid.shape[1])
+        let (bi, bj, bk) = (block[0], block[1], block[2])
+        let (si, sj) = (shape[0], shape[0] * shape[1])
+        let (li, lj, lk) = (box.lower.i, box.lower.j, box.lower.k)
+        let width = box.upper.i - li
+        for k in lk..<box.upper.k {
+            let cellK = (k - lk) / bk * sj
+            for j in lj..<box.upper.j {
+                let row = li + ni * (j + nj * k), cellRow = cellK + (j - lj) / bj * si
+                if bi == 1 {
+                    for x in 0..<width { body(row + x, cellRow + x) }
+                } else {
+                    for x in 0..<width { body(row + x, cellRow + x / bi) }
+                }
+            }
+        }
     }
 
     @inline(__always)
@@ -58,8 +81,8 @@ struct Region {
         let high = (0..<3).map { box.upper[$0] < grid.shape[$0] }
         var out: [Int] = []
         for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
-            let position = [i, j, k]
-            if (0..<3).contains(where: { (low[$0] && position[$0] == 0) || (high[$0] && position[$0] == shape[$0] - 1) }) {
+            if (low[0] && i == 0) || (high[0] && i == shape[0] - 1) || (low[1] && j == 0) || (high[1] && j == shape[1] - 1)
+                || (low[2] && k == 0) || (high[2] && k == shape[2] - 1) {
                 out.append(Region.index(i, j, k, shape))
             }
         } } }
@@ -69,20 +92,21 @@ struct Region {
     /// Values on the image grid averaged into the region's cells.
     func pool(_ values: [Float], from grid: Grid) -> [Float] {
         var sums = [Float](repeating: 0, count: count), counts = sums
-        for k in box.lower.k..<box.upper.k { for j in box.lower.j..<box.upper.j { for i in box.lower.i..<box.upper.i {
-            let target = Region.index((i - box.lower.i) / block[0], (j - box.lower.j) / block[1], (k - box.lower.k) / block[2], shape)
-            sums[target] += values[grid.offset(i, j, k)]
-            counts[target] += 1
-        } } }
+        values.withUnsafeBufferPointer { values in
+            Region.forEachVoxel(box: box, block: block, shape: shape, grid: grid) { voxel, cell in
+                sums[cell] += values[voxel]
+                counts[cell] += 1
+            }
+        }
         return zip(sums, counts).map { $0 / max($1, 1) }
     }
 
     /// Writes region labels back into a full label map (each region cell fills its block).
     func paste(_ labels: [UInt16], into map: LabelVolume) -> LabelVolume {
         var map = map
-        for k in box.lower.k..<box.upper.k { for j in box.lower.j..<box.upper.j { for i in box.lower.i..<box.upper.i {
-            map[i, j, k] = labels[Region.index((i - box.lower.i) / block[0], (j - box.lower.j) / block[1], (k - box.lower.k) / block[2], shape)]
-        } } }
+        map.voxels.withUnsafeMutableBufferPointer { out in
+            Region.forEachVoxel(box: box, block: block, shape: shape, grid: map.grid) { voxel, cell in out[voxel] = labels[cell] }
+        }
         return map
     }
 }

@@ -32,35 +32,51 @@ public enum GaussianSmoothing {
     }
 
     static func along(_ axis: Int, _ values: [Float], shape: [Int], kernel: [Float]) -> [Float] {
-        let strides = [1, shape[0], shape[0] * shape[1]]
-        let n = shape[axis], step = strides[axis], radius = kernel.count / 2
-        // Lines along `axis` start at every voxel whose coordinate on that axis is 0.
-        let others = (0..<3).filter { $0 != axis }
-        let lineCount = shape[others[0]] * shape[others[1]]
+        let radius = kernel.count / 2
         var out = [Float](repeating: 0, count: values.count)
         out.withUnsafeMutableBufferPointer { target in
             let target = SharedBuffer(pointer: target.baseAddress!)
             values.withUnsafeBufferPointer { source in
                 let source = SharedBuffer(pointer: UnsafeMutablePointer(mutating: source.baseAddress!))
-                let parts = min(lineCount, 32)
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    var line = [Float](repeating: 0, count: n)
-                    for l in stride(from: part, to: lineCount, by: parts) {
-                        let a = l % shape[others[0]], b = l / shape[others[0]]
-                        let start = a * strides[others[0]] + b * strides[others[1]]
-                        for t in 0..<n { line[t] = source.pointer[start + t * step] }
+                if axis == 0 {
+                    // Lines along i are contiguous: one line at a time, clamping only near its ends.
+                    let n = shape[0], lines = shape[1] * shape[2]
+                    concurrentChunks(lines) { line in
+                        let src = source.pointer + line * n, dst = target.pointer + line * n
                         for t in 0..<n {
                             var sum: Float = 0
-                            for (w, weight) in kernel.enumerated() {
-                                let u = min(max(t + w - radius, 0), n - 1)
-                                sum += weight * line[u]
+                            if t >= radius && t + radius < n {
+                                for (w, weight) in kernel.enumerated() { sum += weight * src[t + w - radius] }
+                            } else {
+                                for (w, weight) in kernel.enumerated() { sum += weight * src[min(max(t + w - radius, 0), n - 1)] }
                             }
-                            target.pointer[start + t * step] = sum
+                            dst[t] = sum
+                        }
+                    }
+                } else {
+                    // Along j or k, whole rows (or planes) are contiguous: each output row is a weighted sum of
+                    // input rows, a vectorised loop, rather than a strided walk down every line.
+                    let row = axis == 1 ? shape[0] : shape[0] * shape[1]
+                    let n = shape[axis], blocks = axis == 1 ? shape[2] : 1
+                    concurrentChunks(blocks * n) { item in
+                        let block = item / n, t = item % n
+                        let base = source.pointer + block * n * row, dst = target.pointer + block * n * row + t * row
+                        for (w, weight) in kernel.enumerated() {
+                            let src = base + min(max(t + w - radius, 0), n - 1) * row
+                            for i in 0..<row { dst[i] += weight * src[i] }
                         }
                     }
                 }
             }
         }
         return out
+    }
+
+    /// `body` for items 0..<count, spread over the cores in interleaved parts.
+    static func concurrentChunks(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        let parts = min(count, 32)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            for item in stride(from: part, to: count, by: parts) { body(item) }
+        }
     }
 }

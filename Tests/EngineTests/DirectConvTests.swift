@@ -6,7 +6,7 @@
 import XCTest
 
 final class DirectConvTests: XCTestCase {
-    /// (depth, height, width) and kernel depth: wide rows; narrow planes, where the AVX-512 loop runs across rows; a
+    /// (depth, height, width) and kernel depth: wide rows; narrow planes, where both loops run across rows; a
     /// single plane; and planes longer than one 512-position chunk of the weight gradient. With 11 output channels,
     /// the last block is partial.
     static let shapes: [([Int], Int)] = [([5, 6, 37], 3), ([4, 7, 5], 3), ([1, 9, 13], 1), ([3, 40, 45], 3)]
