@@ -19,8 +19,11 @@ struct ConvBlock: Layer {
 
     func callAsFunction(_ tape: Tape, _ x: Variable) -> Variable {
         if !tape.recording {
-            // Inference (MC dropout included): norm, dropout and activation over the conv's own output.
-            return tape.instanceNormLeakyReluInPlace(conv(tape, x), weight: norm.weight.variable, bias: norm.bias.variable, dropout: dropout,
+            // Inference (MC dropout included): norm, dropout and activation over the conv's own output. The conv's
+            // bias is left out: the instance norm takes each channel's mean away, so a constant per channel cannot
+            // change its output, and adding it is a pass over the whole activation.
+            let convolved = tape.conv(x, weight: conv.weight.variable, bias: nil, options: conv.options)
+            return tape.instanceNormLeakyReluInPlace(convolved, weight: norm.weight.variable, bias: norm.bias.variable, dropout: dropout,
                                                      slope: 0.1)
         }
         return tape.leakyRelu(tape.dropout(norm(tape, conv(tape, x)), p: dropout), slope: 0.1)

@@ -64,30 +64,29 @@ public enum Guidance {
         let (ni, nj, nk) = (shape[0], shape[1], shape[2])
         let plane = ni * nj
         var done = [Bool](repeating: false, count: count)
-        for current in 0...levels {
-            // Most steps stay at the level being flooded: they go on a local stack, not back into the buckets.
-            var stack = buckets[current]
-            buckets[current] = []
-            while let popped = stack.popLast() {
-                let n = Int(popped)
-                if done[n] { continue }
-                done[n] = true
-                func relax(_ m: Int) {
-                    guard !done[m] else { return }
-                    let through = max(current, Int(levelOf[m]))
-                    guard through < Int(barrier[m]) else { return }
-                    barrier[m] = UInt8(through)
-                    if through == current { stack.append(Int32(m)) } else { buckets[through].append(Int32(m)) }
+        var stack: [Int32] = []
+        barrier.withUnsafeMutableBufferPointer { barrier in
+        done.withUnsafeMutableBufferPointer { done in
+        levelOf.withUnsafeBufferPointer { levelOf in
+            for current in 0...levels {
+                // Most steps stay at the level being flooded: they go on a local stack, not back into the buckets.
+                stack = buckets[current]
+                buckets[current] = []
+                while let popped = stack.popLast() {
+                    let n = Int(popped)
+                    if done[n] { continue }
+                    done[n] = true
+                    let i = n % ni, j = (n / ni) % nj, k = n / plane
+                    let flood = Flood(barrier: barrier, done: done, levelOf: levelOf, level: current)
+                    if i > 0 { flood.relax(n - 1, &stack, &buckets) }
+                    if i < ni - 1 { flood.relax(n + 1, &stack, &buckets) }
+                    if j > 0 { flood.relax(n - ni, &stack, &buckets) }
+                    if j < nj - 1 { flood.relax(n + ni, &stack, &buckets) }
+                    if k > 0 { flood.relax(n - plane, &stack, &buckets) }
+                    if k < nk - 1 { flood.relax(n + plane, &stack, &buckets) }
                 }
-                let i = n % ni, j = (n / ni) % nj, k = n / plane
-                if i > 0 { relax(n - 1) }
-                if i < ni - 1 { relax(n + 1) }
-                if j > 0 { relax(n - ni) }
-                if j < nj - 1 { relax(n + ni) }
-                if k > 0 { relax(n - plane) }
-                if k < nk - 1 { relax(n + plane) }
             }
-        }
+        } } }
         return barrier.map { Float(max(0, levels - Int($0))) / Float(levels) }
     }
 
@@ -100,6 +99,24 @@ public enum Guidance {
             for (w, weight) in kernel.enumerated() where min(max(t + w - radius, 0), length - 1) == c { sum += weight }
             return (t, sum)
         }
+    }
+}
+
+/// One step of the connectivity flood at `level`: a neighbour is reached over its own barrier or the level's,
+/// whichever is higher, and queued where that leaves it.
+private struct Flood {
+    let barrier: UnsafeMutableBufferPointer<UInt8>
+    let done: UnsafeMutableBufferPointer<Bool>
+    let levelOf: UnsafeBufferPointer<UInt8>
+    let level: Int
+
+    @inline(__always)
+    func relax(_ m: Int, _ stack: inout [Int32], _ buckets: inout [[Int32]]) {
+        guard !done[m] else { return }
+        let through = max(level, Int(levelOf[m]))
+        guard through < Int(barrier[m]) else { return }
+        barrier[m] = UInt8(through)
+        if through == level { stack.append(Int32(m)) } else { buckets[through].append(Int32(m)) }
     }
 }
 

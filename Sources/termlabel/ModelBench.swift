@@ -1,9 +1,11 @@
 // `termlabel bench models`: click → updated mask, as the app does it (image prepared once per study, then each
 // click: guidance, network, mask back on the image grid), for DeepGrow 2D on a CT study and for DeepGrow 3D and
-// DeepEdit on a 128³ region; `…_settled_128` adds the graph cut that settles a 3D answer on the image. Weights
-// are random: the network's time does not depend on them, but the cut's does. It covers what the model labels,
-// and a random network labels at random, so its cut spans the whole region, with the costs at their least
-// decisive: the figure is an upper bound. On real structures, the click robot's seconds per call tell.
+// DeepEdit on a 128³ region. `…_click_128` runs the network on all 128³ voxels; `…_settled_128` adds the graph cut
+// that settles a 3D answer on the image; `…_shipped_settled_128` is the app's click with the models as shipped
+// (DeepGrow 3D's 4 mm crop, DeepEdit's 3 mm windows) on a 128³ region at 2 mm. Weights are random: the network's
+// time does not depend on them, but the cut's does. It covers what the model labels, and a random network labels
+// at random, so its cut spans the whole region, with the costs at their least decisive: the settled figures are an
+// upper bound. On real structures, the click robot's seconds per call tell.
 
 import ArgumentParser
 import Foundation
@@ -44,6 +46,7 @@ struct ModelBench: ParsableCommand {
         grow3d.patch = [128, 128, 128]
         let corner = VoxelIndex(10, 10, 10)
         let seeds = Seeds(positive: [middle], negative: [corner], label: 1, radiusMM: 3, grid: region.image.grid)
+        let clicks = ClickSet([1: [middle], 0: [corner]])
         try time("deepgrow3d_click_128", model: grow3d, image: region.image) { model, prepared in
             _ = try Inference.grow(model, prepared, foreground: [middle], background: [corner])
         }
@@ -54,12 +57,22 @@ struct ModelBench: ParsableCommand {
         var edit = ModelConfig.defaults(.deepedit, labels: labels, modality: "CT")
         edit.spacingMM = [nil, nil, nil]
         edit.window = [128, 128, 128]
-        let clicks = ClickSet([1: [middle], 0: [corner]])
         try time("deepedit_click_128", model: edit, image: region.image) { model, prepared in
             _ = Inference.segment(model, prepared, clicks: clicks)
         }
         try time("deepedit_settled_128", model: edit, image: region.image) { model, prepared in
             _ = try Inference.editSettled(model, prepared, image: region.image, clicks: clicks, seeds: seeds)
+        }
+        // The same 128³ region at 2 mm, with the models as shipped: DeepGrow 3D's 4 mm crop and DeepEdit's 3 mm
+        // sliding windows; each answer settled on the region's own voxels.
+        let fine = AbdomenPhantom.make(seed: 1002, shape: [128, 128, 128], spacing: [2, 2, 2])
+        let fineSeeds = Seeds(positive: [middle], negative: [corner], label: 1, radiusMM: 3, grid: fine.image.grid)
+        try time("deepgrow3d_shipped_settled_128", model: ModelConfig.defaults(.deepgrow3d, labels: [], modality: "CT"), image: fine.image) { model, prepared in
+            _ = try Inference.growSettled(model, prepared, image: fine.image, foreground: [middle], background: [corner],
+                                          seeds: fineSeeds, label: 1)
+        }
+        try time("deepedit_shipped_settled_128", model: ModelConfig.defaults(.deepedit, labels: labels, modality: "CT"), image: fine.image) { model, prepared in
+            _ = try Inference.editSettled(model, prepared, image: fine.image, clicks: clicks, seeds: fineSeeds)
         }
     }
 
