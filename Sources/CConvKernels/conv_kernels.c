@@ -26,6 +26,23 @@ int ck_direct_available(void) {
 }
 
 #if defined(__x86_64__)
+/* Writes a run of `count` positions along the padded plane, from q0, of `outs` output channels (from `channel`) held
+   in tmp (`stride` floats per channel) to y, skipping the pad columns. */
+static void copy_out(const float *tmp, int stride, float *y, int channel, int outs, int q0, int count, int span, int H, int W,
+                     long outPlane, int zPlane) {
+    const int Wp = W + 2;
+    const int qEnd = q0 + count < span ? q0 + count : span;
+    int q = q0;
+    while (q < qEnd) {
+        const int row = q / Wp, x = q % Wp;
+        if (x >= W) { q += Wp - x; continue; }
+        const int run = W - x < qEnd - q ? W - x : qEnd - q;
+        for (int o = 0; o < outs; o++)
+            memcpy(y + (channel + o) * outPlane + ((long)zPlane * H + row) * W + x, tmp + o * stride + (q - q0), sizeof(float) * run);
+        q += run;
+    }
+}
+
 /* AVX2: 4 output channels × 24 positions in 12 registers. As in the AVX-512 loop below, the positions run along the
    padded plane, so a narrow volume still fills every vector. For each run of positions every block of output
    channels is computed in turn while that run's input rows are still in the L1 cache: going block by block over the
@@ -123,17 +140,7 @@ static void blocks_plane24(const float *xp, const float *wt, float *y, int cin, 
             _mm256_storeu_ps(tmp[2], a20); _mm256_storeu_ps(tmp[2] + 8, a21); _mm256_storeu_ps(tmp[2] + 16, a22);
             _mm256_storeu_ps(tmp[3], a30); _mm256_storeu_ps(tmp[3] + 8, a31); _mm256_storeu_ps(tmp[3] + 16, a32);
             const int outs = cout - block * 4 < 4 ? cout - block * 4 : 4;
-            const int qEnd = q0 + 24 < span ? q0 + 24 : span;
-            int q = q0;
-            while (q < qEnd) {
-                const int row = q / Wp, x = q % Wp;
-                if (x >= W) { q += Wp - x; continue; }
-                const int run = W - x < qEnd - q ? W - x : qEnd - q;
-                for (int o = 0; o < outs; o++)
-                    memcpy(y + (block * 4 + o) * outPlane + ((long)(zOut + z) * H + row) * W + x, tmp[o] + (q - q0),
-                           sizeof(float) * run);
-                q += run;
-            }
+            copy_out(tmp[0], 24, y, block * 4, outs, q0, 24, span, H, W, outPlane, zOut + z);
         }
     }
 }
@@ -175,18 +182,7 @@ static void block_plane48(const float *xp, const float *wt, float *y, int cin, i
         }
         float tmp[8][48];
         for (int o = 0; o < 8; o++) for (int v = 0; v < 3; v++) _mm512_storeu_ps(tmp[o] + 16 * v, acc[o][v]);
-        /* Copy out the runs of real positions, skipping pad columns. */
-        const int qEnd = q0 + 48 < span ? q0 + 48 : span;
-        int q = q0;
-        while (q < qEnd) {
-            const int row = q / Wp, x = q % Wp;
-            if (x >= W) { q += Wp - x; continue; }
-            const int run = W - x < qEnd - q ? W - x : qEnd - q;
-            for (int o = 0; o < outs; o++)
-                memcpy(y + (block * 8 + o) * outPlane + ((long)(zOut + z) * H + row) * W + x, tmp[o] + (q - q0),
-                       sizeof(float) * run);
-            q += run;
-        }
+        copy_out(tmp[0], 48, y, block * 8, outs, q0, 48, span, H, W, outPlane, zOut + z);
     }
 }
 #endif
