@@ -43,6 +43,20 @@ static void copy_out(const float *tmp, int stride, float *y, int channel, int ou
     }
 }
 
+/* One kernel column in AVX2 assembly (byte offsets as strings): the 24 inputs it meets, at `i0`, `i1`, `i2` from
+   %[in], times each output channel's weight at `wN` from %[w], into that channel's three accumulators. */
+#define ACCUMULATE(w, a0, a1, a2)                                                                                     \
+    "vbroadcastss " w "(%[w]), %%ymm15\n\t"                                                                          \
+    "vfmadd231ps %%ymm12, %%ymm15, %[" a0 "]\n\t"                                                                    \
+    "vfmadd231ps %%ymm13, %%ymm15, %[" a1 "]\n\t"                                                                    \
+    "vfmadd231ps %%ymm14, %%ymm15, %[" a2 "]\n\t"
+#define KERNEL_COLUMN(i0, i1, i2, w0, w1, w2, w3)                                                                     \
+    "vmovups " i0 "(%[in]), %%ymm12\n\t"                                                                             \
+    "vmovups " i1 "(%[in]), %%ymm13\n\t"                                                                             \
+    "vmovups " i2 "(%[in]), %%ymm14\n\t"                                                                             \
+    ACCUMULATE(w0, "a00", "a01", "a02") ACCUMULATE(w1, "a10", "a11", "a12")                                           \
+    ACCUMULATE(w2, "a20", "a21", "a22") ACCUMULATE(w3, "a30", "a31", "a32")
+
 /* AVX2: 4 output channels × 24 positions in 12 registers. As in the AVX-512 loop below, the positions run along the
    padded plane, so a narrow volume still fills every vector. For each run of positions every block of output
    channels is computed in turn while that run's input rows are still in the L1 cache: going block by block over the
@@ -68,64 +82,9 @@ static void blocks_plane24(const float *xp, const float *wt, float *y, int cin, 
                     const float *in = channel + ((long)(t / 3) * Hp + t % 3) * Wp;
                     /* The 3 kernel columns in assembly: written in C, clang keeps only 10 of the 12 accumulators in
                        registers and moves the rest through the stack on every step, at a third of the speed. */
-                    __asm__(
-                        "vmovups 0(%[in]), %%ymm12\n\t"
-                        "vmovups 32(%[in]), %%ymm13\n\t"
-                        "vmovups 64(%[in]), %%ymm14\n\t"
-                        "vbroadcastss 0(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a00]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a01]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a02]\n\t"
-                        "vbroadcastss 4(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a10]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a11]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a12]\n\t"
-                        "vbroadcastss 8(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a20]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a21]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a22]\n\t"
-                        "vbroadcastss 12(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a30]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a31]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a32]\n\t"
-                        "vmovups 4(%[in]), %%ymm12\n\t"
-                        "vmovups 36(%[in]), %%ymm13\n\t"
-                        "vmovups 68(%[in]), %%ymm14\n\t"
-                        "vbroadcastss 16(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a00]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a01]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a02]\n\t"
-                        "vbroadcastss 20(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a10]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a11]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a12]\n\t"
-                        "vbroadcastss 24(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a20]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a21]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a22]\n\t"
-                        "vbroadcastss 28(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a30]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a31]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a32]\n\t"
-                        "vmovups 8(%[in]), %%ymm12\n\t"
-                        "vmovups 40(%[in]), %%ymm13\n\t"
-                        "vmovups 72(%[in]), %%ymm14\n\t"
-                        "vbroadcastss 32(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a00]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a01]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a02]\n\t"
-                        "vbroadcastss 36(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a10]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a11]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a12]\n\t"
-                        "vbroadcastss 40(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a20]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a21]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a22]\n\t"
-                        "vbroadcastss 44(%[w]), %%ymm15\n\t"
-                        "vfmadd231ps %%ymm12, %%ymm15, %[a30]\n\t"
-                        "vfmadd231ps %%ymm13, %%ymm15, %[a31]\n\t"
-                        "vfmadd231ps %%ymm14, %%ymm15, %[a32]\n\t"
+                    __asm__(KERNEL_COLUMN("0", "32", "64", "0", "4", "8", "12")
+                            KERNEL_COLUMN("4", "36", "68", "16", "20", "24", "28")
+                            KERNEL_COLUMN("8", "40", "72", "32", "36", "40", "44")
                         : [a00] "+x"(a00), [a01] "+x"(a01), [a02] "+x"(a02), [a10] "+x"(a10), [a11] "+x"(a11),
                           [a12] "+x"(a12), [a20] "+x"(a20), [a21] "+x"(a21), [a22] "+x"(a22), [a30] "+x"(a30),
                           [a31] "+x"(a31), [a32] "+x"(a32)
