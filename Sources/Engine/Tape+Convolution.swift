@@ -428,9 +428,12 @@ extension Tape {
         let flops = 2 * Double(n * cout * kdim * gridCount)
         convFLOPs += flops
         let direct = DirectConv.applies(geometry)
-        let packed = direct
-            ? weight.value.data.withUnsafeBufferPointer { DirectConv.repack($0.baseAddress!, cout: cout, cin: cin, kernelVolume: geometry.kernelVolume, flipped: false) }
-            : []
+        // Winograd for inference only: it rounds differently from the direct loop that the backward pass mirrors.
+        let winograd = !recording && WinogradConv.applies(geometry)
+        let packed = weight.value.data.withUnsafeBufferPointer { w in
+            winograd ? WinogradConv.transform(w.baseAddress!, cout: cout, cin: cin)
+                : direct ? DirectConv.repack(w.baseAddress!, cout: cout, cin: cin, kernelVolume: geometry.kernelVolume, flipped: false) : []
+        }
         // Every output value is written below (sgemm with beta 0, or the direct loop), so no zeroing first.
         var out = [Float](unsafeUninitializedCapacity: n * cout * gridCount) { _, count in count = n * cout * gridCount }
         x.value.data.withUnsafeBufferPointer { xp in
@@ -440,6 +443,8 @@ extension Tape {
                         let xb = xp.baseAddress! + b * cin * imageCount, yb = op.baseAddress! + b * cout * gridCount
                         if geometry.isPointwise {
                             gemm(m: cout, n: gridCount, k: cin, a: wp.baseAddress!, lda: cin, b: xb, ldb: gridCount, c: yb, ldc: gridCount)
+                        } else if winograd {
+                            WinogradConv.run(xb, ins: cin, outs: cout, shape: geometry.image, transformed: packed, into: yb)
                         } else if direct {
                             DirectConv.run(xb, ins: cin, outs: cout, shape: geometry.image, kd: geometry.kernel[0], packed: packed, into: yb)
                         } else {

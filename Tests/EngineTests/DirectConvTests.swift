@@ -1,6 +1,6 @@
 // The direct 3×3(×3) convolution, both of its vector loops (AVX2 with blocks of 4 channels, AVX-512 with 8 where the
-// CPU has it), whole or a slab of planes at a time, forward and flipped for dX, against a plain Double loop, on sizes
-// that leave partial blocks.
+// CPU has it), whole or a slab of planes at a time, forward and flipped for dX, and the Winograd convolution of
+// inference, against a plain Double loop, on sizes that leave partial blocks.
 
 @testable import Engine
 import XCTest
@@ -68,6 +68,47 @@ final class DirectConvTests: XCTestCase {
                 XCTAssertEqual(left, right, accuracy: 1e-3 * max(1, abs(left)), "adjoint, blocks of \(size), \(spatial)")
             }
         }
+    }
+
+    /// Winograd's F(2, 3) for inference: rows of one and a half, two, and one full and one half vector of 2×2 blocks
+    /// (34, 64 and 48 wide), whole and two planes at a time, with 11 output channels (the transformed weights pad
+    /// them to 16) and with 20 input channels, where its sums run longest.
+    func testWinogradMatchesAPlainLoop() throws {
+        try XCTSkipUnless(DirectConv.available, "this CPU has no AVX2 + FMA: the engine uses im2col + sgemm")
+        for (spatial, cin) in [([4, 6, 34], 3), ([6, 8, 64], 3), ([2, 4, 48], 20)] {
+            let cout = 11
+            XCTAssertTrue(WinogradConv.applies(ConvGeometry(image: spatial, kernel: [3, 3, 3], options: ConvOptions(padding: 1))))
+            let x = Tensor.randomNormal([1, cin] + spatial, seed: 6)
+            let w = Tensor.randomNormal([cout, cin, 3, 3, 3], seed: 7)
+            let expected = reference(x, w, kd: 3)
+            let transformed = w.data.withUnsafeBufferPointer { WinogradConv.transform($0.baseAddress!, cout: cout, cin: cin) }
+            for slab in [Int.max, 2] {
+                var y = [Float](repeating: .nan, count: expected.count)
+                x.data.withUnsafeBufferPointer { xp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        WinogradConv.run(xp.baseAddress!, ins: cin, outs: cout, shape: spatial, transformed: transformed, into: yp.baseAddress!,
+                                         maximumSlab: slab)
+                    }
+                }
+                let worst = zip(y, expected).map { abs(Double($0) - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-4, "slabs of \(slab) planes, \(spatial), \(cin) input channels")
+            }
+        }
+        // Odd sizes and narrow rows stay with the direct loop.
+        for spatial in [[5, 6, 34], [4, 6, 16]] {
+            XCTAssertFalse(WinogradConv.applies(ConvGeometry(image: spatial, kernel: [3, 3, 3], options: ConvOptions(padding: 1))))
+        }
+    }
+
+    /// A network's conv at inference (Winograd) and while training (the direct loop) give the same output.
+    func testInferenceAndTrainingConvsAgree() throws {
+        try XCTSkipUnless(DirectConv.available, "this CPU has no AVX2 + FMA: the engine uses im2col + sgemm")
+        let x = Variable(Tensor.randomNormal([1, 5, 4, 10, 32], seed: 8))
+        let w = Variable(Tensor.randomNormal([9, 5, 3, 3, 3], seed: 9)), b = Variable(Tensor.randomNormal([9], seed: 10))
+        let inference = Tape(recording: false).conv(x, weight: w, bias: b, options: ConvOptions(padding: 1)).value
+        let training = Tape(recording: true).conv(x, weight: w, bias: b, options: ConvOptions(padding: 1)).value
+        let worst = zip(inference.data, training.data).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(worst, 1e-4)
     }
 
     func testTheWeightGradientMatchesAPlainLoop() throws {

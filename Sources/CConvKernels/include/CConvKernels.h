@@ -32,4 +32,18 @@ long ck_weight_grad_stride(int D, int H, int W);
 void ck_conv3x3_weight_grad(const float *xp, const float *gp, float *dw, int cin, int cout, int D, int H, int W, int kd,
                             int block, int ci);
 
+/* Winograd F(2×2×2, 3×3×3) for a 3×3×3 conv with stride 1 and padding 1 (winograd.c). Output channels are padded to
+   a multiple of 8 in the transformed weights. */
+int ck_winograd_outs(int cout);
+
+/* u (64 × cin × ck_winograd_outs(cout) floats): the weights w (cout × cin × 27, PyTorch's layout) transformed. */
+void ck_winograd_weights(const float *w, float *u, int cin, int cout);
+
+/* AVX2 + FMA (where ck_direct_available() says so): y = the conv of a slab, for the slab's rows of 2×2 output blocks
+   [row0, row1) (row = block plane · H/2 + block row). D (the slab's planes), H and W must be even. xp: the slab padded
+   as for ck_conv3x3 with kd = 3 (cin × (D+2) × (H+2) × (W+2), 64 readable floats after its end); y as there.
+   Returns 0, or -1 when out of memory. */
+int ck_winograd_conv3x3(const float *xp, const float *u, float *y, int cin, int cout, int D, int H, int W, int row0, int row1,
+                        long out_plane, int z_out);
+
 #endif
