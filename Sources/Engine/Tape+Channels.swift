@@ -71,28 +71,22 @@ extension Tape {
 
     private func channelSoftmax(_ x: Variable, log: Bool) -> Variable {
         let v = x.value.data, c = x.value.channels, s = x.value.spatialCount, n = x.value.batch
-        var out = [Float](repeating: 0, count: v.count)
-        out.withUnsafeMutableBufferPointer { o in
-            let o = UncheckedBox(o)
-            Parallel.forRanges(n * s, minimumPerThread: 2048) { range in
-                for item in range {
-                    let b = item / s, voxel = item % s, base = b * c * s + voxel
-                    var top = -Float.infinity
-                    for k in 0..<c { top = max(top, v[base + k * s]) }
-                    var total: Float = 0
-                    for k in 0..<c {
-                        let e = Foundation.exp(v[base + k * s] - top)
-                        o.value[base + k * s] = e
-                        total += e
-                    }
-                    if log {
-                        let logTotal = Foundation.log(total)
-                        for k in 0..<c { o.value[base + k * s] = v[base + k * s] - top - logTotal }
-                    } else {
-                        for k in 0..<c { o.value[base + k * s] /= total }
+        let out = [Float](unsafeUninitializedCapacity: v.count) { buffer, initialized in
+            let o = UncheckedBox(buffer.baseAddress!)
+            v.withUnsafeBufferPointer { input in
+                let input = UncheckedBox(input.baseAddress!)
+                Parallel.forRanges(n * s, minimumPerThread: 2048) { range in
+                    var item = range.lowerBound
+                    while item < range.upperBound {
+                        // A run of voxels of one sample.
+                        let b = item / s, end = min(range.upperBound, (b + 1) * s)
+                        Tape.softmax(input.value + b * c * s, into: o.value + b * c * s, channels: c, stride: s,
+                                     voxels: (item - b * s)..<(end - b * s), log: log)
+                        item = end
                     }
                 }
             }
+            initialized = v.count
         }
         return result(Tensor(shape: x.shape, data: out), inputs: [x]) { output in
             let g = output.grad!.data
@@ -144,6 +138,50 @@ extension Tape {
             var gx = [Float](repeating: 0, count: v.count)
             for r in 0..<rows { for i in 0..<s { gx[r * s + i] = g[r] } }
             x.accumulate(gx)
+        }
+    }
+}
+
+extension Tape {
+    /// (Log-)softmax over `channels` values `stride` apart, for the voxels in `voxels`: eight at a time (each
+    /// channel's values are contiguous), then one at a time.
+    static func softmax(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, channels c: Int, stride s: Int, voxels: Range<Int>,
+                        log: Bool) {
+        var i = voxels.lowerBound
+        while i + 8 <= voxels.upperBound {
+            var top = SIMD8<Float>(repeating: -.infinity)
+            for k in 0..<c { top = pointwiseMax(top, VectorExp.load(x + k * s + i)) }
+            var total = SIMD8<Float>()
+            for k in 0..<c {
+                let e = VectorExp.exp(VectorExp.load(x + k * s + i) - top)
+                VectorExp.store(e, y + k * s + i)
+                total += e
+            }
+            if log {
+                var logTotal = SIMD8<Float>()
+                for lane in 0..<8 { logTotal[lane] = Foundation.log(total[lane]) }
+                for k in 0..<c { VectorExp.store(VectorExp.load(x + k * s + i) - top - logTotal, y + k * s + i) }
+            } else {
+                for k in 0..<c { VectorExp.store(VectorExp.load(y + k * s + i) / total, y + k * s + i) }
+            }
+            i += 8
+        }
+        while i < voxels.upperBound {
+            var top = -Float.infinity
+            for k in 0..<c { top = max(top, x[k * s + i]) }
+            var total: Float = 0
+            for k in 0..<c {
+                let e = Foundation.exp(x[k * s + i] - top)
+                y[k * s + i] = e
+                total += e
+            }
+            if log {
+                let logTotal = Foundation.log(total)
+                for k in 0..<c { y[k * s + i] = x[k * s + i] - top - logTotal }
+            } else {
+                for k in 0..<c { y[k * s + i] /= total }
+            }
+            i += 1
         }
     }
 }
