@@ -428,8 +428,7 @@ extension Tape {
         let flops = 2 * Double(n * cout * kdim * gridCount)
         convFLOPs += flops
         let direct = DirectConv.applies(geometry)
-        // Winograd for inference only: it rounds differently from the direct loop that the backward pass mirrors.
-        let winograd = !recording && WinogradConv.applies(geometry)
+        let winograd = WinogradConv.applies(geometry)
         let packed = weight.value.data.withUnsafeBufferPointer { w in
             winograd ? WinogradConv.transform(w.baseAddress!, cout: cout, cin: cin)
                 : direct ? DirectConv.repack(w.baseAddress!, cout: cout, cin: cin, kernelVolume: geometry.kernelVolume, flipped: false) : []
@@ -482,7 +481,12 @@ extension Tape {
                                         }
                                         continue
                                     }
-                                    if direct && x.requiresGrad {
+                                    if winograd && x.requiresGrad {
+                                        // dX is the conv of dY with the weights transposed and flipped.
+                                        let flipped = WinogradConv.transform(flipping: wp.baseAddress!, cout: cout, cin: cin)
+                                        WinogradConv.run(gb, ins: cout, outs: cin, shape: geometry.image, transformed: flipped,
+                                                         into: gxp.baseAddress! + b * cin * imageCount)
+                                    } else if direct && x.requiresGrad {
                                         // dX is the conv of dY with the weights transposed and flipped.
                                         let flippedWeights = DirectConv.repack(wp.baseAddress!, cout: cout, cin: cin,
                                                                                kernelVolume: geometry.kernelVolume, flipped: true)

@@ -1,6 +1,6 @@
-// The 3×3×3 convolutions of inference by Winograd's F(2×2×2, 3×3×3) (winograd.c): 64 multiplications per channel
-// pair for 8 outputs instead of 216, so a UNet's full-resolution layers, which hold most of a 3D click's arithmetic,
-// take about 0.7× the direct loop's time. Training keeps the direct loop, whose forward pass its backward pass mirrors.
+// 3×3×3 convolutions by Winograd's F(2×2×2, 3×3×3) (winograd.c): 64 multiplications per channel pair for 8 outputs
+// instead of 216, so a UNet's full-resolution layers, which hold most of a 3D click's arithmetic, take about 0.6× the
+// direct loop's time. The forward pass and dX (the conv of dY with the weights transposed and flipped) run this way.
 
 import CConvKernels
 
@@ -18,6 +18,13 @@ enum WinogradConv {
             ck_winograd_weights(weights, buffer.baseAddress!, Int32(cin), Int32(cout))
             initialized = count
         }
+    }
+
+    /// The transform of the weights that compute dX from dY: input and output channels swapped, the kernel reversed.
+    static func transform(flipping weights: UnsafePointer<Float>, cout: Int, cin: Int) -> [Float] {
+        var flipped = [Float](repeating: 0, count: cout * cin * 27)
+        for o in 0..<cout { for i in 0..<cin { for k in 0..<27 { flipped[(i * cout + o) * 27 + 26 - k] = weights[(o * cin + i) * 27 + k] } } }
+        return flipped.withUnsafeBufferPointer { transform($0.baseAddress!, cout: cin, cin: cout) }
     }
 
     /// y (outs × D×H×W) = the conv of x (ins × D×H×W), a slab of an even number of planes at a time.

@@ -100,15 +100,30 @@ final class DirectConvTests: XCTestCase {
         }
     }
 
-    /// A network's conv at inference (Winograd) and while training (the direct loop) give the same output.
-    func testInferenceAndTrainingConvsAgree() throws {
+    /// Winograd's dX: ⟨conv(x), dY⟩ = ⟨x, dX⟩, and a recorded conv's gradient with respect to its input satisfies it too.
+    func testWinogradInputGradientIsTheAdjoint() throws {
         try XCTSkipUnless(DirectConv.available, "this CPU has no AVX2 + FMA: the engine uses im2col + sgemm")
-        let x = Variable(Tensor.randomNormal([1, 5, 4, 10, 32], seed: 8))
-        let w = Variable(Tensor.randomNormal([9, 5, 3, 3, 3], seed: 9)), b = Variable(Tensor.randomNormal([9], seed: 10))
-        let inference = Tape(recording: false).conv(x, weight: w, bias: b, options: ConvOptions(padding: 1)).value
-        let training = Tape(recording: true).conv(x, weight: w, bias: b, options: ConvOptions(padding: 1)).value
-        let worst = zip(inference.data, training.data).map { abs($0 - $1) }.max()!
-        XCTAssertLessThan(worst, 1e-4)
+        let (spatial, cin, cout) = ([4, 10, 32], 5, 9)
+        let x = Tensor.randomNormal([1, cin] + spatial, seed: 8)
+        let w = Tensor.randomNormal([cout, cin, 3, 3, 3], seed: 9)
+        let dy = Tensor.randomNormal([1, cout] + spatial, seed: 10)
+        let flipped = w.data.withUnsafeBufferPointer { WinogradConv.transform(flipping: $0.baseAddress!, cout: cout, cin: cin) }
+        var dx = [Float](repeating: .nan, count: x.count)
+        dy.data.withUnsafeBufferPointer { gp in
+            dx.withUnsafeMutableBufferPointer { xp in
+                WinogradConv.run(gp.baseAddress!, ins: cout, outs: cin, shape: spatial, transformed: flipped, into: xp.baseAddress!)
+            }
+        }
+        let left = zip(reference(x, w, kd: 3), dy.data).reduce(0.0) { $0 + $1.0 * Double($1.1) }
+        let right = zip(x.data, dx).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        XCTAssertEqual(left, right, accuracy: 1e-4 * max(1, abs(left)))
+
+        let tape = Tape(recording: true)
+        let input = Variable(x, requiresGrad: true)
+        let y = tape.conv(input, weight: Variable(w, requiresGrad: true), bias: nil, options: ConvOptions(padding: 1))
+        tape.backward(tape.sum(tape.mul(y, Variable(dy))))
+        let recorded = zip(x.data, input.grad!.data).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        XCTAssertEqual(left, recorded, accuracy: 1e-4 * max(1, abs(left)))
     }
 
     func testTheWeightGradientMatchesAPlainLoop() throws {
