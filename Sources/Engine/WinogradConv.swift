@@ -1,12 +1,12 @@
 // 3×3×3 convolutions by Winograd's F(2×2×2, 3×3×3) (winograd.c): 64 multiplications per channel pair for 8 outputs
-// instead of 216, so a UNet's full-resolution layers, which hold most of a 3D click's arithmetic, take about 0.6× the
+// instead of 216, so a UNet's full-resolution layers, which hold most of a 3D click's arithmetic, take about half the
 // direct loop's time. The forward pass and dX (the conv of dY with the weights transposed and flipped) run this way.
 
 import CConvKernels
 
 enum WinogradConv {
-    /// A 3×3×3 conv with stride 1 and padding 1 on even sizes (every level of a UNet whose sizes divide by 16), wide
-    /// enough to fill a vector with 8 blocks of 2 outputs.
+    /// A 3×3×3 conv with stride 1 and padding 1 on even sizes (every level of a UNet whose sizes divide by 16), with
+    /// rows wide enough for the 16 blocks of 2 outputs that one pass computes (narrower levels cost little anyway).
     static func applies(_ g: ConvGeometry) -> Bool {
         DirectConv.applies(g) && g.kernel[0] == 3 && g.image.allSatisfy { $0 % 2 == 0 } && g.image[2] >= 32
     }

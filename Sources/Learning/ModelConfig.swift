@@ -113,7 +113,7 @@ public struct ModelConfig: Sendable, Codable, Equatable {
         case .deepedit:
             // Six classes need the wider full-resolution decoder: with 8 the kidneys were not learnt, and on a later
             // try (clicks in 0.8 of the steps) the lesion was not either, with or without a click. It costs the
-            // most of a 128³ pass: about 1 s of 1.6 s on 2 cores. No connectivity maps: with them, 15 epochs still
+            // most of a 128³ pass: about 0.6 s of 1.0 s on 2 cores. No connectivity maps: with them, 15 epochs still
             // learnt nothing from clicks on a structure automatic mode missed.
             return ModelConfig(kind: kind, features: [8, 16, 32, 64, 128, 16], labels: labels, spacingMM: [3, 3, 3],
                                patch: [96, 96, 32], intensity: intensity, guidanceSigma: 3)
