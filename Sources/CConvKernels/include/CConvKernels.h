@@ -1,6 +1,7 @@
 /* Direct 3×3(×3) convolution, stride 1, padding 1, vectorised with AVX2 + FMA or AVX-512 where the CPU has them,
    and its weight gradient with AVX-512: no column matrix is built and nothing is packed, which is what costs the
-   most in im2col + sgemm when a layer has few output channels. See conv_kernels.c. */
+   most in im2col + sgemm when a layer has few output channels. See conv_kernels.c. The 3×3×3 conv also by
+   Winograd's F(2×2×2, 3×3×3) with AVX2 + FMA, for even sizes: see winograd.c. */
 #ifndef C_CONV_KERNELS_H
 #define C_CONV_KERNELS_H
 
