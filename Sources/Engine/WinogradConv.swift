@@ -40,7 +40,7 @@ enum WinogradConv {
             while z0 < d {
                 let planes = min(slab, d - z0)
                 DirectConv.pad(x, ins: ins, shape: shape, kd: 3, z0: z0, planes: planes, into: padded)
-                // One row of 2×2 blocks per item: a few dozen per thread even on the deepest levels.
+                // The slab's rows of 2×2 blocks in one run per core (each run allocates its scratch once).
                 Parallel.forRanges(planes / 2 * (h / 2), minimumPerThread: 1) { rows in
                     let (padded, y, u) = boxes.value
                     let status = ck_winograd_conv3x3(padded, u, y, Int32(ins), Int32(outs), Int32(planes), Int32(h), Int32(w),
