@@ -16,6 +16,9 @@ public struct GraphCutOptions: Sendable {
     public var localMean = false
     /// Weight of the smoothness term against the data term.
     public var lambda: Float = 5
+    /// Refining a model's probabilities: the weight of the image's own evidence, how likely each intensity is in
+    /// what the model calls the structure against the rest of the region, beside the model's (0: the model alone).
+    public var modelIntensityWeight: Float = 1
     /// Intensity difference (on the [0, 1] window) at which neighbours stop holding together.
     public var sigma: Float = 0.05
     public var connectivity: GridGraph.Connectivity = .six
@@ -104,7 +107,7 @@ public enum GraphCutSegmenter {
         var start = DispatchTime.now()
         var costs: [[Float]]
         if let modelProbabilities {
-            costs = [modelProbabilities.map { -log(max(1 - $0, 1e-6)) }, modelProbabilities.map { -log(max($0, 1e-6)) }]
+            costs = modelCosts(modelProbabilities, intensities: region.intensities, seeds: local, options: options)
         } else {
             // The background model also learns from the whole region, which is mostly background: what the user
             // has not marked as a structure and is common around it counts against every structure.
@@ -157,6 +160,37 @@ public enum GraphCutSegmenter {
         let result = region.paste(labels, into: LabelVolume(grid: image.grid))
         lap("output")
         return SegmentationResult(labels: result, region: box, timings: timings)
+    }
+
+    /// −log of the background's and the structure's posterior at every voxel, from a model's probability of the
+    /// structure and, with `modelIntensityWeight`, the intensities. The 3D models see a grid of 3–4 mm and often
+    /// miss part of a large organ; at the image's resolution, the tissue of the part they found tells where the rest
+    /// is. Intensity histograms are fitted on what the model calls the structure (and the positive seeds) against
+    /// the rest of the region (and the negative seeds), and their likelihoods multiply the model's odds as
+    /// independent evidence. Where the two tissues look alike, the ratio is near 1 and the model decides.
+    static func modelCosts(_ probabilities: [Float], intensities: [Float], seeds: LocalSeeds, options: GraphCutOptions) -> [[Float]] {
+        let weight = options.modelIntensityWeight
+        guard weight > 0 else {
+            return [probabilities.map { -log(max(1 - $0, 1e-6)) }, probabilities.map { -log(max($0, 1e-6)) }]
+        }
+        let features = Features(intensities: intensities, shape: [intensities.count, 1, 1], localMean: false)
+        var inside = seeds.foreground.values.flatMap { $0 }, outside = seeds.background
+        for v in probabilities.indices { if probabilities[v] > 0.5 { inside.append(v) } else { outside.append(v) } }
+        let structure = IntensityModel.fit(.histogram, features: features, samples: inside, bins: options.bins)
+        let rest = IntensityModel.fit(.histogram, features: features, samples: outside, bins: options.bins)
+        var background = [Float](repeating: 0, count: probabilities.count), foreground = background
+        for v in probabilities.indices {
+            // 1e-3 from 0 and 1 is 7 nats of odds; a histogram's likelihood ratio stays under 100 (4.6 nats), so
+            // where the model is sure, the intensities do not overrule it.
+            let p = min(max(probabilities[v], 1e-3), 1 - 1e-3)
+            let inLog: Float = log(p) + weight * log(structure.density(features, v))
+            let outLog: Float = log(1 - p) + weight * log(rest.density(features, v))
+            let top = max(inLog, outLog)
+            let total: Float = top + log(exp(inLog - top) + exp(outLog - top))
+            foreground[v] = total - inLog
+            background[v] = total - outLog
+        }
+        return [background, foreground]
     }
 
     /// −log of each class's posterior (equal priors) at every voxel.

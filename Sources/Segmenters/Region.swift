@@ -3,6 +3,9 @@
 
 import Volume
 
+/// Seeds as indices into a region, the labels in order.
+typealias LocalSeeds = (foreground: [UInt16: [Int]], background: [Int], labels: [UInt16])
+
 struct Region {
     let box: VoxelBox
     let block: [Int]
@@ -62,7 +65,7 @@ struct Region {
     }
 
     /// Seeds as region indices (duplicates from downsampling removed; a foreground seed wins over background).
-    func seeds(from seeds: Seeds) -> (foreground: [UInt16: [Int]], background: [Int], labels: [UInt16]) {
+    func seeds(from seeds: Seeds) -> LocalSeeds {
         let foreground = seeds.foreground.mapValues { Array(Set($0.compactMap(index(of:)))).sorted() }
         let taken = Set(foreground.values.flatMap { $0 })
         let background = Array(Set(seeds.background.compactMap(index(of:))).subtracting(taken)).sorted()

@@ -91,6 +91,38 @@ final class GraphCutSegmenterTests: XCTestCase {
         XCTAssertThrowsError(try GraphCutSegmenter.refine(image, probabilities: [0.5], label: 1, seeds: Seeds()))
     }
 
+    func testRefiningAModelThatFoundOnlyTheCoreOfAStructure() throws {
+        // A structure, and a neighbour that touches it with the same tissue; the model is sure of the structure's
+        // core only (0.9), unsure of the rest of it (0.3), and sure that the neighbour is not it.
+        let shape = [56, 40, 36]
+        var random = SeededRandom(seed: 5)
+        let grid = Grid(shape: shape, affine: .identity)
+        var image = Volume(grid: grid, voxels: [Float](repeating: 0, count: grid.voxelCount))
+        var truth = LabelVolume(grid: grid), neighbour = LabelVolume(grid: grid)
+        var probabilities = [Float](repeating: 0.05, count: grid.voxelCount)
+        for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
+            func r(_ cx: Double) -> Double { ((Double(i) - cx) * (Double(i) - cx) + (Double(j) - 20) * (Double(j) - 20) + (Double(k) - 18) * (Double(k) - 18)).squareRoot() }
+            let n = grid.offset(i, j, k)
+            if r(20) < 11 {
+                truth[i, j, k] = 1
+                probabilities[n] = r(20) < 5.5 ? 0.9 : 0.3
+            } else if r(38) < 9 {
+                neighbour[i, j, k] = 1
+                probabilities[n] = 1e-4
+            }
+            image[i, j, k] = (r(20) < 11 || r(38) < 9 ? 100 : 20) + Float(15 * random.gaussian())
+        } } }
+        var options = GraphCutOptions()
+        options.window = IntensityWindow(lower: -50, upper: 170)
+        let settled = try GraphCutSegmenter.refine(image, probabilities: probabilities, label: 1, seeds: Seeds(), options: options).labels
+        XCTAssertGreaterThan(settled.dice(with: truth, label: 1), 0.93, "the structure's tissue brings in the rest of it")
+        let leaked = zip(settled.voxels, neighbour.voxels).filter { $0 == 1 && $1 == 1 }.count
+        XCTAssertLessThan(leaked, neighbour.voxels.filter { $0 == 1 }.count / 100, "where the model is sure, the tissue does not overrule it")
+        options.modelIntensityWeight = 0
+        let modelAlone = try GraphCutSegmenter.refine(image, probabilities: probabilities, label: 1, seeds: Seeds(), options: options).labels
+        XCTAssertLessThan(modelAlone.dice(with: truth, label: 1), 0.5, "the model alone keeps only the core")
+    }
+
     func testDownsampledCutStaysClose() throws {
         let (image, truth) = ball(shape: [48, 48, 32], radius: 11)
         let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
