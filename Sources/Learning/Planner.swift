@@ -126,15 +126,11 @@ public enum Planner {
                                        data.bodyPercentiles.first ?? 0, data.bodyPercentiles.last ?? 0))
             let dims = kind.spatialDims
             // Spacing: no finer than the data; coarse enough that a whole axial section fits a 96-voxel patch
-            // (automatic, DeepEdit) or the organ-sized crop of DeepGrow, so every step sees whole structures.
+            // (automatic, DeepEdit) or the organ-sized crop of DeepGrow (its defaults' spacing), so every step sees
+            // whole structures.
             let finest = data.medianSpacingMM.prefix(2).min() ?? 1
             let section = max(data.medianExtentMM[0], data.medianExtentMM[1])
-            var spacing: Double
-            switch kind {
-            case .auto, .deepedit: spacing = max(finest, section / 96)
-            case .deepgrow3d: spacing = max(finest, 240 / 80)
-            case .deepgrow2d: spacing = max(finest, 256 / 128)
-            }
+            var spacing = kind.isDeepGrow ? max(finest, config.spacingMM[0] ?? finest) : max(finest, section / 96)
             spacing = (spacing * 4).rounded(.up) / 4
             if let smallest = data.smallestStructureMM3, pow(smallest, 1 / 3.0) < 4 * spacing {
                 reasons.append(String(format: "note: the smallest structure (%.0f mm³) is under 4 voxels across at %.2f mm", smallest, spacing))

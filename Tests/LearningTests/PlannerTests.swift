@@ -27,6 +27,11 @@ final class PlannerTests: XCTestCase {
         XCTAssertLessThanOrEqual(300 / spacing, Double(auto.config.patch[0]), "a 300 mm section fits the patch")
         XCTAssertNil(auto.config.problem)
         XCTAssertNil(plan.model(.deepgrow2d)?.config.problem)
+        // DeepGrow's crop spans an organ: 256 mm in-plane, as its defaults have it.
+        for kind in [ModelKind.deepgrow2d, .deepgrow3d] {
+            let config = try XCTUnwrap(plan.model(kind)?.config)
+            XCTAssertEqual(try XCTUnwrap(config.spacingMM[0]) * Double(config.patch[0]), 256, "\(kind)")
+        }
     }
 
     func testOnASmallMachineTheStepFitsHalfTheFreeMemory() throws {
