@@ -1,8 +1,9 @@
 // The 3D click models' answers settled on the image. Their networks see a coarse grid (3–4 mm) and blur each click
 // over several voxels, so their borders are soft and a click near a border barely moves it. A graph cut at the
 // image's resolution, with the network's probability as the likelihood and every click as a seed, puts the
-// border on the image's edges and keeps each click where the annotator put it. The app and the click robot both
-// answer 3D clicks this way.
+// border on the image's edges and keeps each click where the annotator put it; the intensities of what the network
+// found bring in the parts of a large organ it missed (`GraphCutOptions.modelIntensityWeight`). The app and the
+// click robot both answer 3D clicks this way.
 
 import Segmenters
 import Volume
