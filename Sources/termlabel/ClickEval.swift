@@ -37,6 +37,9 @@ struct ClickEval: ParsableCommand {
     @Flag(help: "The 3D networks' own answers, without the graph cut that settles them on the image.")
     var raw = false
 
+    @Option(help: "Weight of the intensities beside the network's probability in the settling cut (0: the probability alone).")
+    var intensityWeight: Float = GraphCutOptions().modelIntensityWeight
+
     @Flag(help: "One JSON object per tool and mode.")
     var json = false
 
@@ -72,6 +75,8 @@ struct ClickEval: ParsableCommand {
         let useClassical = wanted?.contains("classical") ?? true
         let names = Dictionary(try shelf.labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
         let only = studies.map { Set($0.split(separator: ",").map(String.init)) }
+        var settling = GraphCutOptions()
+        settling.modelIntensityWeight = intensityWeight
         var curves: [String: [Curve]] = [:]  // "mode tool" → one curve per structure
         for study in try database.studies() where only?.contains(study.imageId) ?? true {
             let truthPath = try truth.map { $0 + "/\(study.imageId).nii.gz" } ?? database.newestLabel(study.imageId)?.path
@@ -106,14 +111,14 @@ struct ClickEval: ParsableCommand {
                         tools.append((kind.rawValue, .volume, { positive, negative in
                             try Inference.growSettled(model, ready, image: image, foreground: positive, background: negative,
                                                       seeds: ClickSet.deepGrow(foreground: positive, background: negative)
-                                                          .seeds(radiusMM: 3, grid: image.grid), label: 1).mask
+                                                          .seeds(radiusMM: 3, grid: image.grid), label: 1, options: settling).mask
                         }))
                     } else if model.config.labels.contains(where: { $0.value == label }) {
                         tools.append((kind.rawValue, .volume, { positive, negative in
                             let clicks = ClickSet([label: positive, 0: negative])
                             let labels = raw ? Inference.segment(model, ready, clicks: clicks)
                                 : try Inference.editSettled(model, ready, image: image, clicks: clicks,
-                                                            seeds: clicks.seeds(radiusMM: 3, grid: image.grid))
+                                                            seeds: clicks.seeds(radiusMM: 3, grid: image.grid), options: settling)
                             return labels.voxels.map { $0 == label }
                         }))
                     }
