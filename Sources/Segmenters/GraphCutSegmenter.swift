@@ -89,7 +89,8 @@ public enum GraphCutSegmenter {
         guard !box.isEmpty else { throw SegmentationError.noSeeds }
         let window = options.window ?? IntensityWindow.automatic(for: image)
         let region = Region(image: image, box: box, window: window, block: options.downsample)
-        var local = region.seeds(from: seeds)
+        let marked = region.seeds(from: seeds)
+        var local = marked
         // The region's border is background: the structure lies within the margin around what the user marked
         // (what lies outside the region is background anyway). Where the region reaches the image's edge, the
         // structure may too, so that face is left free.
@@ -107,7 +108,7 @@ public enum GraphCutSegmenter {
         var start = DispatchTime.now()
         var costs: [[Float]]
         if let modelProbabilities {
-            costs = modelCosts(modelProbabilities, intensities: region.intensities, seeds: local, options: options)
+            costs = modelCosts(modelProbabilities, intensities: region.intensities, marked: marked, options: options)
         } else {
             // The background model also learns from the whole region, which is mostly background: what the user
             // has not marked as a structure and is common around it counts against every structure.
@@ -165,30 +166,42 @@ public enum GraphCutSegmenter {
     /// −log of the background's and the structure's posterior at every voxel, from a model's probability of the
     /// structure and, with `modelIntensityWeight`, the intensities. The 3D models see a grid of 3–4 mm and often
     /// miss part of a large organ; at the image's resolution, the tissue of the part they found tells where the rest
-    /// is. Intensity histograms are fitted on what the model calls the structure (and the positive seeds) against
-    /// the rest of the region (and the negative seeds), and their likelihoods multiply the model's odds as
-    /// independent evidence. Where the two tissues look alike, the ratio is near 1 and the model decides.
-    static func modelCosts(_ probabilities: [Float], intensities: [Float], seeds: LocalSeeds, options: GraphCutOptions) -> [[Float]] {
+    /// is. Each class's intensity histogram is half what the model says (its structure against the rest of the
+    /// region) and half what the user marked (the structure's seeds against the background's), when there are
+    /// such seeds: the marks are certain, while what the model calls the structure may hold another tissue
+    /// (after a click near a small structure, it sometimes floods the organ around it). The likelihoods multiply
+    /// the model's odds as independent evidence; where the tissues look alike, their ratio is near 1 and the model
+    /// decides.
+    static func modelCosts(_ probabilities: [Float], intensities: [Float], marked: LocalSeeds, options: GraphCutOptions) -> [[Float]] {
         let weight = options.modelIntensityWeight
         guard weight > 0 else {
             return [probabilities.map { -log(max(1 - $0, 1e-6)) }, probabilities.map { -log(max($0, 1e-6)) }]
         }
+        let bins = options.bins
         let features = Features(intensities: intensities, shape: [intensities.count, 1, 1], localMean: false)
-        var inside = seeds.foreground.values.flatMap { $0 }, outside = seeds.background
-        for v in probabilities.indices { if probabilities[v] > 0.5 { inside.append(v) } else { outside.append(v) } }
-        let structure = IntensityModel.fit(.histogram, features: features, samples: inside, bins: options.bins)
-        let rest = IntensityModel.fit(.histogram, features: features, samples: outside, bins: options.bins)
+        let markedIn = marked.foreground.values.flatMap { $0 }
+        var said = markedIn, saidNot = marked.background
+        for v in probabilities.indices { if probabilities[v] > 0.5 { said.append(v) } else { saidNot.append(v) } }
+        /// log of a class's density in each intensity bin.
+        func logDensity(model samples: [Int], marks: [Int]) -> [Float] {
+            guard case .histogram(let fromModel) = IntensityModel.fit(.histogram, features: features, samples: samples, bins: bins),
+                  case .histogram(let fromMarks) = IntensityModel.fit(.histogram, features: features, samples: marks, bins: bins) else { return [] }
+            let share: Float = marks.isEmpty ? 0 : 0.5
+            return (0..<bins).map { log((1 - share) * fromModel[$0] + share * fromMarks[$0]) }
+        }
+        let logIn = logDensity(model: said, marks: markedIn), logOut = logDensity(model: saidNot, marks: marked.background)
+        // The structure's log odds against the background, by bin.
+        let evidence = (0..<bins).map { weight * (logIn[$0] - logOut[$0]) }
         var background = [Float](repeating: 0, count: probabilities.count), foreground = background
         for v in probabilities.indices {
             // 1e-3 from 0 and 1 is 7 nats of odds; a histogram's likelihood ratio stays under 100 (4.6 nats), so
             // where the model is sure, the intensities do not overrule it.
             let p = min(max(probabilities[v], 1e-3), 1 - 1e-3)
-            let inLog: Float = log(p) + weight * log(structure.density(features, v))
-            let outLog: Float = log(1 - p) + weight * log(rest.density(features, v))
-            let top = max(inLog, outLog)
-            let total: Float = top + log(exp(inLog - top) + exp(outLog - top))
-            foreground[v] = total - inLog
-            background[v] = total - outLog
+            let odds = log(p / (1 - p)) + evidence[IntensityModel.bin(intensities[v], bins)]
+            // −log posterior: log(1 + e^−odds) for the structure, log(1 + e^odds) for the background.
+            let against = log1p(exp(-abs(odds)))
+            foreground[v] = max(-odds, 0) + against
+            background[v] = max(odds, 0) + against
         }
         return [background, foreground]
     }
