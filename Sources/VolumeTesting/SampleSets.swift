@@ -38,15 +38,28 @@ public enum SampleSets {
         return ct + mri
     }()
 
+    /// `count` more cases of each set from seeds the bundled ones do not use, all with ground truth, in the set
+    /// `<set>-held-out`: studies to judge a model on that no model has seen, as many as the judgement needs.
+    public static func heldOut(_ count: Int) -> [Case] {
+        Dictionary(grouping: cases, by: \.set).sorted { $0.key < $1.key }.flatMap { set, bundled in
+            (0..<count).map { n in
+                let first = bundled[0]
+                return Case(id: String(format: "%@_%03d", String(first.id.prefix(2)), 101 + n), set: set + "-held-out", modality: first.modality,
+                            seed: first.seed + 100 + UInt64(n), orientation: bundled[n % bundled.count].orientation, labeled: true)
+            }
+        }
+    }
+
     public static func labelNames(for modality: Modality) -> [String] {
         modality == .ct ? AbdomenPhantom.labelNames : HeadPhantom.labelNames
     }
 
     /// Writes every case (or those of one set) below `folder`; `progress` hears of each file written.
     /// `allLabeled` writes the ground truth of the unlabeled cases too (to evaluate on studies no model saw).
-    public static func write(to folder: String, only set: String? = nil, allLabeled: Bool = false,
+    /// `heldOut` adds that many held-out cases of each set (`heldOut(_:)`).
+    public static func write(to folder: String, only set: String? = nil, allLabeled: Bool = false, heldOut: Int = 0,
                              progress: (String) -> Void = { _ in }) throws {
-        for item in cases where set == nil || item.set == set {
+        for item in cases + SampleSets.heldOut(heldOut) where set == nil || item.set == set || item.set == set! + "-held-out" {
             let setFolder = folder + "/" + item.set
             let labelFolder = setFolder + "/labels/final"
             try FileManager.default.createDirectory(atPath: labelFolder, withIntermediateDirectories: true)

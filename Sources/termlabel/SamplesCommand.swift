@@ -19,13 +19,17 @@ struct SamplesCommand: ParsableCommand {
     @Flag(help: "Write the ground truth of every study, the unlabeled ones too (held-out data for evaluation).")
     var allLabeled = false
 
+    @Option(help: "Also write this many studies of each set from other seeds, all with ground truth, into <set>-held-out.")
+    var heldOut = 0
+
     func validate() throws {
+        if heldOut < 0 { throw ValidationError("--held-out must be 0 or more") }
         if let set, !SampleSets.cases.contains(where: { $0.set == set }) {
             throw ValidationError("unknown set '\(set)'; the sets are ct-abdomen and mri-head")
         }
     }
 
     func run() throws {
-        try SampleSets.write(to: out, only: set, allLabeled: allLabeled) { print("wrote \($0)") }
+        try SampleSets.write(to: out, only: set, allLabeled: allLabeled, heldOut: heldOut) { print("wrote \($0)") }
     }
 }

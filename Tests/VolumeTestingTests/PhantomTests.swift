@@ -35,6 +35,18 @@ final class PhantomTests: XCTestCase {
         }
     }
 
+    func testHeldOutCasesAreNewStudiesWithGroundTruth() {
+        let held = SampleSets.heldOut(4)
+        XCTAssertEqual(held.count, 8, "four of each set")
+        XCTAssertTrue(held.allSatisfy(\.labeled))
+        XCTAssertEqual(Set(held.map(\.set)), ["ct-abdomen-held-out", "mri-head-held-out"])
+        let bundled = SampleSets.cases
+        XCTAssertTrue(Set(held.map(\.seed)).isDisjoint(with: bundled.map(\.seed)), "no bundled study again")
+        XCTAssertEqual(Set(held.map(\.seed)).count, held.count)
+        XCTAssertTrue(Set(held.map(\.id)).isDisjoint(with: bundled.map(\.id)), "ids that can sit beside the bundled ones")
+        XCTAssertEqual(held.filter { $0.modality == .ct }.map(\.id), ["ct_101", "ct_102", "ct_103", "ct_104"])
+    }
+
     /// One full-size abdomen shared by the tests that only read it.
     static let abdomen = AbdomenPhantom.make(seed: 1002)
 
