@@ -2,12 +2,14 @@
 // click: guidance, network, mask back on the image grid), for DeepGrow 2D on a CT study and for DeepGrow 3D and
 // DeepEdit on a 128³ region. `…_click_128` runs the network on all 128³ voxels; `…_settled_128` adds the graph cut
 // that settles a 3D answer on the image; `…_shipped_settled_128` is the app's click with the models as shipped
-// (DeepGrow 3D's 4 mm crop, DeepEdit's 3 mm windows) on a 128³ region at 2 mm. Weights are random: the network's
-// time does not depend on them, but the cut's does. It covers what the model labels, and a random network labels
-// at random, so its cut spans the whole region, with the costs at their least decisive: the settled figures are an
-// upper bound. On real structures, the click robot's seconds per call tell.
+// (DeepGrow 3D's 4 mm crop, DeepEdit's 3 mm windows) on a 128³ region at 2 mm. Weights are random unless
+// `--trained DIR` loads a folder's trained models onto the same grids. The network's time does not depend on the
+// weights, but the settling cut's does: a random network labels noise across the whole region, which the cut, with
+// the intensities in its likelihood, takes seconds to untangle. The trained figures are those of real answers, as
+// are the click robot's seconds per call.
 
 import ArgumentParser
+import Datastore
 import Foundation
 import Learning
 import Segmenters
@@ -29,21 +31,41 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Only the figures whose names contain this (e.g. deepedit).")
     var only: String?
 
+    @Option(help: "A study folder whose trained models (termlabel train) run instead of random weights, on the same grids.")
+    var trained: String?
+
     func run() throws {
+        do {
+            try measure(shelf: trained.map { ModelShelf(database: try AppDatabase(folder: $0)) })
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    func measure(shelf: ModelShelf?) throws {
         let labels = AbdomenPhantom.labelNames.enumerated().map { ModelLabel(value: UInt16($0.offset + 1), name: $0.element) }
+        /// A model's configuration as shipped, or the trained model's; `adapt` sets the grid a figure runs on.
+        func model(_ kind: ModelKind, _ adapt: (inout ModelConfig) -> Void = { _ in }) throws -> SegmentationModel {
+            let trained = try shelf?.current(kind)
+            if shelf != nil && trained == nil { throw ModelError.noModel("\(self.trained!): no \(kind.rawValue) model; train one first") }
+            var config = trained?.model.config ?? ModelConfig.defaults(kind, labels: kind.isDeepGrow ? [] : labels, modality: "CT")
+            adapt(&config)
+            let model = try SegmentationModel(config: config, seed: 1)
+            if let trained { try model.network.load(trained.model.withNetwork { $0.namedTensors }, from: trained.record.weightsPath) }
+            return model
+        }
         // A CT study like the samples (160×160×56, 1.8×1.8×2.9 mm).
         let study = AbdomenPhantom.make(seed: 1001, orientation: "LPS")
         let liver = study.labels.voxels.indices.filter { study.labels.voxels[$0] == 1 }
         let centre = voxel(liver[liver.count / 2], study.image.grid)
-        try time("deepgrow2d_click", model: ModelConfig.defaults(.deepgrow2d, labels: [], modality: "CT"), image: study.image) { model, prepared in
+        try time("deepgrow2d_click", model: { try model(.deepgrow2d) }, image: study.image) { model, prepared in
             _ = try Inference.grow(model, prepared, foreground: [centre], background: [])
         }
         // A 128³ region at the model's own voxel size.
         let region = AbdomenPhantom.make(seed: 1002, shape: [128, 128, 128], spacing: [2.5, 2.5, 2.5])
         let middle = VoxelIndex(64, 64, 64)
-        var grow3d = ModelConfig.defaults(.deepgrow3d, labels: [], modality: "CT")
-        grow3d.spacingMM = [nil, nil, nil]
-        grow3d.patch = [128, 128, 128]
+        let grow3d = { try model(.deepgrow3d) { $0.spacingMM = [nil, nil, nil]; $0.patch = [128, 128, 128] } }
         let corner = VoxelIndex(10, 10, 10)
         let seeds = Seeds(positive: [middle], negative: [corner], label: 1, radiusMM: 3, grid: region.image.grid)
         let clicks = ClickSet([1: [middle], 0: [corner]])
@@ -54,9 +76,7 @@ struct ModelBench: ParsableCommand {
             _ = try Inference.growSettled(model, prepared, image: region.image, foreground: [middle], background: [corner],
                                           seeds: seeds, label: 1)
         }
-        var edit = ModelConfig.defaults(.deepedit, labels: labels, modality: "CT")
-        edit.spacingMM = [nil, nil, nil]
-        edit.window = [128, 128, 128]
+        let edit = { try model(.deepedit) { $0.spacingMM = [nil, nil, nil]; $0.window = [128, 128, 128] } }
         try time("deepedit_click_128", model: edit, image: region.image) { model, prepared in
             _ = Inference.segment(model, prepared, clicks: clicks)
         }
@@ -67,11 +87,11 @@ struct ModelBench: ParsableCommand {
         // sliding windows; each answer settled on the region's own voxels.
         let fine = AbdomenPhantom.make(seed: 1002, shape: [128, 128, 128], spacing: [2, 2, 2])
         let fineSeeds = Seeds(positive: [middle], negative: [corner], label: 1, radiusMM: 3, grid: fine.image.grid)
-        try time("deepgrow3d_shipped_settled_128", model: ModelConfig.defaults(.deepgrow3d, labels: [], modality: "CT"), image: fine.image) { model, prepared in
+        try time("deepgrow3d_shipped_settled_128", model: { try model(.deepgrow3d) }, image: fine.image) { model, prepared in
             _ = try Inference.growSettled(model, prepared, image: fine.image, foreground: [middle], background: [corner],
                                           seeds: fineSeeds, label: 1)
         }
-        try time("deepedit_shipped_settled_128", model: ModelConfig.defaults(.deepedit, labels: labels, modality: "CT"), image: fine.image) { model, prepared in
+        try time("deepedit_shipped_settled_128", model: { try model(.deepedit) }, image: fine.image) { model, prepared in
             _ = try Inference.editSettled(model, prepared, image: fine.image, clicks: clicks, seeds: fineSeeds)
         }
     }
@@ -80,12 +100,12 @@ struct ModelBench: ParsableCommand {
         VoxelIndex(n % grid.shape[0], (n / grid.shape[0]) % grid.shape[1], n / (grid.shape[0] * grid.shape[1]))
     }
 
-    func time(_ name: String, model config: ModelConfig, image: Volume,
+    func time(_ name: String, model make: () throws -> SegmentationModel, image: Volume,
               _ click: @escaping (SegmentationModel, PreparedImage) throws -> Void) throws {
         if let only, !name.contains(only) { return }
-        let model = try SegmentationModel(config: config, seed: 1)
+        let model = try make()
         let start = DispatchTime.now()
-        let prepared = PreparedImage(image, config: config)
+        let prepared = PreparedImage(image, config: model.config)
         let preparing = seconds(since: start)
         // On a worker thread, as the app runs a model call (a thread's memory comes from its own malloc arena).
         let timing = ClickTiming(click, model: model, prepared: prepared)
