@@ -17,7 +17,7 @@ public struct GraphCutOptions: Sendable {
     /// Weight of the smoothness term against the data term.
     public var lambda: Float = 5
     /// Refining a model's probabilities: the weight of the image's own evidence, how likely each intensity is in
-    /// what the model calls the structure against the rest of the region, beside the model's (0: the model alone).
+    /// the structure (as the model and the seeds have it) against the rest, beside the model's (0: the model alone).
     public var modelIntensityWeight: Float = 1
     /// Intensity difference (on the [0, 1] window) at which neighbours stop holding together.
     public var sigma: Float = 0.05
