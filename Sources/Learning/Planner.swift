@@ -103,9 +103,11 @@ public enum Planner {
         return channels * 4 * 1.6
     }
 
-    /// Engine throughput assumed for small-channel training on one core (conv FLOPs per second, measured: the
-    /// default 3D models train at about 25 GFLOP/s on 2 cores here, counting forward and twice that for backward).
-    static let flopsPerCoreSecond = 12.5e9
+    /// Engine throughput assumed for small-channel training on one core (conv FLOPs per second, counting forward
+    /// and twice that for backward), by spatial dimensions. Measured with `termlabel train --epochs 2 --steps 20` on
+    /// 2 cores, validation included: the default 3D models train at about 44 GFLOP/s (Winograd convolutions), the 2D
+    /// model, whose convs are direct, at about 18.
+    static func flopsPerCoreSecond(dims: Int) -> Double { dims == 3 ? 22e9 : 9e9 }
 
     /// The process without the step: code, the study list, the prepared studies.
     static let baseBytes = 150e6
@@ -170,7 +172,7 @@ public enum Planner {
             // Epochs: as many 20-step epochs as the budget allows (forward + backward ≈ 3 forward passes).
             let stepFlops = 3 * Double(config.patch.reduce(1, *) * batch)
                 * flopsPerVoxel(config.features, inChannels: config.inChannels, outChannels: config.outChannels, dims: dims)
-            let stepSeconds = stepFlops / (flopsPerCoreSecond * Double(max(machine.cores, 1))) * (kind.isDeepGrow ? 1.5 : 1.2)
+            let stepSeconds = stepFlops / (flopsPerCoreSecond(dims: dims) * Double(max(machine.cores, 1))) * (kind.isDeepGrow ? 1.5 : 1.2)
             let epochs = max(2, min(100, Int(machine.budgetSeconds / (stepSeconds * 20))))
             reasons.append(String(format: "%d epochs of 20 steps: about %.1f s a step on %d cores fits a %.0f-minute budget", epochs, stepSeconds,
                                   machine.cores, machine.budgetSeconds / 60))
