@@ -470,6 +470,11 @@ extension Tape {
                     g.withUnsafeBufferPointer { gp in
                         gw.withUnsafeMutableBufferPointer { gwp in
                             gx.withUnsafeMutableBufferPointer { gxp in
+                                // dX is the conv of dY with the weights transposed and flipped, the same for every sample.
+                                let flipped = !x.requiresGrad || geometry.isPointwise ? []
+                                    : winograd ? WinogradConv.transform(flipping: wp.baseAddress!, cout: cout, cin: cin)
+                                    : direct ? DirectConv.repack(wp.baseAddress!, cout: cout, cin: cin, kernelVolume: geometry.kernelVolume, flipped: true)
+                                    : []
                                 for b in 0..<n {
                                     let xb = xp.baseAddress! + b * cin * imageCount, gb = gp.baseAddress! + b * cout * gridCount
                                     if geometry.isPointwise {
@@ -482,16 +487,11 @@ extension Tape {
                                         continue
                                     }
                                     if winograd && x.requiresGrad {
-                                        // dX is the conv of dY with the weights transposed and flipped.
-                                        let flipped = WinogradConv.transform(flipping: wp.baseAddress!, cout: cout, cin: cin)
                                         WinogradConv.run(gb, ins: cout, outs: cin, shape: geometry.image, transformed: flipped,
                                                          into: gxp.baseAddress! + b * cin * imageCount)
                                     } else if direct && x.requiresGrad {
-                                        // dX is the conv of dY with the weights transposed and flipped.
-                                        let flippedWeights = DirectConv.repack(wp.baseAddress!, cout: cout, cin: cin,
-                                                                               kernelVolume: geometry.kernelVolume, flipped: true)
                                         DirectConv.run(gb, ins: cout, outs: cin, shape: geometry.image, kd: geometry.kernel[0],
-                                                       packed: flippedWeights, into: gxp.baseAddress! + b * cin * imageCount)
+                                                       packed: flipped, into: gxp.baseAddress! + b * cin * imageCount)
                                     }
                                     if direct && DirectConv.computesWeightGradient {
                                         DirectConv.addWeightGradient(xb, gb, ins: cin, outs: cout, shape: geometry.image, kd: geometry.kernel[0],
