@@ -8,8 +8,9 @@ import Foundation
 import Volume
 
 public struct GraphCutOptions: Sendable {
-    // Defaults chosen on the bundled CT and MRI phantoms with simulated scribbles (`termlabel eval scribbles`).
-    public var method: IntensityModel.Kind = .histogram
+    // Defaults chosen with the click robot and simulated scribbles (`termlabel eval clicks|scribbles`) on real CT
+    // and MRI volumes and on the bundled phantoms.
+    public var method: IntensityModel.Kind = .kde
     public var bins = 64
     public var components = 3
     /// Add the 3×3×3 neighbourhood mean as a second feature (Gaussian mixture only).
@@ -24,6 +25,18 @@ public struct GraphCutOptions: Sendable {
     public var connectivity: GridGraph.Connectivity = .six
     /// The region cut: the seeds' bounding box grown by this margin.
     public var roiMarginMM: Double = 30
+    /// While the answer reaches a face of the region that is not the image's edge, the margin doubles, up to this.
+    public var maximumMarginMM: Double = 160
+    /// Seed competition: the weight of a class's geodesic distance beyond the nearest seeded class's (0: none).
+    public var geodesicWeight: Float = 1
+    /// The geodesic distance (in mm-equivalents) that costs `geodesicWeight` nats.
+    public var geodesicScaleMM: Float = 10
+    /// A label pays one nat for each this many mm-equivalents of geodesic distance from its seeds (0: nothing).
+    public var geodesicReachMM: Float = 100
+    /// A seed also stands for the voxels around it (within this radius) that look like it (`kde`).
+    public var seedSurroundingMM: Double = 10
+    /// Millimetres a change across the whole intensity window is worth in a geodesic path.
+    public var geodesicContrast: Float = 200
     /// Intensity window; automatic (CT window or percentiles) when nil.
     public var window: IntensityWindow?
     /// Block sizes to average the region by before cutting (e.g. [2, 2, 1]); the result is scaled back.
@@ -48,8 +61,27 @@ public struct SegmentationResult: Sendable {
 public enum GraphCutSegmenter {
     public static func segment(_ image: Volume, seeds: Seeds, options: GraphCutOptions = GraphCutOptions()) throws -> SegmentationResult {
         guard !seeds.isEmpty else { throw SegmentationError.noSeeds }
-        return try run(image, seeds: seeds, options: options, probabilities: nil,
-                       box: seeds.boundingBox(marginMM: options.roiMarginMM, grid: image.grid))
+        // The region's faces are background, so an answer that reaches one was cut short there: grow the region
+        // until the answer lies inside it (or the image's edge or the largest margin is reached).
+        var margin = options.roiMarginMM
+        var earlier: [(stage: String, seconds: Double)] = []
+        while true {
+            let box = seeds.boundingBox(marginMM: margin, grid: image.grid)
+            let whole = box == VoxelBox(lower: VoxelIndex(0, 0, 0), upper: VoxelIndex(image.shape[0], image.shape[1], image.shape[2]))
+            let last = whole || margin >= options.maximumMarginMM
+            // While the region may still grow, its faces are left free: as hard background they would cut a
+            // structure larger than the region down to the seeds.
+            var result = try run(image, seeds: seeds, options: options, probabilities: nil, box: box, borderIsBackground: last)
+            if last || !reachesInnerFace(result.labels, of: box, depth: options.downsample.max()! + 1) {
+                // Each stage's time over every region tried.
+                result.timings = result.timings.map { stage in
+                    (stage.stage, stage.seconds + earlier.filter { $0.stage == stage.stage }.reduce(0) { $0 + $1.seconds })
+                }
+                return result
+            }
+            earlier += result.timings
+            margin = min(margin * 2, options.maximumMarginMM)
+        }
     }
 
     /// Refines a model's foreground probability map (on the image grid) for one label with the user's seeds.
@@ -77,7 +109,7 @@ public enum GraphCutSegmenter {
     }
 
     static func run(_ image: Volume, seeds: Seeds, options: GraphCutOptions,
-                    probabilities: (label: UInt16, values: [Float])?, box: VoxelBox) throws -> SegmentationResult {
+                    probabilities: (label: UInt16, values: [Float])?, box: VoxelBox, borderIsBackground: Bool = true) throws -> SegmentationResult {
         var timings: [(String, Double)] = []
         var clock = DispatchTime.now()
         func lap(_ stage: String) {
@@ -91,25 +123,38 @@ public enum GraphCutSegmenter {
         let region = Region(image: image, box: box, window: window, block: options.downsample)
         let marked = region.seeds(from: seeds)
         var local = marked
-        // The region's border is background: the structure lies within the margin around what the user marked
-        // (what lies outside the region is background anyway). Where the region reaches the image's edge, the
-        // structure may too, so that face is left free.
-        let taken = Set(local.foreground.values.flatMap { $0 })
-        local.background = Array(Set(local.background).union(region.border(within: image.grid).filter { !taken.contains($0) })).sorted()
+        // The region's border is background once the region can grow no more: the structure lies within the
+        // margin around what the user marked (what lies outside the region is background anyway). Where the region
+        // reaches the image's edge, the structure may too, so that face is left free.
+        if borderIsBackground {
+            let taken = Set(local.foreground.values.flatMap { $0 })
+            local.background = Array(Set(local.background).union(region.border(within: image.grid).filter { !taken.contains($0) })).sorted()
+        }
         // A model's probabilities stand in for the intensity features' likelihood: then only the smoothness term
         // reads the intensities.
-        let features = probabilities == nil ? Features(intensities: region.intensities, shape: region.shape, localMean: options.localMean) : nil
+        let features = probabilities == nil && (options.method == .histogram || options.method == .gmm)
+            ? Features(intensities: region.intensities, shape: region.shape, localMean: options.localMean) : nil
         let modelProbabilities = probabilities.map { region.pool($0.values, from: image.grid) }
         lap("features")
         try options.cancellation?.check()
 
         // Classes: 0 is background, then the labels. Costs are −log of each class's posterior.
         let classes: [UInt16] = [0] + local.labels
+        var fixed = [Int8](repeating: -1, count: region.count)
+        for v in local.background { fixed[v] = 0 }
+        for (c, label) in classes.enumerated().dropFirst() { for v in local.foreground[label] ?? [] { fixed[v] = Int8(c) } }
         var start = DispatchTime.now()
-        var costs: [[Float]]
+        var costs: [[Float]] = []
         if let modelProbabilities {
             costs = modelCosts(modelProbabilities, intensities: region.intensities, marked: marked, options: options)
-        } else {
+        } else if options.method == .kde {
+            // Neighbours averaged: the seeds' surroundings and geodesic paths should follow tissue, not noise.
+            let sigma = region.shape.map { $0 > 1 ? 1.0 : 0 }
+            let smoothed = GaussianSmoothing.apply(region.intensities, shape: region.shape, sigma: sigma)
+            costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
+                                         spacing: region.spacing, foreground: marked.foreground, labels: local.labels,
+                                         background: marked.background, options: options)
+        } else if options.method != .growcut {
             // The background model also learns from the whole region, which is mostly background: what the user
             // has not marked as a structure and is common around it counts against every structure.
             var samples = [local.background + region.sample(count: max(local.background.count, 2000))]
@@ -119,15 +164,16 @@ public enum GraphCutSegmenter {
             }
             costs = posteriorCosts(models, features!)
         }
-        var fixed = [Int8](repeating: -1, count: region.count)
-        for v in local.background { fixed[v] = 0 }
-        for (c, label) in classes.enumerated().dropFirst() { for v in local.foreground[label] ?? [] { fixed[v] = Int8(c) } }
         let likelihoodSeconds = seconds(since: start)
         try options.cancellation?.check()
         start = DispatchTime.now()
 
         let assignment: [UInt8]
-        if classes.count == 2 {
+        if options.method == .growcut && modelProbabilities == nil {
+            // Voxels no seed reaches stay background.
+            assignment = try GrowCut.run(intensities: region.intensities, shape: region.shape, fixed: fixed,
+                                         cancellation: options.cancellation).map { UInt8(max($0, 0)) }
+        } else if classes.count == 2 {
             var graph = GridGraph(shape: region.shape, connectivity: options.connectivity)
             graph.setDataTerms(costs: costs, fixed: fixed)
             costs = []   // the graph holds them now; a 256³ region must cut within 1 GB
@@ -204,6 +250,27 @@ public enum GraphCutSegmenter {
             background[v] = max(odds, 0) + against
         }
         return [background, foreground]
+    }
+
+    /// Whether a label lies within `depth` voxels of a face of the box that is not the image's own edge.
+    static func reachesInnerFace(_ labels: LabelVolume, of box: VoxelBox, depth: Int) -> Bool {
+        let shape = labels.shape
+        for axis in 0..<3 {
+            let others = (0..<3).filter { $0 != axis }
+            var layers: [Int] = []
+            if box.lower[axis] > 0 { layers += (box.lower[axis]..<min(box.lower[axis] + depth, box.upper[axis])) }
+            if box.upper[axis] < shape[axis] { layers += (max(box.upper[axis] - depth, box.lower[axis])..<box.upper[axis]) }
+            for layer in layers {
+                for b in box.lower[others[1]]..<box.upper[others[1]] {
+                    for a in box.lower[others[0]]..<box.upper[others[0]] {
+                        var v = VoxelIndex(0, 0, 0)
+                        v[axis] = layer; v[others[0]] = a; v[others[1]] = b
+                        if labels[v.i, v.j, v.k] != 0 { return true }
+                    }
+                }
+            }
+        }
+        return false
     }
 
     /// −log of each class's posterior (equal priors) at every voxel.

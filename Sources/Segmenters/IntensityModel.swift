@@ -39,13 +39,17 @@ public enum IntensityModel: Sendable {
     case mixture(GaussianMixture)
 
     public enum Kind: String, Sendable, CaseIterable {
+        /// Kernel densities of the seeds, the background unmixed from the region (`SeedLikelihood`).
+        case kde
         case histogram, gmm
+        /// No likelihood and no cut: the GrowCut cellular automaton from the seeds (`GrowCut`).
+        case growcut
     }
 
     /// Fits a model of `kind` on the features of the given voxels (indices into the region).
     public static func fit(_ kind: Kind, features: Features, samples: [Int], bins: Int = 64, components: Int = 3) -> IntensityModel {
         switch kind {
-        case .histogram:
+        case .histogram, .kde, .growcut:
             var counts = [Float](repeating: 0, count: bins)
             for s in samples { counts[bin(features.values[0][s], bins)] += 1 }
             // Spread each count over its neighbours: a few scribbled voxels stand for nearby intensities too.

@@ -96,6 +96,8 @@ public struct Grid: Sendable, Equatable {
     @inline(__always)
     public func offset(_ i: Int, _ j: Int, _ k: Int) -> Int { i + shape[0] * (j + shape[1] * k) }
     public func offset(_ v: VoxelIndex) -> Int { offset(v.i, v.j, v.k) }
+    /// The voxel at a position in storage order: the inverse of `offset`.
+    public func voxel(atOffset n: Int) -> VoxelIndex { VoxelIndex(n % shape[0], (n / shape[0]) % shape[1], n / (shape[0] * shape[1])) }
 
     public func contains(_ v: VoxelIndex) -> Bool {
         v.i >= 0 && v.j >= 0 && v.k >= 0 && v.i < shape[0] && v.j < shape[1] && v.k < shape[2]

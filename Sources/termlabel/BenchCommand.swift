@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed and memory (build with -c release).",
-        subcommands: [NiftiBench.self, GraphCutBench.self, SyncBench.self, RenderBench.self, EngineBench.self, ModelBench.self]
+        subcommands: [NiftiBench.self, GraphCutBench.self, ClickBench.self, SyncBench.self, RenderBench.self, EngineBench.self, ModelBench.self]
     )
 }
 

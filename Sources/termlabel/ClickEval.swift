@@ -22,7 +22,7 @@ struct ClickEval: ParsableCommand {
     @Argument(help: "A study folder with a model registry (termlabel train).")
     var folder: String
 
-    @Option(help: "Tools, comma-separated: classical, deepgrow2d, deepgrow3d, deepedit (default: all available).")
+    @Option(help: "Tools, comma-separated: classical, growcut (with a box), deepgrow2d, deepgrow3d, deepedit (default: all available).")
     var tools: String?
 
     @Option(help: "Clicks per structure.")
@@ -39,6 +39,11 @@ struct ClickEval: ParsableCommand {
 
     @Option(help: "Weight of the intensities beside the network's probability in the settling cut (0: the probability alone).")
     var intensityWeight: Float = GraphCutOptions().modelIntensityWeight
+
+    @OptionGroup var graphCut: GraphCutArguments
+
+    @Flag(help: "Print every click and the Dice after it.")
+    var trace = false
 
     @Flag(help: "One JSON object per tool and mode.")
     var json = false
@@ -73,6 +78,7 @@ struct ClickEval: ParsableCommand {
             }
         }
         let useClassical = wanted?.contains("classical") ?? true
+        let useGrowCut = wanted?.contains("growcut") ?? true
         let names = Dictionary(try shelf.labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
         let only = studies.map { Set($0.split(separator: ",").map(String.init)) }
         var settling = GraphCutOptions()
@@ -96,10 +102,22 @@ struct ClickEval: ParsableCommand {
                 if useClassical {
                     let classical: ([VoxelIndex], [VoxelIndex]) throws -> [Bool] = { positive, negative in
                         let seeds = Seeds(positive: positive, negative: negative, label: 1, radiusMM: 3, grid: image.grid)
-                        return try GraphCutSegmenter.segment(image, seeds: seeds).labels.voxels.map { $0 == 1 }
+                        return try GraphCutSegmenter.segment(image, seeds: seeds, options: graphCut.options).labels.voxels.map { $0 == 1 }
                     }
                     tools.append(("classical", .volume, classical))
                     tools.append(("classical", .planar, classical))
+                }
+                if useGrowCut {
+                    // The peer as 3D Slicer's users run it: a box around the structure (its shell is background),
+                    // then the clicks.
+                    let shell = Self.shell(around: structure, grid: image.grid, marginVoxels: 2)
+                    var options = GraphCutOptions()
+                    options.method = .growcut
+                    tools.append(("growcut+box", .volume, { positive, negative in
+                        var seeds = Seeds(positive: positive, negative: negative, label: 1, radiusMM: 3, grid: image.grid)
+                        seeds.background += shell
+                        return try GraphCutSegmenter.segment(image, seeds: seeds, options: options).labels.voxels.map { $0 == 1 }
+                    }))
                 }
                 for (kind, (_, model)) in models.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                     let ready = prepared[kind]!
@@ -124,7 +142,8 @@ struct ClickEval: ParsableCommand {
                     }
                 }
                 for (name, mode, tool) in tools {
-                    let curve = try robot(tool, truth: structure, grid: image.grid, mode: mode)
+                    let curve = try robot(tool, truth: structure, grid: image.grid, mode: mode,
+                                          trace: trace ? "\(study.imageId) \(names[label] ?? "label \(label)") \(mode.rawValue) \(name)" : nil)
                     curves["\(mode.rawValue) \(name)", default: []].append(curve)
                     if !json {
                         let d = curve.dice.map { String(format: "%.3f", $0) }.joined(separator: " ")
@@ -137,8 +156,29 @@ struct ClickEval: ParsableCommand {
         report(curves)
     }
 
+    /// The faces of the structure's bounding box grown by `marginVoxels` (clipped to the grid).
+    static func shell(around structure: [Bool], grid: Grid, marginVoxels: Int) -> [VoxelIndex] {
+        var lower = [Int.max, Int.max, Int.max], upper = [-1, -1, -1]
+        for n in structure.indices where structure[n] {
+            let v = grid.voxel(atOffset: n)
+            for axis in 0..<3 { lower[axis] = min(lower[axis], v[axis]); upper[axis] = max(upper[axis], v[axis]) }
+        }
+        guard upper[0] >= 0 else { return [] }
+        for axis in 0..<3 {
+            lower[axis] = max(lower[axis] - marginVoxels, 0)
+            upper[axis] = min(upper[axis] + marginVoxels, grid.shape[axis] - 1)
+        }
+        var out: [VoxelIndex] = []
+        for k in lower[2]...upper[2] { for j in lower[1]...upper[1] { for i in lower[0]...upper[0] {
+            let v = [i, j, k]
+            if (0..<3).contains(where: { v[$0] == lower[$0] || v[$0] == upper[$0] }) { out.append(VoxelIndex(i, j, k)) }
+        } } }
+        return out
+    }
+
     /// Clicks until `clicks` are made (or nothing is wrong); Dice after each.
-    func robot(_ tool: ([VoxelIndex], [VoxelIndex]) throws -> [Bool], truth: [Bool], grid: Grid, mode: Mode) throws -> Curve {
+    /// With `trace`, each click and the Dice after it are printed behind that prefix.
+    func robot(_ tool: ([VoxelIndex], [VoxelIndex]) throws -> [Bool], truth: [Bool], grid: Grid, mode: Mode, trace: String? = nil) throws -> Curve {
         // 2D: the axial slice (the voxel axis nearest superior–inferior) where the structure is largest.
         var judged = Array(truth.indices)
         var shape = grid.shape
@@ -169,6 +209,10 @@ struct ClickEval: ParsableCommand {
                 predicted = judged.map { mask[$0] ? 1 : 0 }
             }
             curve.dice.append(Trainer.dice(predicted, want, class: 1))
+            if let trace {
+                let click = positive.count + negative.count
+                print("\(trace) click \(click): \(String(format: "%.3f", curve.dice.last!))  + \(positive.map { "(\($0.i),\($0.j),\($0.k))" }.joined(separator: " "))  − \(negative.map { "(\($0.i),\($0.j),\($0.k))" }.joined(separator: " "))")
+            }
         }
         return curve
     }

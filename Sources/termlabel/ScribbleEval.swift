@@ -20,14 +20,7 @@ struct ScribbleEval: ParsableCommand {
     @Option(help: "Axial slices scribbled per structure.")
     var slices = 3
 
-    @Option(help: "Likelihood: histogram or gmm.")
-    var method = GraphCutOptions().method.rawValue
-
-    @Option(help: "Smoothness weight λ.")
-    var lambda: Float = GraphCutOptions().lambda
-
-    @Option(help: "σ on the [0, 1] window.")
-    var sigma: Float = GraphCutOptions().sigma
+    @OptionGroup var graphCut: GraphCutArguments
 
     @Flag(help: "Add the local mean as a second feature (gmm).")
     var localMean = false
@@ -44,10 +37,7 @@ struct ScribbleEval: ParsableCommand {
             throw ExitCode.failure
         }
         let names = Dictionary(LabelNamesFile.read(folder + "/labels.json").map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
-        var options = GraphCutOptions()
-        options.method = IntensityModel.Kind(rawValue: method) ?? .histogram
-        options.lambda = lambda
-        options.sigma = sigma
+        var options = graphCut.options
         options.localMean = localMean
         print("study    label            alone   all-at-once  seconds(alone)")
         var sums: [String: (alone: Double, together: Double, n: Int)] = [:]

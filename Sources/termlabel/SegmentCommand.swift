@@ -24,17 +24,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Scribble value meaning background (default: the largest value present).")
     var backgroundValue: UInt16?
 
-    @Option(help: "Likelihood: histogram or gmm.")
-    var method = GraphCutOptions().method.rawValue
-
-    @Option(help: "Smoothness weight λ.")
-    var lambda: Float = GraphCutOptions().lambda
-
-    @Option(help: "Intensity difference σ (on the [0, 1] window) where neighbours stop holding together.")
-    var sigma: Float = GraphCutOptions().sigma
-
-    @Option(help: "Margin around the seeds' bounding box, in millimetres.")
-    var roiMargin: Double = GraphCutOptions().roiMarginMM
+    @OptionGroup var graphCut: GraphCutArguments
 
     @Option(help: "Intensity window LOW,HIGH (default: a CT window for CT, percentiles otherwise).")
     var window: String?
@@ -65,7 +55,6 @@ struct SegmentCommand: ParsableCommand {
 
     func validate() throws {
         guard (scribbles == nil) != (clicks == nil) else { throw ValidationError("give --scribbles or --clicks, one of them") }
-        guard IntensityModel.Kind(rawValue: method) != nil else { throw ValidationError("--method is histogram or gmm") }
         if let window, parseWindow(window) == nil { throw ValidationError("--window takes LOW,HIGH with LOW < HIGH") }
         guard GridGraph.Connectivity(rawValue: connectivity) != nil else { throw ValidationError("--connectivity is 6 or 26") }
         guard blocks != nil else { throw ValidationError("--downsample takes three whole numbers I,J,K of at least 1") }
@@ -102,11 +91,7 @@ struct SegmentCommand: ParsableCommand {
                 }
                 seeds = Seeds(positive: parsed.positive, negative: parsed.negative, radiusMM: clickRadius, grid: volume.grid)
             }
-            var options = GraphCutOptions()
-            options.method = IntensityModel.Kind(rawValue: method)!
-            options.lambda = lambda
-            options.sigma = sigma
-            options.roiMarginMM = roiMargin
+            var options = graphCut.options
             options.window = window.flatMap(parseWindow)
             options.connectivity = GridGraph.Connectivity(rawValue: connectivity)!
             options.downsample = blocks!

@@ -1,0 +1,212 @@
+// The data term of a cut from seeds alone, built to work from the first click:
+// - each label's intensity density is a kernel estimate from its seeds, the bandwidth from the seeds' own robust
+//   spread and never below the image's noise, so that a click's few voxels stand for the tissue under it;
+// - each group of touching seeds (a click, a stroke) is one tissue, with its share of the region estimated from
+//   the region's histogram; a label's density is its tissues' mixture in those shares;
+// - the background's density is what the user marked as background and, beside it, the region's own histogram
+//   with every tissue's share taken out (the region holds the structure too: without that, a structure that fills
+//   most of the region would look like background);
+// - with seeds of two or more classes, each class also pays for its geodesic distance beyond the nearest
+//   class's, so that a voxel goes to the seed it is joined to through similar tissue (two structures of the same
+//   intensity on either side of a negative seed are told apart);
+// - each label also pays a little for its geodesic distance from its own seeds, so that a click on a tissue the
+//   structure shares with organs elsewhere does not bring those organs in.
+// Everything is computed per intensity bin, then looked up per voxel.
+
+import Dispatch
+import Foundation
+import Volume
+
+struct SeedLikelihood {
+    static let bins = 128
+
+    /// −log posterior per class (background first, then `labels` in order) at every voxel of the region.
+    static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
+                      foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], options: GraphCutOptions) -> [[Float]] {
+        let noise = noiseLevel(intensities: intensities, shape: shape)
+        let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
+        let region = density(of: sampleEvenly(count: intensities.count, wanted: 200_000).map { intensities[$0] }, noise: noise, narrow: true)
+        // A click marks a few voxels: the tissue it stands for is what surrounds it and looks like it. Each group
+        // of touching seeds (a click, a stroke) is one tissue with its own share of the region.
+        let tolerance = 3 * max(smoothNoise, 0.005)
+        let tissues = labels.map { label in
+            groups(of: foreground[label] ?? [], shape: shape).map { group in
+                let samples = group + surroundings(of: group, smoothed: smoothed, shape: shape, spacing: spacing,
+                                                   radiusMM: options.seedSurroundingMM, tolerance: tolerance)
+                let density = density(of: samples.map { intensities[$0] }, noise: noise, narrow: false)
+                return (density: density, share: share(of: density, in: region))
+            }
+        }
+        let labelDensities = tissues.map { list in
+            let total = max(list.reduce(Float(0)) { $0 + $1.share }, 1e-9)
+            return (0..<bins).map { b in list.reduce(Float(0)) { $0 + $1.share * $1.density[b] } / total }
+        }
+        let backgroundDensity = backgroundDensity(region: region, tissues: tissues.flatMap { $0 },
+                                                  marked: background.isEmpty ? nil : density(of: background.map { intensities[$0] }, noise: noise, narrow: false))
+        // Log posterior per bin: equal priors, a floor so that an intensity nobody has seen is equally likely
+        // under every class.
+        let densities = [backgroundDensity] + labelDensities
+        let table: [[Float]] = densities.map { d in
+            (0..<bins).map { b in
+                let total = densities.reduce(Float(0)) { $0 + floored($1[b]) }
+                return -log(floored(d[b]) / total)
+            }
+        }
+        var costs = table.map { t in intensities.map { t[bin($0)] } }
+
+        let seeded: [(Int, [Int])] = ([(0, background)] + labels.enumerated().map { ($0.offset + 1, foreground[$0.element] ?? []) })
+            .filter { !$0.1.isEmpty }
+        let competing = seeded.count >= 2 && options.geodesicWeight > 0
+        let reaching = options.geodesicReachMM > 0
+        if competing || reaching {
+            // One class per core, each written into its own part of one buffer.
+            let count = intensities.count
+            var flat = [Float](repeating: 0, count: count * seeded.count)
+            flat.withUnsafeMutableBufferPointer { buffer in
+                let target = UnsafeSendable(buffer.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: seeded.count) { n in
+                    let d = GeodesicDistance.from(seeded[n].1, intensities: smoothed, shape: shape, spacing: spacing,
+                                                  contrast: options.geodesicContrast)
+                    d.withUnsafeBufferPointer { (target.pointer + n * count).update(from: $0.baseAddress!, count: count) }
+                }
+            }
+            let distances = (0..<seeded.count).map { Array(flat[$0 * count..<($0 + 1) * count]) }
+            let weight = competing ? options.geodesicWeight / options.geodesicScaleMM : 0
+            let reach = reaching ? 1 / options.geodesicReachMM : 0
+            for v in 0..<intensities.count {
+                var nearest = Float.infinity
+                for d in distances { nearest = min(nearest, d[v]) }
+                guard nearest.isFinite else { continue }
+                for (n, (c, _)) in seeded.enumerated() {
+                    // Seed competition: beyond the nearest class's distance.
+                    costs[c][v] += min(weight * (distances[n][v] - nearest), options.geodesicWeight * 4)
+                    // A label's reach: a structure is what its seeds reach through similar tissue, so a tissue
+                    // that a click shares with organs far away does not bring them in.
+                    if c > 0 { costs[c][v] += min(reach * distances[n][v], 4) }
+                }
+            }
+        }
+        return costs
+    }
+
+    /// The voxels joined to a seed through voxels that look like it (in the smoothed image, within `tolerance`
+    /// of that seed's value), within `radiusMM` of it and at most `limit` of them.
+    static func surroundings(of seeds: [Int], smoothed: [Float], shape: [Int], spacing: [Double], radiusMM: Double,
+                             tolerance: Float, limit: Int = 50_000) -> [Int] {
+        guard radiusMM > 0 else { return [] }
+        let (ni, nj, nk) = (shape[0], shape[1], shape[2])
+        var origin = [Int32](repeating: -1, count: smoothed.count)
+        var queue: [Int] = []
+        for s in seeds where origin[s] < 0 { origin[s] = Int32(truncatingIfNeeded: s); queue.append(s) }
+        var head = 0, found: [Int] = []
+        let r2 = radiusMM * radiusMM
+        while head < queue.count && found.count < limit {
+            let v = queue[head]; head += 1
+            let o = Int(origin[v])
+            let (oi, oj, ok) = (o % ni, (o / ni) % nj, o / (ni * nj))
+            let reference = smoothed[o]
+            let (i, j, k) = (v % ni, (v / ni) % nj, v / (ni * nj))
+            for (di, dj, dk) in [(-1, 0, 0), (1, 0, 0), (0, -1, 0), (0, 1, 0), (0, 0, -1), (0, 0, 1)] {
+                let (a, b, c) = (i + di, j + dj, k + dk)
+                guard a >= 0, a < ni, b >= 0, b < nj, c >= 0, c < nk else { continue }
+                let n = a + ni * (b + nj * c)
+                guard origin[n] < 0, abs(smoothed[n] - reference) <= tolerance else { continue }
+                let x = Double(a - oi) * spacing[0], y = Double(b - oj) * spacing[1], z = Double(c - ok) * spacing[2]
+                guard x * x + y * y + z * z <= r2 else { continue }
+                origin[n] = Int32(truncatingIfNeeded: o)
+                queue.append(n)
+                found.append(n)
+            }
+        }
+        return found
+    }
+
+    @inline(__always)
+    static func bin(_ x: Float) -> Int { min(bins - 1, max(0, Int(x * Float(bins)))) }
+
+    /// A density (per unit of the [0, 1] range, so 1 is uniform) with a share of uniform mass.
+    @inline(__always)
+    static func floored(_ d: Float) -> Float { 0.97 * d + 0.03 }
+
+    /// Kernel density by bin. The bandwidth follows Silverman's rule on the samples' robust spread (`narrow`:
+    /// a quarter of it, for a whole region's many-peaked histogram) and is never below the noise.
+    static func density(of samples: [Float], noise: Float, narrow: Bool) -> [Float] {
+        var counts = [Float](repeating: 0, count: bins)
+        for s in samples { counts[bin(s)] += 1 }
+        guard !samples.isEmpty else { return [Float](repeating: 1, count: bins) }
+        let spread = robustSpread(counts)
+        var bandwidth = 0.9 * spread * pow(Float(samples.count), -0.2)
+        if narrow { bandwidth *= 0.25 }
+        bandwidth = max(bandwidth, noise, 1 / Float(bins))
+        let smoothed = GaussianSmoothing.apply(counts, shape: [bins, 1, 1], sigma: [Double(bandwidth * Float(bins)), 0, 0])
+        let total = smoothed.reduce(0, +)
+        return smoothed.map { $0 / total * Float(bins) }
+    }
+
+    /// The background's density: the region's histogram less every marked tissue's share, mixed half and half with
+    /// the marked background when there is one.
+    static func backgroundDensity(region: [Float], tissues: [(density: [Float], share: Float)], marked: [Float]?) -> [Float] {
+        var rest = region
+        for tissue in tissues { for b in 0..<bins { rest[b] -= tissue.share * tissue.density[b] } }
+        rest = rest.map { max($0, 0) }
+        let total = rest.reduce(0, +)
+        rest = total > 1e-6 ? rest.map { $0 / total * Float(bins) } : [Float](repeating: 1, count: bins)
+        guard let marked else { return rest }
+        return (0..<bins).map { 0.5 * rest[$0] + 0.5 * marked[$0] }
+    }
+
+    /// A tissue's share π of the region: the largest with region ≥ π · tissue around the tissue's mode (a little
+    /// less, as the estimate is noisy).
+    static func share(of tissue: [Float], in region: [Float]) -> Float {
+        let peak = tissue.max() ?? 0
+        var share: Float = 1
+        for b in 0..<bins where tissue[b] > 0.5 * peak { share = min(share, region[b] / tissue[b]) }
+        return 0.9 * share
+    }
+
+    /// Seeds grouped by touching (6-connected), the largest 31 groups alone and the rest together.
+    static func groups(of seeds: [Int], shape: [Int]) -> [[Int]] {
+        guard !seeds.isEmpty else { return [] }
+        var mask = [Bool](repeating: false, count: shape[0] * shape[1] * shape[2])
+        for s in seeds { mask[s] = true }
+        let (labels, sizes) = Components.label(mask, shape: shape)
+        var groups = [[Int]](repeating: [], count: sizes.count)
+        for s in Set(seeds) { groups[Int(labels[s])].append(s) }
+        groups = groups.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        guard groups.count > 32 else { return groups }
+        return Array(groups.prefix(31)) + [groups.dropFirst(31).flatMap { $0 }]
+    }
+
+    /// Standard deviation from the interquartile range of a histogram (robust to a second population).
+    static func robustSpread(_ counts: [Float]) -> Float {
+        let total = counts.reduce(0, +)
+        var running: Float = 0, q1: Float = 0, q3: Float = 1
+        var found1 = false
+        for b in 0..<bins {
+            running += counts[b]
+            if !found1 && running >= 0.25 * total { q1 = (Float(b) + 0.5) / Float(bins); found1 = true }
+            if running >= 0.75 * total { q3 = (Float(b) + 0.5) / Float(bins); break }
+        }
+        return max(q3 - q1, 1 / Float(bins)) / 1.349
+    }
+
+    /// The noise's standard deviation, from the median absolute difference between neighbours along the first
+    /// axis (robust to the few pairs that straddle an edge). Pairs on a flat, clipped background are left out.
+    static func noiseLevel(intensities: [Float], shape: [Int]) -> Float {
+        guard shape[0] > 1 else { return 0 }
+        var differences: [Float] = []
+        for v in sampleEvenly(count: intensities.count, wanted: 50_000) where v % shape[0] < shape[0] - 1 {
+            let a = intensities[v], b = intensities[v + 1]
+            if (a <= 0 && b <= 0) || (a >= 1 && b >= 1) { continue }
+            differences.append(abs(a - b))
+        }
+        guard !differences.isEmpty else { return 0 }
+        differences.sort()
+        return 1.4826 * differences[differences.count / 2] / Float(2).squareRoot()
+    }
+
+    static func sampleEvenly(count: Int, wanted: Int) -> [Int] {
+        let step = max(1, count / max(wanted, 1))
+        return Array(stride(from: step / 2, to: count, by: step))
+    }
+}

@@ -1,0 +1,120 @@
+// What the classical tool must do on real images that the uniform phantoms never asked of it: one click on a
+// structure larger than the first region, scribbles inside only, and a negative seed that separates two
+// structures of the same intensity.
+
+@testable import Segmenters
+import Volume
+import VolumeTesting
+import XCTest
+
+final class SeedCompetitionTests: XCTestCase {
+    /// A noisy image of `shape` (1 mm voxels) whose intensity and truth come from `label(i, j, k)`.
+    func image(shape: [Int], seed: UInt64, intensities: [Float], noise: Float,
+               _ label: (Int, Int, Int) -> UInt16) -> (Volume, LabelVolume) {
+        var random = SeededRandom(seed: seed)
+        let grid = Grid(shape: shape, affine: .identity)
+        var image = Volume(grid: grid, voxels: [Float](repeating: 0, count: grid.voxelCount))
+        var truth = LabelVolume(grid: grid)
+        for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
+            let value = label(i, j, k)
+            truth[i, j, k] = value
+            image[i, j, k] = intensities[Int(value)] + noise * Float(random.gaussian())
+        } } }
+        return (image, truth)
+    }
+
+    func ellipsoid(_ i: Int, _ j: Int, _ k: Int, centre: [Double], radii: [Double]) -> Bool {
+        let x = (Double(i) - centre[0]) / radii[0], y = (Double(j) - centre[1]) / radii[1], z = (Double(k) - centre[2]) / radii[2]
+        return x * x + y * y + z * z < 1
+    }
+
+    /// An organ 60 mm across next to a darker one and a brighter one, in fat.
+    func organs() -> (Volume, LabelVolume) {
+        image(shape: [96, 80, 48], seed: 7, intensities: [-80, 60, 20, 140], noise: 18) { i, j, k in
+            if self.ellipsoid(i, j, k, centre: [40, 40, 24], radii: [30, 26, 18]) { return 1 }
+            if self.ellipsoid(i, j, k, centre: [82, 40, 24], radii: [10, 12, 10]) { return 2 }
+            if self.ellipsoid(i, j, k, centre: [40, 72, 24], radii: [12, 6, 8]) { return 3 }
+            return 0
+        }
+    }
+
+    func testOneClickFindsAStructureLargerThanTheFirstRegion() throws {
+        let (image, truth) = organs()
+        let organ = truth.voxels.map { $0 == 1 ? UInt16(1) : 0 }
+        let seeds = Seeds(positive: [VoxelIndex(40, 40, 24)], negative: [], radiusMM: 3, grid: image.grid)
+        var options = GraphCutOptions()
+        options.roiMarginMM = 12
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds, options: options)
+        let dice = result.labels.dice(with: LabelVolume(grid: image.grid, voxels: organ), label: 1)
+        XCTAssertGreaterThan(dice, 0.9, "one click gave \(result.labels.count(of: 1)) voxels for \(organ.filter { $0 == 1 }.count)")
+        // The answer lies inside the region it was cut in: no face of that region holds it.
+        XCTAssertFalse(GraphCutSegmenter.reachesInnerFace(result.labels, of: result.region, depth: 2))
+    }
+
+    func testScribblesInsideAloneGiveTheOrganNotTheRegion() throws {
+        let (image, truth) = organs()
+        // A stroke across the organ's middle on three slices, nothing marked outside.
+        var strokes: [VoxelIndex] = []
+        for k in [18, 24, 30] { for i in 30...50 { strokes.append(VoxelIndex(i, 40, k)) } }
+        let seeds = Seeds(foreground: [1: strokes])
+        var options = GraphCutOptions()
+        options.roiMarginMM = 10
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds, options: options)
+        let organ = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        XCTAssertGreaterThan(result.labels.dice(with: organ, label: 1), 0.9)
+        XCTAssertFalse(GraphCutSegmenter.reachesInnerFace(result.labels, of: result.region, depth: 2))
+    }
+
+    func testANegativeClickSeparatesTwoStructuresOfTheSameIntensity() throws {
+        // One block of tissue, two structures in it with nothing between them to see (as the white matter of the two
+        // hemispheres): only where the user clicked can tell them apart.
+        let (image, truth) = image(shape: [64, 32, 24], seed: 3, intensities: [0, 100, 100, 100], noise: 6) { i, j, k in
+            guard (4..<28).contains(j), (4..<20).contains(k), (4..<60).contains(i) else { return 0 }
+            return i < 31 ? 1 : (i < 33 ? 3 : 2)
+        }
+        let seeds = Seeds(positive: [VoxelIndex(16, 16, 12)], negative: [VoxelIndex(46, 16, 12)], radiusMM: 3, grid: image.grid)
+        var options = GraphCutOptions()
+        options.roiMarginMM = 40
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds, options: options)
+        let left = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        let right = truth.voxels.indices.filter { truth.voxels[$0] == 2 }
+        XCTAssertGreaterThan(result.labels.dice(with: left, label: 1), 0.85)
+        let taken = right.filter { result.labels.voxels[$0] == 1 }.count
+        XCTAssertLessThan(taken, right.count / 10, "\(taken) of the other structure's \(right.count) voxels taken")
+    }
+
+    func testASecondClickOnAPoleOfSoftTissueIntensityDoesNotFloodTheAbdomen() throws {
+        // The click robot's second click on ct_005's left kidney falls on its lower pole (84 HU, where the kidney is
+        // no brighter than liver or muscle). The kidney's answer must stay the kidney, not every organ that tissue
+        // reaches.
+        let ct005 = try XCTUnwrap(SampleSets.cases.first { $0.id == "ct_005" }).make()
+        let kidney = LabelVolume(grid: ct005.image.grid, voxels: ct005.labels.voxels.map { $0 == 3 ? 1 : 0 })
+        let clicks = [VoxelIndex(105, 100, 39), VoxelIndex(100, 92, 25)]
+        XCTAssertEqual(clicks.map { kidney[$0] }, [1, 1], "both clicks lie in the kidney")
+        let seeds = Seeds(positive: clicks, negative: [], radiusMM: 3, grid: ct005.image.grid)
+        let result = try GraphCutSegmenter.segment(ct005.image, seeds: seeds)
+        let dice = result.labels.dice(with: kidney, label: 1)
+        XCTAssertGreaterThan(dice, 0.6, "\(result.labels.count(of: 1)) voxels for the kidney's \(kidney.count(of: 1))")
+    }
+
+    func testGeodesicDistanceIsLengthInFlatTissueAndChargesForEdges() {
+        let shape = [30, 20, 10]
+        let spacing = [1.0, 2.0, 3.0]
+        var flat = [Float](repeating: 0.5, count: 6000)
+        let origin = 0
+        let distance = GeodesicDistance.from([origin], intensities: flat, shape: shape, spacing: spacing, contrast: 100)
+        // Exact along the axes and the neighbourhood's diagonals; longer in between (a chamfer metric), at most by
+        // a quarter on this grid.
+        for (i, j, k) in [(29, 0, 0), (0, 19, 0), (0, 0, 9), (9, 9, 9), (20, 10, 5), (29, 19, 9)] {
+            let euclidean = (Double(i * i) + Double(4 * j * j) + Double(9 * k * k)).squareRoot()
+            let d = Double(distance[i + 30 * (j + 20 * k)])
+            XCTAssertGreaterThanOrEqual(d, euclidean - 1e-3, "(\(i), \(j), \(k))")
+            XCTAssertLessThanOrEqual(d, 1.25 * euclidean, "(\(i), \(j), \(k))")
+            if [i, j, k].filter({ $0 != 0 }).count <= 1 || (i == j && j == k) { XCTAssertEqual(d, euclidean, accuracy: 1e-3) }
+        }
+        // A step of 0.3 across the whole image at i = 15: every path across it pays 100 × 0.3 more.
+        for v in flat.indices where v % 30 >= 15 { flat[v] = 0.8 }
+        let across = GeodesicDistance.from([origin], intensities: flat, shape: shape, spacing: spacing, contrast: 100)
+        XCTAssertEqual(Double(across[20]), 19 + (1.0 + 30 * 30).squareRoot(), accuracy: 0.5)
+    }
+}
