@@ -10,11 +10,13 @@ import Volume
 public struct DraftEdit: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case click, scribble, brush, erase, model, clear, undo, redo
+        /// The seeds of a box or lasso drawn on a slice.
+        case prompt
     }
 
     public var kind: Kind
     /// Clicks and scribbles change the seeds; brush, erase, model results and clearing change the label.
-    public var touchesSeeds: Bool { kind == .click || kind == .scribble }
+    public var touchesSeeds: Bool { kind == .click || kind == .scribble || kind == .prompt }
     /// Voxel offset (i fastest), value before, value after.
     public var changes: [(offset: Int32, old: UInt16, new: UInt16)]
 
@@ -105,7 +107,7 @@ public struct Draft: Sendable, Equatable {
 
     /// The edit that sets `offsets` of a layer to `value` (only voxels that change are listed).
     public func edit(_ kind: DraftEdit.Kind, setting offsets: [Int], to value: UInt16) -> DraftEdit {
-        let layer = kind == .click || kind == .scribble ? seeds : labels
+        let layer = kind == .click || kind == .scribble || kind == .prompt ? seeds : labels
         var seen = Set<Int>()
         var changes: [(offset: Int32, old: UInt16, new: UInt16)] = []
         for o in offsets where o >= 0 && o < layer.voxels.count && layer.voxels[o] != value && seen.insert(o).inserted {

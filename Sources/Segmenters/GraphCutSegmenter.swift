@@ -28,11 +28,11 @@ public struct GraphCutOptions: Sendable {
     /// While the answer reaches a face of the region that is not the image's edge, the margin doubles, up to this.
     public var maximumMarginMM: Double = 160
     /// Seed competition: the weight of a class's geodesic distance beyond the nearest seeded class's (0: none).
-    public var geodesicWeight: Float = 1
+    public var geodesicWeight: Float = 0.5
     /// The geodesic distance (in mm-equivalents) that costs `geodesicWeight` nats.
-    public var geodesicScaleMM: Float = 10
+    public var geodesicScaleMM: Float = 40
     /// A label pays one nat for each this many mm-equivalents of geodesic distance from its seeds (0: nothing).
-    public var geodesicReachMM: Float = 100
+    public var geodesicReachMM: Float = 200
     /// A seed also stands for the voxels around it (within this radius) that look like it (`kde`).
     public var seedSurroundingMM: Double = 10
     /// Millimetres a change across the whole intensity window is worth in a geodesic path.

@@ -41,15 +41,27 @@ struct SeedLikelihood {
             let total = max(list.reduce(Float(0)) { $0 + $1.share }, 1e-9)
             return (0..<bins).map { b in list.reduce(Float(0)) { $0 + $1.share * $1.density[b] } / total }
         }
-        let backgroundDensity = backgroundDensity(region: region, tissues: tissues.flatMap { $0 },
-                                                  marked: background.isEmpty ? nil : density(of: background.map { intensities[$0] }, noise: noise, narrow: false))
-        // Log posterior per bin: equal priors, a floor so that an intensity nobody has seen is equally likely
-        // under every class.
+        let marked = background.isEmpty ? nil : density(of: background.map { intensities[$0] }, noise: noise, narrow: false)
+        // The background's density: the region's histogram less the tissues' shares, or the marked background's
+        // where that is higher. Each class's posterior by bin, with equal priors (the user's seeds say
+        // which classes there are, not how large they are) and a floor that keeps every class possible.
+        var rest = region
+        for list in tissues { for t in list { for b in 0..<bins { rest[b] -= t.share * t.density[b] } } }
+        rest = rest.map { max($0, 0) }
+        let restTotal = rest.reduce(0, +)
+        rest = restTotal > 1e-6 ? rest.map { $0 / restTotal * Float(bins) } : [Float](repeating: 1, count: bins)
+        let backgroundDensity = marked.map { m in
+            // Either source: a tissue marked as background counts as much as a structure's (a negative click on
+            // the structure's own tissue leaves the intensities neutral, for the geodesic term to decide).
+            // Not renormalised: each source keeps its own scale where it is the higher.
+            (0..<bins).map { max(rest[$0], m[$0]) }
+        } ?? rest
         let densities = [backgroundDensity] + labelDensities
         let table: [[Float]] = densities.map { d in
             (0..<bins).map { b in
-                let total = densities.reduce(Float(0)) { $0 + floored($1[b]) }
-                return -log(floored(d[b]) / total)
+                let total = densities.reduce(Float(0)) { $0 + $1[b] }
+                let posterior = total > 0 ? d[b] / total : 1 / Float(densities.count)
+                return -log(0.97 * posterior + 0.03 / Float(densities.count))
             }
         }
         var costs = table.map { t in intensities.map { t[bin($0)] } }
@@ -124,10 +136,6 @@ struct SeedLikelihood {
     @inline(__always)
     static func bin(_ x: Float) -> Int { min(bins - 1, max(0, Int(x * Float(bins)))) }
 
-    /// A density (per unit of the [0, 1] range, so 1 is uniform) with a share of uniform mass.
-    @inline(__always)
-    static func floored(_ d: Float) -> Float { 0.97 * d + 0.03 }
-
     /// Kernel density by bin. The bandwidth follows Silverman's rule on the samples' robust spread (`narrow`:
     /// a quarter of it, for a whole region's many-peaked histogram) and is never below the noise.
     static func density(of samples: [Float], noise: Float, narrow: Bool) -> [Float] {
@@ -141,18 +149,6 @@ struct SeedLikelihood {
         let smoothed = GaussianSmoothing.apply(counts, shape: [bins, 1, 1], sigma: [Double(bandwidth * Float(bins)), 0, 0])
         let total = smoothed.reduce(0, +)
         return smoothed.map { $0 / total * Float(bins) }
-    }
-
-    /// The background's density: the region's histogram less every marked tissue's share, mixed half and half with
-    /// the marked background when there is one.
-    static func backgroundDensity(region: [Float], tissues: [(density: [Float], share: Float)], marked: [Float]?) -> [Float] {
-        var rest = region
-        for tissue in tissues { for b in 0..<bins { rest[b] -= tissue.share * tissue.density[b] } }
-        rest = rest.map { max($0, 0) }
-        let total = rest.reduce(0, +)
-        rest = total > 1e-6 ? rest.map { $0 / total * Float(bins) } : [Float](repeating: 1, count: bins)
-        guard let marked else { return rest }
-        return (0..<bins).map { 0.5 * rest[$0] + 0.5 * marked[$0] }
     }
 
     /// A tissue's share π of the region: the largest with region ≥ π · tissue around the tissue's mode (a little

@@ -60,6 +60,11 @@ public struct Seeds: Sendable, Equatable {
         return out
     }
 
+    /// Both sets of seeds together.
+    public func joined(with other: Seeds) -> Seeds {
+        Seeds(foreground: foreground.merging(other.foreground) { $0 + $1 }, background: background + other.background)
+    }
+
     /// The bounding box of every seed, grown by `marginMM` and clipped to the grid.
     public func boundingBox(marginMM: Double, grid: Grid) -> VoxelBox {
         let seeds = all
@@ -126,6 +131,20 @@ public struct Clicks: Sendable, Equatable, Codable {
         }
     }
 
+    /// A JSON list of voxel indices, `[[i, j, k], …]` (a lasso's points).
+    public static func readPoints(_ path: String) throws -> [VoxelIndex] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SegmentationError.badInput(path: path, reason: "no such file")
+        }
+        guard let points = try? JSONDecoder().decode([[Int]].self, from: data) else {
+            throw SegmentationError.badInput(path: path, reason: "not a JSON list of voxel indices ([[i,j,k], …])")
+        }
+        for point in points where point.count != 3 {
+            throw SegmentationError.badInput(path: path, reason: "a point needs three voxel indices, got \(point)")
+        }
+        return points.map { VoxelIndex($0[0], $0[1], $0[2]) }
+    }
+
     public var positive: [VoxelIndex] { foreground.map { VoxelIndex($0[0], $0[1], $0[2]) } }
     public var negative: [VoxelIndex] { background.map { VoxelIndex($0[0], $0[1], $0[2]) } }
 }
@@ -134,6 +153,7 @@ public enum SegmentationError: Error, Sendable, Equatable, CustomStringConvertib
     case badInput(path: String, reason: String)
     case noSeeds
     case gridMismatch(String)
+    case badPrompt(String)
     case cancelled
 
     public var description: String {
@@ -141,6 +161,7 @@ public enum SegmentationError: Error, Sendable, Equatable, CustomStringConvertib
         case .badInput(let path, let reason): "\(path): \(reason)"
         case .noSeeds: "no foreground seeds: scribble or click inside the structure first"
         case .gridMismatch(let what): "grid mismatch: \(what)"
+        case .badPrompt(let why): why
         case .cancelled: "cancelled"
         }
     }

@@ -77,7 +77,7 @@ public struct Prompt: Sendable, Equatable {
 
 /// What moving the cursor does.
 public enum Tool: String, Sendable, CaseIterable {
-    case navigate, scribbleForeground = "scribble +", scribbleBackground = "scribble −", paint, erase
+    case navigate, scribbleForeground = "scribble +", scribbleBackground = "scribble −", paint, erase, box, lasso
 }
 
 /// What clicks and `r` call on: the graph cut (no model) or one of the folder's models.
@@ -125,6 +125,8 @@ public struct AppState: Sendable {
     public var keymap = Keymap.defaults
     public var running = true
     public var tool: Tool = .navigate
+    /// The corner of a box, or the points of a lasso, drawn so far.
+    public var promptPoints: [VoxelIndex] = []
     public var activeLabel: UInt16 = 1
     /// Brush radius in millimetres (scribbles and paint).
     public var brushRadiusMM = 3.0

@@ -20,6 +20,7 @@ public enum Command: String, CaseIterable, Sendable {
     case focusList = "focus-list"
     case cycleStrategy = "cycle-strategy", openSuggested = "open-suggested"
     case clickPositive = "click-positive", clickNegative = "click-negative"
+    case box, lasso
     case scribbleForeground = "scribble-foreground", scribbleBackground = "scribble-background"
     case paint, erase
     case brushBigger = "brush-bigger", brushSmaller = "brush-smaller", brush3D = "brush-3d"
@@ -80,6 +81,8 @@ public enum Command: String, CaseIterable, Sendable {
         case .focusList: "go to the study list"
         case .clickPositive: "positive click at the cursor (a seed of the active label)"
         case .clickNegative: "negative click at the cursor (a background seed)"
+        case .box: "box prompt: at one corner, then again at the other on the same slice (the structure lies inside)"
+        case .lasso: "lasso prompt: trace the outline on the slice, then again to close it (its inside is the structure)"
         case .scribbleForeground: "scribble the active label while moving (again: stop)"
         case .scribbleBackground: "scribble background while moving (again: stop)"
         case .paint: "paint the active label with the brush while moving (again: stop)"

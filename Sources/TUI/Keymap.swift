@@ -28,7 +28,7 @@ public struct Keymap: Sendable {
         .character("o"): .toggleOverlay, .character("O"): .opacityUp, .character("i"): .opacityDown,
         .character("n"): .nextStudy, .character("p"): .previousStudy, .enter: .openStudy,
         .character("g"): .focusList, .function(6): .cycleStrategy, .control("n"): .openSuggested,
-        .character(" "): .clickPositive, .character("x"): .clickNegative,
+        .character(" "): .clickPositive, .character("x"): .clickNegative, .character("v"): .box, .character("V"): .lasso,
         .character("f"): .scribbleForeground, .character("b"): .scribbleBackground,
         .character("d"): .paint, .character("e"): .erase,
         .character(")"): .brushBigger, .character("("): .brushSmaller, .character("B"): .brush3D,

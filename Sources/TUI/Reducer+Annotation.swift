@@ -3,6 +3,7 @@
 
 import Datastore
 import Foundation
+import Segmenters
 import Volume
 
 extension Reducer {
@@ -12,6 +13,7 @@ extension Reducer {
             if state.showHelp { state.showHelp = false; return [] }
             if state.busy != nil { state.busy = nil; state.message = "cancelled"; return [.cancelWork] }
             state.tool = .navigate
+            state.promptPoints = []
             return []
         case .scribbleForeground, .scribbleBackground, .paint, .erase:
             let tool: Tool = switch command {
@@ -68,6 +70,8 @@ extension Reducer {
                 }
             }
             return effects
+        case .box, .lasso:
+            return prompt(command, on: &state)
         case .undo, .redo:
             var effects: [Effect] = []
             for _ in 0..<count {
@@ -155,9 +159,51 @@ extension Reducer {
         }
     }
 
-    /// The brush (or scribble) at the cursor, when a drawing tool is on.
+    /// A box or lasso: the first press starts it at the cursor, the second completes it there, sets its seeds as
+    /// one edit and segments with the classical tool (a model sees seeds only as clicks).
+    static func prompt(_ command: Command, on state: inout AppState) -> [Effect] {
+        guard let open = state.open else { return [] }
+        let tool: Tool = command == .box ? .box : .lasso
+        guard state.tool == tool else {
+            state.tool = tool
+            state.promptPoints = [state.cursor]
+            state.message = command == .box ? "box: move to the opposite corner on this slice, then v again (Esc leaves)"
+                                            : "lasso: trace the outline on this slice, then V again to close it (Esc leaves)"
+            return []
+        }
+        state.tool = .navigate
+        let points = state.promptPoints + [state.cursor]
+        state.promptPoints = []
+        let grid = open.image.grid
+        let seeds: Seeds
+        do {
+            seeds = command == .box ? try SlicePrompt.box(points[0], state.cursor, label: state.activeLabel, grid: grid)
+                                    : try SlicePrompt.lasso(points, label: state.activeLabel, grid: grid)
+        } catch {
+            state.message = "\(command.rawValue): \(error)"
+            return []
+        }
+        let inside = (seeds.foreground[state.activeLabel] ?? []).map(grid.offset)
+        let taken = Set(inside)
+        let outside = seeds.background.map(grid.offset).filter { !taken.contains($0) }
+        let edit = DraftEdit(kind: .prompt, changes: open.draft.edit(.prompt, setting: inside, to: state.activeLabel).changes
+                                                     + open.draft.edit(.prompt, setting: outside, to: Draft.backgroundSeed).changes)
+        var effects = apply(edit, to: &state)
+        guard !effects.isEmpty, let drawn = state.open, state.busy == nil else { return effects }
+        state.busy = "segmenting…"
+        state.message = "\(command.rawValue) for \(drawn.name(of: state.activeLabel)): segmenting… (Esc cancels)"
+        effects.append(.segment(SegmentRequest(image: drawn.image, seeds: drawn.draft.seeds, label: state.activeLabel)))
+        return effects
+    }
+
+    /// The brush (or scribble) at the cursor, when a drawing tool is on; a lasso takes the cursor as its next point.
     static func stroke(_ state: inout AppState) -> [Effect] {
         guard let open = state.open, state.tool != .navigate else { return [] }
+        if state.tool == .box { return [] }
+        if state.tool == .lasso {
+            if state.promptPoints.last != state.cursor { state.promptPoints.append(state.cursor) }
+            return []
+        }
         let plane = state.brush3D ? nil : state.plane
         let offsets = ball(around: state.cursor, radiusMM: state.brushRadiusMM, grid: open.image.grid, plane: plane)
         let edit: DraftEdit = switch state.tool {

@@ -60,7 +60,7 @@ struct AnnotationBook {
         do {
             try database.journal(edit, imageId: id, user: annotator.user, baseVersion: baseVersion)
             switch edit.kind {
-            case .click: record(.click)
+            case .click, .prompt: record(.click)
             case .scribble: record(.scribbleStroke)
             case .brush, .erase, .clear: record(.brushStroke)
             case .undo, .redo: record(.undo)

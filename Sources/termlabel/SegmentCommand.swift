@@ -21,6 +21,12 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Clicks as JSON in voxel indices: {\"foreground\": [[i,j,k],…], \"background\": […]}.")
     var clicks: String?
 
+    @Option(help: "A box drawn on one slice, two opposite corners I,J,K,I,J,K sharing the slice's index: the structure lies inside.")
+    var box: String?
+
+    @Option(help: "A lasso as JSON, a closed stroke on one slice [[i,j,k],…]: its inside is the structure on that slice.")
+    var lasso: String?
+
     @Option(help: "Scribble value meaning background (default: the largest value present).")
     var backgroundValue: UInt16?
 
@@ -54,10 +60,18 @@ struct SegmentCommand: ParsableCommand {
     var out: String
 
     func validate() throws {
-        guard (scribbles == nil) != (clicks == nil) else { throw ValidationError("give --scribbles or --clicks, one of them") }
+        guard (scribbles == nil) != (clicks == nil && box == nil && lasso == nil) else {
+            throw ValidationError("give --scribbles or --clicks, one of them (a --box or --lasso can stand for or join the clicks)")
+        }
+        if let box, corners(box) == nil { throw ValidationError("--box takes six whole numbers I,J,K,I,J,K") }
         if let window, parseWindow(window) == nil { throw ValidationError("--window takes LOW,HIGH with LOW < HIGH") }
         guard GridGraph.Connectivity(rawValue: connectivity) != nil else { throw ValidationError("--connectivity is 6 or 26") }
         guard blocks != nil else { throw ValidationError("--downsample takes three whole numbers I,J,K of at least 1") }
+    }
+
+    func corners(_ text: String) -> (VoxelIndex, VoxelIndex)? {
+        let n = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return n.count == 6 ? (VoxelIndex(n[0], n[1], n[2]), VoxelIndex(n[3], n[4], n[5])) : nil
     }
 
     var blocks: [Int]? {
@@ -85,11 +99,26 @@ struct SegmentCommand: ParsableCommand {
                 let background = backgroundValue ?? (present.count > 1 ? present.last! : 0)
                 seeds = Seeds(scribbles: map, backgroundValue: background)
             } else {
-                let parsed = try Clicks.read(clicks!)
-                for v in parsed.positive + parsed.negative where !volume.grid.contains(v) {
-                    throw SegmentationError.badInput(path: clicks!, reason: "click \(v) is outside the image \(volume.shape)")
+                var prompts: [Seeds] = []
+                if let clicks {
+                    let parsed = try Clicks.read(clicks)
+                    for v in parsed.positive + parsed.negative where !volume.grid.contains(v) {
+                        throw SegmentationError.badInput(path: clicks, reason: "click \(v) is outside the image \(volume.shape)")
+                    }
+                    prompts.append(Seeds(positive: parsed.positive, negative: parsed.negative, radiusMM: clickRadius, grid: volume.grid))
                 }
-                seeds = Seeds(positive: parsed.positive, negative: parsed.negative, radiusMM: clickRadius, grid: volume.grid)
+                if let box, let (a, b) = corners(box) {
+                    prompts.append(try SlicePrompt.box(a, b, clickRadiusMM: clickRadius, grid: volume.grid))
+                }
+                if let lasso {
+                    let points = try Clicks.readPoints(lasso)
+                    do {
+                        prompts.append(try SlicePrompt.lasso(points, grid: volume.grid))
+                    } catch let error as SegmentationError {
+                        throw SegmentationError.badInput(path: lasso, reason: error.description)
+                    }
+                }
+                seeds = prompts.dropFirst().reduce(prompts[0]) { $0.joined(with: $1) }
             }
             var options = graphCut.options
             options.window = window.flatMap(parseWindow)

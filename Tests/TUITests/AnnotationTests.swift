@@ -28,6 +28,43 @@ final class AnnotationTests: XCTestCase {
         XCTAssertEqual(state.open!.draft.seeds.voxels[centre], 1)
     }
 
+    func testABoxAndALassoSetSeedsOnTheirSliceAndSegment() {
+        for (key, moves) in [(Key.character("v"), "llllljjjj"), (Key.character("V"), "lllllljjjjjjhhhhhhkkkkkk")] {
+            var state = OpenedStudy.state()
+            let grid = state.open!.image.grid
+            let start = state.cursor
+            XCTAssertTrue(OpenedStudy.press(&state, key).isEmpty)
+            XCTAssertEqual(state.tool, key == .character("v") ? .box : .lasso)
+            var visited = [start]
+            for move in moves {
+                XCTAssertTrue(OpenedStudy.press(&state, .character(move)).isEmpty, "no seed before the prompt closes")
+                visited.append(state.cursor)
+            }
+            let effects = OpenedStudy.press(&state, key)
+            XCTAssertEqual(journaled(effects).map(\.kind), [.prompt])
+            guard case .segment(let request)? = effects.last else { return XCTFail("\(effects)") }
+            XCTAssertEqual(request.label, 1)
+            XCTAssertEqual(state.tool, .navigate)
+            let seeds = state.open!.draft.seeds.voxels
+            let marked = seeds.indices.filter { seeds[$0] != 0 }.map { grid.voxel(atOffset: $0) }
+            XCTAssertEqual(Set(marked.map(\.k)), [start.k], "every seed on the slice it was drawn on")
+            let inside = marked.filter { seeds[grid.offset($0)] == 1 }, outside = marked.filter { seeds[grid.offset($0)] == Draft.backgroundSeed }
+            XCTAssertFalse(inside.isEmpty)
+            XCTAssertFalse(outside.isEmpty)
+            // Structure seeds lie within the drawn rectangle, background seeds around it.
+            let (low, high) = ((visited.map(\.i).min()!, visited.map(\.j).min()!), (visited.map(\.i).max()!, visited.map(\.j).max()!))
+            XCTAssertTrue(inside.allSatisfy { $0.i >= low.0 && $0.i <= high.0 && $0.j >= low.1 && $0.j <= high.1 }, "\(inside)")
+            XCTAssertTrue(outside.contains { $0.i < low.0 || $0.j < low.1 || $0.i > high.0 || $0.j > high.1 })
+            _ = OpenedStudy.press(&state, .character("u"))
+            XCTAssertTrue(state.open!.draft.seeds.voxels.allSatisfy { $0 == 0 }, "one undo takes the whole prompt back")
+        }
+        // A box whose corners are on two slices says so and sets nothing.
+        var state = OpenedStudy.state()
+        XCTAssertTrue(OpenedStudy.press(&state, .character("v"), .character("l"), .character("l"), .pageUp, .character("j"), .character("v")).isEmpty)
+        XCTAssertEqual(state.message, "box: a box's corners must lie on one slice (share one index)")
+        XCTAssertTrue(state.open!.draft.seeds.voxels.allSatisfy { $0 == 0 })
+    }
+
     func testPaintFollowsTheCursorAndEraseTakesItBack() {
         var state = OpenedStudy.state()
         _ = OpenedStudy.press(&state, .character("}"))   // label 2

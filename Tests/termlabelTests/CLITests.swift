@@ -120,6 +120,39 @@ final class SegmentCLITests: XCTestCase {
         XCTAssertEqual(written.grid.affine, truth.grid.affine)
     }
 
+    func testABoxAndALassoOnOneSliceSegmentTheLiver() throws {
+        let folder = try temporary()
+        let truth = try LabelVolume(contentsOf: samples + "/labels/final/ct_001.nii.gz")
+        var liver = LabelVolume(grid: truth.grid)
+        for v in 0..<truth.voxels.count where truth.voxels[v] == 1 { liver.voxels[v] = 1 }
+        try liver.write(to: folder + "/liver.nii.gz")
+        // The slice where the liver is largest, its extent there, and its outline as a lasso of every voxel on the
+        // edge of its bounding rows (left end, right end), walked round.
+        var counts = [Int](repeating: 0, count: truth.shape[2])
+        for v in 0..<truth.voxels.count where liver.voxels[v] == 1 { counts[truth.grid.voxel(atOffset: v).k] += 1 }
+        let k = counts.indices.max { counts[$0] < counts[$1] }!
+        var rows: [Int: (Int, Int)] = [:]
+        for j in 0..<truth.shape[1] { for i in 0..<truth.shape[0] where liver[i, j, k] == 1 {
+            let row = rows[j] ?? (i, i)
+            rows[j] = (min(row.0, i), max(row.1, i))
+        } }
+        let js = rows.keys.sorted()
+        let (lowI, highI) = (rows.values.map(\.0).min()!, rows.values.map(\.1).max()!)
+        let box = "\(lowI),\(js.first!),\(k),\(highI),\(js.last!),\(k)"
+        let outline = js.map { [rows[$0]!.1, $0, k] } + js.reversed().map { [rows[$0]!.0, $0, k] }
+        try JSONEncoder().encode(outline).write(to: URL(fileURLWithPath: folder + "/lasso.json"))
+        for prompt in [["--box", box], ["--lasso", folder + "/lasso.json"]] {
+            let run = try runTermlabel(["segment", samples + "/ct_001.nii.gz"] + prompt + ["--out", folder + "/out.nii.gz",
+                                                                                           "--reference", folder + "/liver.nii.gz"])
+            XCTAssertEqual(run.status, 0, run.err)
+            let dice = try XCTUnwrap(run.out.split(separator: "\n").first { $0.hasPrefix("label 1") }?.split(separator: " ").last.flatMap { Double($0) })
+            XCTAssertGreaterThan(dice, 0.8, "\(prompt[0]): \(run.out)")
+        }
+        let skewed = try runTermlabel(["segment", samples + "/ct_001.nii.gz", "--box", "10,10,10,20,20,20", "--out", folder + "/x.nii.gz"])
+        XCTAssertEqual(skewed.status, 1)
+        XCTAssertEqual(skewed.err, "termlabel: a box's corners must lie on one slice (share one index)\n")
+    }
+
     func testBadArgumentsAreRefusedWithOneLine() throws {
         let folder = try temporary()
         let image = samples + "/ct_001.nii.gz"

@@ -12,6 +12,7 @@ import Learning
 import Render
 import TUI
 import Volume
+import VolumeTesting
 import XCTest
 
 final class TerminalEndToEndTests: XCTestCase {
@@ -248,6 +249,54 @@ final class TerminalEndToEndTests: XCTestCase {
         send("q")
         waitFor("termlabel-exit-0")
         XCTAssertEqual(modes(), "0 1 0 0")
+    }
+
+    /// A new user's first try of the classical tool: one positive click in the middle of the liver and `r`. The
+    /// answer is the liver (against the ground truth `samples --all-labeled` writes), not a dot around the click.
+    func testOneClickOnTheLiverAndRGiveTheLiver() throws {
+        let image = try Volume(contentsOf: folder + "/ct_004.nii.gz")
+        let truth = try XCTUnwrap(SampleSets.cases.first { $0.id == "ct_004" }).make().labels
+        XCTAssertEqual(truth.grid.shape, image.grid.shape)
+        var state = AppState(folder: folder, studies: [StudyEntry(id: "ct_004", status: "unlabeled")])
+        _ = Reducer.reduce(&state, .studyLoaded(OpenStudy(id: "ct_004", image: image, draft: Draft(labels: LabelVolume(grid: image.grid)), isCT: true)))
+        let geometry = PlaneGeometry(grid: image.grid, plane: .axial)
+        let from = geometry.position(of: state.cursor)
+        // The liver's deepest point on the slice in view (in-plane city-block distance to its edge).
+        var depth = [[Int]](repeating: [Int](repeating: 0, count: geometry.height), count: geometry.width)
+        for column in 0..<geometry.width { for row in 0..<geometry.height
+            where truth[geometry.voxel(column: column, row: row, slice: from.slice)] == 1 { depth[column][row] = 1 << 20 } }
+        for pass in 0..<2 {
+            let columns = pass == 0 ? Array(0..<geometry.width) : Array((0..<geometry.width).reversed())
+            let rows = pass == 0 ? Array(0..<geometry.height) : Array((0..<geometry.height).reversed())
+            let step = pass == 0 ? -1 : 1
+            for c in columns { for r in rows where depth[c][r] > 0 {
+                let a = c + step >= 0 && c + step < geometry.width ? depth[c + step][r] : 0
+                let b = r + step >= 0 && r + step < geometry.height ? depth[c][r + step] : 0
+                depth[c][r] = min(depth[c][r], a + 1, b + 1)
+            } }
+        }
+        var target = (column: 0, row: 0, depth: 0)
+        for c in 0..<geometry.width { for r in 0..<geometry.height where depth[c][r] > target.depth { target = (c, r, depth[c][r]) } }
+        XCTAssertGreaterThan(target.depth, 5, "the liver is on the slice in view")
+
+        start()
+        waitFor("Studies (1)")
+        send("Enter")
+        waitFor("ct_004 │ axial 29/56")
+        let dx = target.column - from.column, dy = target.row - from.row
+        send("l", "h")   // into the view: in the study list, up and down pick a study
+        tmux(["send-keys", "-t", "t"] + Array(repeating: dx > 0 ? "l" : "h", count: abs(dx)) + Array(repeating: dy > 0 ? "j" : "k", count: abs(dy)))
+        let voxel = geometry.voxel(column: target.column, row: target.row, slice: from.slice)
+        waitFor("voxel \(voxel.i),\(voxel.j),\(voxel.k) │")
+        send("Space", "r")
+        waitFor("segmented in")
+        send("S")
+        waitFor("submitted as final version 1")
+        let label = try LabelVolume(contentsOf: folder + "/labels/final/ct_004.nii.gz")
+        let liver = LabelVolume(grid: truth.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        let dice = label.dice(with: liver, label: 1)
+        XCTAssertGreaterThanOrEqual(dice, 0.7, "one click and r: \(label.count(of: 1)) voxels for the liver's \(liver.count(of: 1))")
+        send("q")
     }
 
     /// Alternate screen, cursor shown, any mouse reporting, button mouse reporting (1 = on).

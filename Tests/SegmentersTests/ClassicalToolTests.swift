@@ -1,13 +1,13 @@
 // What the classical tool must do on real images that the uniform phantoms never asked of it: one click on a
-// structure larger than the first region, scribbles inside only, and a negative seed that separates two
-// structures of the same intensity.
+// structure larger than the first region, scribbles inside only, a negative seed that separates two structures
+// of the same intensity, a click on a tissue shared with other organs; and the box and lasso prompts.
 
 @testable import Segmenters
 import Volume
 import VolumeTesting
 import XCTest
 
-final class SeedCompetitionTests: XCTestCase {
+final class ClassicalToolTests: XCTestCase {
     /// A noisy image of `shape` (1 mm voxels) whose intensity and truth come from `label(i, j, k)`.
     func image(shape: [Int], seed: UInt64, intensities: [Float], noise: Float,
                _ label: (Int, Int, Int) -> UInt16) -> (Volume, LabelVolume) {
@@ -116,5 +116,49 @@ final class SeedCompetitionTests: XCTestCase {
         for v in flat.indices where v % 30 >= 15 { flat[v] = 0.8 }
         let across = GeodesicDistance.from([origin], intensities: flat, shape: shape, spacing: spacing, contrast: 100)
         XCTAssertEqual(Double(across[20]), 19 + (1.0 + 30 * 30).squareRoot(), accuracy: 0.5)
+    }
+
+    func testABoxOnOneSliceFindsTheOrgan() throws {
+        let (image, truth) = organs()
+        let organ = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        // The organ's extent on its middle slice, as a user would drag it.
+        let seeds = try SlicePrompt.box(VoxelIndex(10, 14, 24), VoxelIndex(70, 66, 24), grid: image.grid)
+        XCTAssertTrue(seeds.background.allSatisfy { $0.k == 24 && organ[$0] == 0 }, "the band around the box is outside the organ")
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds)
+        XCTAssertGreaterThan(result.labels.dice(with: organ, label: 1), 0.9)
+    }
+
+    func testALassoMarksItsInsideOnItsSlice() throws {
+        let (image, truth) = organs()
+        let organ = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        // 24 points on the organ's outline at k = 24 (an ellipse of radii 30 × 26 around (40, 40)).
+        let points = (0..<24).map { n -> VoxelIndex in
+            let angle = Double(n) / 24 * 2 * .pi
+            return VoxelIndex(Int((40 + 30 * cos(angle)).rounded()), Int((40 + 26 * sin(angle)).rounded()), 24)
+        }
+        let seeds = try SlicePrompt.lasso(points, grid: image.grid)
+        let inside = seeds.foreground[1]!
+        XCTAssertGreaterThan(inside.count, 2000)
+        XCTAssertTrue(inside.allSatisfy { $0.k == 24 })
+        XCTAssertGreaterThan(Double(inside.filter { organ[$0] == 1 }.count), 0.99 * Double(inside.count))
+        XCTAssertTrue(seeds.background.allSatisfy { $0.k == 24 })
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds)
+        XCTAssertGreaterThan(result.labels.dice(with: organ, label: 1), 0.9)
+    }
+
+    func testPromptsOffOneSliceAreRefusedWithTheReason() {
+        let grid = Grid(shape: [20, 20, 10], affine: .identity)
+        XCTAssertThrowsError(try SlicePrompt.box(VoxelIndex(2, 2, 2), VoxelIndex(8, 8, 5), grid: grid)) {
+            XCTAssertEqual("\($0)", "a box's corners must lie on one slice (share one index)")
+        }
+        XCTAssertThrowsError(try SlicePrompt.box(VoxelIndex(2, 2, 2), VoxelIndex(8, 2, 2), grid: grid)) {
+            XCTAssertEqual("\($0)", "a box's corners span no area on their slice")
+        }
+        XCTAssertThrowsError(try SlicePrompt.box(VoxelIndex(2, 2, 2), VoxelIndex(30, 8, 2), grid: grid)) {
+            XCTAssertTrue("\($0)".contains("must lie in the image"), "\($0)")
+        }
+        XCTAssertThrowsError(try SlicePrompt.lasso([VoxelIndex(2, 2, 2), VoxelIndex(3, 2, 2), VoxelIndex(3, 3, 2)], grid: grid)) {
+            XCTAssertEqual("\($0)", "the lasso encloses no voxel")
+        }
     }
 }

