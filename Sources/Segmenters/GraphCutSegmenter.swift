@@ -1,7 +1,7 @@
-// Scribbles or clicks → a 3D label map, without a trained model: features of the region around the seeds, a
-// likelihood per class fitted on its seeds (background also on the region itself), then one graph cut for a
-// single label or α-expansion for several, then post-processing. A model's probability map can take the
-// likelihood's place (refinement).
+// Scribbles or clicks → a 3D label map, without a trained model: a likelihood per class from its seeds and the
+// region around them (`SeedLikelihood`, or the older histogram and mixture fits), then one graph cut for a single
+// label or α-expansion for several (or GrowCut), then post-processing. The region grows while the answer reaches
+// its faces. A model's probability map can take the likelihood's place (refinement).
 
 import Dispatch
 import Foundation

@@ -22,7 +22,7 @@ struct ClickEval: ParsableCommand {
     @Argument(help: "A study folder with a model registry (termlabel train).")
     var folder: String
 
-    @Option(help: "Tools, comma-separated: classical, growcut (with a box), deepgrow2d, deepgrow3d, deepedit (default: all available).")
+    @Option(help: "Tools, comma-separated: classical, deepgrow2d, deepgrow3d, deepedit (default: all available), and growcut (a peer given a box; only when named).")
     var tools: String?
 
     @Option(help: "Clicks per structure.")
@@ -78,7 +78,7 @@ struct ClickEval: ParsableCommand {
             }
         }
         let useClassical = wanted?.contains("classical") ?? true
-        let useGrowCut = wanted?.contains("growcut") ?? true
+        let useGrowCut = wanted?.contains("growcut") ?? false
         let names = Dictionary(try shelf.labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
         let only = studies.map { Set($0.split(separator: ",").map(String.init)) }
         var settling = GraphCutOptions()
