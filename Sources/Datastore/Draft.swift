@@ -12,6 +12,8 @@ public struct DraftEdit: Sendable, Equatable {
         case click, scribble, brush, erase, model, clear, undo, redo
         /// The seeds of a box or lasso drawn on a slice.
         case prompt
+        /// A label filled between the slices it was drawn on.
+        case interpolate
     }
 
     public var kind: Kind

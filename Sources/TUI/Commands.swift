@@ -27,7 +27,7 @@ public enum Command: String, CaseIterable, Sendable {
     case nextLabel = "next-label", previousLabel = "previous-label"
     case renameLabel = "rename-label", recolorLabel = "recolor-label"
     case undo, redo
-    case clearLabel = "clear-label"
+    case clearLabel = "clear-label", interpolate
     case segment
     case cycleAssistant = "cycle-assistant", autoSegment = "auto-segment", refine, train
     case saveDraft = "save-draft", submit
@@ -103,6 +103,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .undo: "undo"
         case .redo: "redo"
         case .clearLabel: "clear the active label from the draft (undoable)"
+        case .interpolate: "fill the active label between the slices of this view it is drawn on (undoable)"
         case .segment: "segment from the seeds with the click tool (graph cut, or the model)"
         case .saveDraft: "save the draft (it is journaled as you go)"
         case .submit: "submit the draft as the final label"

@@ -35,7 +35,7 @@ public struct Keymap: Sendable {
         .character("}"): .nextLabel, .character("{"): .previousLabel,
         .character("N"): .renameLabel, .character("T"): .recolorLabel,
         .character("u"): .undo, .character("U"): .redo, .control("r"): .redo,
-        .character("C"): .clearLabel, .character("r"): .segment,
+        .character("C"): .clearLabel, .character("I"): .interpolate, .character("r"): .segment,
         .character("m"): .cycleAssistant, .character("A"): .autoSegment, .character("R"): .refine, .character("t"): .train,
         .control("s"): .saveDraft, .character("S"): .submit,
         .escape: .cancel,

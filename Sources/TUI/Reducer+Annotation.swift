@@ -97,6 +97,16 @@ extension Reducer {
             state.open = study
             state.message = "label \(state.activeLabel) \(study.name(of: state.activeLabel)) is now \(next)"
             return [.saveLabelNames(study.labelNames, studyId: study.id, baseVersion: study.baseVersion)]
+        case .interpolate:
+            guard let geometry = state.geometry else { return [] }
+            let offsets = SliceInterpolation.fill(open.draft.labels, label: state.activeLabel, axis: geometry.fixedAxis)
+            guard !offsets.isEmpty else {
+                state.message = "nothing to fill: draw \(open.name(of: state.activeLabel)) on two slices of this view with a gap between"
+                return []
+            }
+            let effects = apply(open.draft.edit(.interpolate, setting: offsets, to: state.activeLabel), to: &state)
+            if !effects.isEmpty { state.message = "filled \(open.name(of: state.activeLabel)) between its slices (\(offsets.count) voxels; u undoes it)" }
+            return effects
         case .clearLabel:
             let offsets = open.draft.labels.voxels.indices.filter { open.draft.labels.voxels[$0] == state.activeLabel }
             let effects = apply(open.draft.edit(.clear, setting: offsets, to: 0), to: &state)

@@ -62,7 +62,7 @@ struct AnnotationBook {
             switch edit.kind {
             case .click, .prompt: record(.click)
             case .scribble: record(.scribbleStroke)
-            case .brush, .erase, .clear: record(.brushStroke)
+            case .brush, .erase, .clear, .interpolate: record(.brushStroke)
             case .undo, .redo: record(.undo)
             case .model: break
             }

@@ -7,7 +7,7 @@ struct TermLabel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "termlabel",
         abstract: "AI-assisted annotation of 3D medical images (NIfTI) in the terminal.",
-        subcommands: [OpenCommand.self, InfoCommand.self, ImportCommand.self, ListCommand.self, SubmitCommand.self, ExportCommand.self, StatsCommand.self, SegmentCommand.self, TrainCommand.self, InferCommand.self, ModelCommand.self, RankCommand.self, PlanCommand.self, EvalCommand.self, SamplesCommand.self, KeysCommand.self, BenchCommand.self],
+        subcommands: [OpenCommand.self, InfoCommand.self, ImportCommand.self, ListCommand.self, SubmitCommand.self, ExportCommand.self, StatsCommand.self, SegmentCommand.self, InterpolateCommand.self, TrainCommand.self, InferCommand.self, ModelCommand.self, RankCommand.self, PlanCommand.self, EvalCommand.self, SamplesCommand.self, KeysCommand.self, BenchCommand.self],
         defaultSubcommand: OpenCommand.self
     )
 

@@ -65,6 +65,27 @@ final class AnnotationTests: XCTestCase {
         XCTAssertTrue(state.open!.draft.seeds.voxels.allSatisfy { $0 == 0 })
     }
 
+    func testInterpolationFillsBetweenTwoPaintedSlicesAsOneEdit() {
+        var state = OpenedStudy.state()
+        XCTAssertTrue(OpenedStudy.press(&state, .character("I")).isEmpty)
+        XCTAssertTrue(state.message.hasPrefix("nothing to fill"), state.message)
+        // A disk of label 1 on this slice and three slices on, nothing between.
+        _ = OpenedStudy.press(&state, .character("("), .character("("))   // the brush is 3 mm: too small on 9 mm voxels
+        for _ in 0..<8 { _ = OpenedStudy.press(&state, .character(")")) }
+        _ = OpenedStudy.press(&state, .character("d"), .character("d"), .pageUp, .pageUp, .pageUp, .character("d"), .character("d"))
+        let labels = state.open!.draft.labels
+        let grid = labels.grid, axis = state.geometry!.fixedAxis
+        let before = Set(labels.voxels.indices.filter { labels.voxels[$0] == 1 }.map { grid.voxel(atOffset: $0)[axis] })
+        XCTAssertEqual(before.count, 2, "painted on two slices")
+        let effects = OpenedStudy.press(&state, .character("I"))
+        XCTAssertEqual(journaled(effects).map(\.kind), [.interpolate])
+        let after = state.open!.draft.labels
+        let slices = Set(after.voxels.indices.filter { after.voxels[$0] == 1 }.map { grid.voxel(atOffset: $0)[axis] })
+        XCTAssertEqual(slices, Set(before.min()!...before.max()!), "every slice between is filled")
+        _ = OpenedStudy.press(&state, .character("u"))
+        XCTAssertEqual(state.open!.draft.labels.voxels, labels.voxels, "one undo takes the fill back")
+    }
+
     func testPaintFollowsTheCursorAndEraseTakesItBack() {
         var state = OpenedStudy.state()
         _ = OpenedStudy.press(&state, .character("}"))   // label 2

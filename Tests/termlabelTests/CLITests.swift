@@ -153,6 +153,30 @@ final class SegmentCLITests: XCTestCase {
         XCTAssertEqual(skewed.err, "termlabel: a box's corners must lie on one slice (share one index)\n")
     }
 
+    func testInterpolateFillsBetweenDrawnSlicesAndWritesTheFile() throws {
+        let folder = try temporary()
+        let truth = try LabelVolume(contentsOf: samples + "/labels/final/ct_001.nii.gz")
+        // The liver's outline on two axial slices 8 apart, nothing between.
+        let axis = truth.grid.orientation.voxelAxis(along: .z)
+        var drawn = LabelVolume(grid: truth.grid)
+        var counts = [Int](repeating: 0, count: truth.shape[axis])
+        for v in 0..<truth.voxels.count where truth.voxels[v] == 1 { counts[truth.grid.voxel(atOffset: v)[axis]] += 1 }
+        let middle = counts.indices.max { counts[$0] < counts[$1] }!
+        for v in 0..<truth.voxels.count where truth.voxels[v] == 1 && [middle - 4, middle + 4].contains(truth.grid.voxel(atOffset: v)[axis]) {
+            drawn.voxels[v] = 1
+        }
+        try drawn.write(to: folder + "/drawn.nii.gz")
+        let run = try runTermlabel(["interpolate", folder + "/drawn.nii.gz", "--out", folder + "/filled.nii.gz"])
+        XCTAssertEqual(run.status, 0, run.err)
+        let filled = try LabelVolume(contentsOf: folder + "/filled.nii.gz")
+        XCTAssertEqual(filled.grid.affine, truth.grid.affine)
+        let between = (0..<filled.voxels.count).filter { filled.voxels[$0] == 1 && abs(filled.grid.voxel(atOffset: $0)[axis] - middle) < 4 }
+        XCTAssertTrue(run.out.hasPrefix("label 1: \(between.count) voxels filled\n"), run.out)
+        // The filled slices hold the liver where it is: mostly inside it.
+        XCTAssertGreaterThan(Double(between.filter { truth.voxels[$0] == 1 }.count), 0.85 * Double(between.count))
+        XCTAssertGreaterThan(between.count, 7 * counts[middle] / 2)
+    }
+
     func testBadArgumentsAreRefusedWithOneLine() throws {
         let folder = try temporary()
         let image = samples + "/ct_001.nii.gz"
