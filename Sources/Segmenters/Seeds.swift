@@ -136,8 +136,17 @@ public struct Clicks: Sendable, Equatable, Codable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SegmentationError.badInput(path: path, reason: "no such file")
         }
-        guard let points = try? JSONDecoder().decode([[Int]].self, from: data) else {
-            throw SegmentationError.badInput(path: path, reason: "not a JSON list of voxel indices ([[i,j,k], …])")
+        let points: [[Int]]
+        do {
+            points = try JSONDecoder().decode([[Int]].self, from: data)
+        } catch {
+            // The decoder's own words, without its coding path.
+            let detail: String = switch error as? DecodingError {
+            case .dataCorrupted(let context)?, .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .keyNotFound(_, let context)?:
+                context.debugDescription
+            default: "\(error)"
+            }
+            throw SegmentationError.badInput(path: path, reason: "not a JSON list of voxel indices ([[i,j,k], …]): \(detail)")
         }
         for point in points where point.count != 3 {
             throw SegmentationError.badInput(path: path, reason: "a point needs three voxel indices, got \(point)")

@@ -23,12 +23,13 @@ public enum SliceInterpolation {
             for b in 0..<height { for a in 0..<width where labels.voxels[offset(a, b, slice)] == label { out[a + width * b] = true } }
             return out
         }
-        let drawn = (0..<grid.shape[axis]).filter { slice in mask(slice).contains(true) }
+        let masks = (0..<grid.shape[axis]).map(mask)
+        let drawn = masks.indices.filter { masks[$0].contains(true) }
+        let spacing = (grid.spacingMM[u], grid.spacingMM[w])
         var out: [Int] = []
         for (lower, upper) in zip(drawn, drawn.dropFirst()) where upper - lower > 1 {
-            let spacing = (grid.spacingMM[u], grid.spacingMM[w])
-            let from = signedDistance(mask(lower), width: width, height: height, spacing: spacing)
-            let to = signedDistance(mask(upper), width: width, height: height, spacing: spacing)
+            let from = signedDistance(masks[lower], width: width, height: height, spacing: spacing)
+            let to = signedDistance(masks[upper], width: width, height: height, spacing: spacing)
             for slice in lower + 1..<upper {
                 let t = Double(slice - lower) / Double(upper - lower)
                 for n in 0..<width * height where (1 - t) * from[n] + t * to[n] < 0 {
