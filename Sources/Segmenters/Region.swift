@@ -73,9 +73,12 @@ struct Region {
     }
 
     /// About `count` voxel indices spread evenly over the region.
-    func sample(count wanted: Int) -> [Int] {
-        let step = max(1, self.count / max(wanted, 1))
-        return Array(stride(from: step / 2, to: self.count, by: step))
+    func sample(count wanted: Int) -> [Int] { Region.evenlySpaced(wanted, of: count) }
+
+    /// About `wanted` indices spread evenly over `0..<count`.
+    static func evenlySpaced(_ wanted: Int, of count: Int) -> [Int] {
+        let step = max(1, count / max(wanted, 1))
+        return Array(stride(from: step / 2, to: count, by: step))
     }
 
     /// Voxels on the faces of the region that lie inside the image (not on the image's own edge).

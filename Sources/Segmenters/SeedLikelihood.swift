@@ -1,11 +1,11 @@
 // The data term of a cut from seeds alone, built to work from the first click:
-// - each label's intensity density is a kernel estimate from its seeds, the bandwidth from the seeds' own robust
-//   spread and never below the image's noise, so that a click's few voxels stand for the tissue under it;
-// - each group of touching seeds (a click, a stroke) is one tissue, with its share of the region estimated from
-//   the region's histogram; a label's density is its tissues' mixture in those shares;
-// - the background's density is what the user marked as background and, beside it, the region's own histogram
-//   with every tissue's share taken out (the region holds the structure too: without that, a structure that fills
-//   most of the region would look like background);
+// - each group of touching seeds (a click, a stroke) is one tissue: a kernel density of the seeds and the voxels
+//   around them that look like them, the bandwidth from their robust spread and never below the image's noise,
+//   so that a click's few voxels stand for the tissue under it; its share of the region is estimated from the
+//   region's histogram, and a label's density is its tissues' mixture in those shares;
+// - the background's density is the region's own histogram with every tissue's share taken out (the region holds
+//   the structure too: without that, a structure that fills most of the region would look like background), or
+//   the marked background's where that is higher; the posterior has equal priors;
 // - with seeds of two or more classes, each class also pays for its geodesic distance beyond the nearest
 //   class's, so that a voxel goes to the seed it is joined to through similar tissue (two structures of the same
 //   intensity on either side of a negative seed are told apart);
@@ -25,7 +25,7 @@ struct SeedLikelihood {
                       foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], options: GraphCutOptions) -> [[Float]] {
         let noise = noiseLevel(intensities: intensities, shape: shape)
         let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
-        let region = density(of: sampleEvenly(count: intensities.count, wanted: 200_000).map { intensities[$0] }, noise: noise, narrow: true)
+        let region = density(of: Region.evenlySpaced(200_000, of: intensities.count).map { intensities[$0] }, noise: noise, narrow: true)
         // A click marks a few voxels: the tissue it stands for is what surrounds it and looks like it. Each group
         // of touching seeds (a click, a stroke) is one tissue with its own share of the region.
         let tolerance = 3 * max(smoothNoise, 0.005)
@@ -191,7 +191,7 @@ struct SeedLikelihood {
     static func noiseLevel(intensities: [Float], shape: [Int]) -> Float {
         guard shape[0] > 1 else { return 0 }
         var differences: [Float] = []
-        for v in sampleEvenly(count: intensities.count, wanted: 50_000) where v % shape[0] < shape[0] - 1 {
+        for v in Region.evenlySpaced(50_000, of: intensities.count) where v % shape[0] < shape[0] - 1 {
             let a = intensities[v], b = intensities[v + 1]
             if (a <= 0 && b <= 0) || (a >= 1 && b >= 1) { continue }
             differences.append(abs(a - b))
@@ -199,10 +199,5 @@ struct SeedLikelihood {
         guard !differences.isEmpty else { return 0 }
         differences.sort()
         return 1.4826 * differences[differences.count / 2] / Float(2).squareRoot()
-    }
-
-    static func sampleEvenly(count: Int, wanted: Int) -> [Int] {
-        let step = max(1, count / max(wanted, 1))
-        return Array(stride(from: step / 2, to: count, by: step))
     }
 }
