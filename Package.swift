@@ -25,50 +25,65 @@ let package = Package(
         .systemLibrary(name: "CNCursesW"),
 
         // Tier 1
-        .target(name: "Volume", dependencies: ["CNifti", "CDeflate"]),
+        .target(name: "Volume", dependencies: ["CNifti", "CDeflate", "Parallelism"]),
         .target(name: "Cells"),
+        .target(name: "Randomness"),
+        .target(name: "Parallelism"),
 
         // Tier 2
-        .target(name: "Segmenters", dependencies: ["Volume"]),
+        .target(name: "Segmenters", dependencies: ["Volume", "Parallelism"]),
         .target(name: "CConvKernels"),
-        .target(name: "Engine", dependencies: ["COpenBLAS", "CConvKernels"]),
-        .target(name: "EngineTesting", dependencies: ["Engine"]),
+        .target(name: "Engine", dependencies: ["COpenBLAS", "CConvKernels", "Randomness", "Parallelism"]),
+        .target(name: "EngineTesting", dependencies: ["Engine", "Randomness"]),
         .target(name: "Render", dependencies: ["Volume", "Cells"]),
         .target(name: "Terminal", dependencies: ["Cells", "CNCursesW", "CTerminalGuard"]),
         .target(name: "CTerminalGuard"),
 
         // Tier 3
-        .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore", "TOMLKit"]),
+        .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore", "Learning", "TOMLKit"]),
         .target(name: "Datastore", dependencies: ["Volume", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Learning", dependencies: ["Engine", "Volume", "Segmenters"]),
+        .target(name: "Learning", dependencies: ["Engine", "Volume", "Segmenters", "Randomness"]),
 
         // Test support
-        .target(name: "VolumeTesting", dependencies: ["Volume"]),
+        .target(name: "VolumeTesting", dependencies: ["Volume", "Randomness"]),
         .target(name: "CellsTesting", dependencies: ["Cells"]),
 
-        // Tier 4
+        // Tier 4: the application, driven by any console (the terminal, or memory in tests).
         .target(name: "CMalloc"),
+        .target(name: "App", dependencies: ["TUI", "Cells", "Render", "Volume", "Segmenters", "Datastore", "Learning", "CMalloc"]),
+
+        // Tier 5: the command line. Option groups and the error policy shared by the verbs; the benchmarks and
+        // evaluations; the executable, one verb per file.
+        .target(name: "CommandOptions", dependencies: [
+            "Segmenters", "Volume", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "Benchmarks", dependencies: [
+            "CommandOptions", "App", "Volume", "VolumeTesting", "Segmenters", "Datastore", "Render", "Cells", "Terminal", "Engine",
+            "Learning", "CMalloc", "Randomness", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(
             name: "termlabel",
             dependencies: [
-                "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render", "Cells", "Engine", "Learning", "CMalloc",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "App", "Benchmarks", "CommandOptions", "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render",
+                "Cells", "Learning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting"]),
+        .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting", "Randomness"]),
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Engine", "Volume", "VolumeTesting", "Segmenters"]),
-        .testTarget(name: "SegmentersTests", dependencies: ["Segmenters", "Volume", "VolumeTesting"]),
+        .testTarget(name: "EngineTests", dependencies: ["Randomness", "Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LearningTests", dependencies: ["Randomness", "Learning", "Engine", "Volume", "VolumeTesting", "Segmenters"]),
+        .testTarget(name: "SegmentersTests", dependencies: ["Randomness", "Segmenters", "Volume", "VolumeTesting"]),
         .testTarget(name: "CellsTests", dependencies: ["Cells"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Cells", "Volume"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Cells", "CellsTesting"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Cells", "Volume", "VolumeTesting", "Datastore"]),
-        .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "Volume", "VolumeTesting"]),
+        .testTarget(name: "DatastoreTests", dependencies: ["Randomness", "Datastore", "Volume", "VolumeTesting"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "TUI", "Cells", "CellsTesting", "Datastore", "Volume", "VolumeTesting", "Learning", "Segmenters", "Engine"]),
+        // The executable's tests run it as a child process (it is a dependency so that it is built first).
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning"]),
         // A child process for the crash tests of the study list.
-        .executableTarget(name: "datastore-stress", dependencies: ["Datastore", "Volume"], path: "Tests/DatastoreStress"),
+        .executableTarget(name: "datastore-stress", dependencies: ["Datastore", "Volume", "Randomness"], path: "Tests/DatastoreStress"),
     ],
     swiftLanguageModes: [.v6]
 )

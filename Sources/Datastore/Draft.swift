@@ -1,7 +1,8 @@
 // The open draft as a sequence of edits, journaled one by one as they happen: each edit lists the voxels it
 // changed with their old and new values, so replaying the journal (undo and redo included) rebuilds the draft
 // voxel for voxel after a crash or a dropped connection. A draft has two layers: the label being made, and the
-// seeds (clicks and scribbles) that guide the segmenters.
+// seeds (clicks and scribbles) that guide the segmenters; and the clicks themselves, in order, which the models
+// read (a click's seed ball is only what the graph cut sees of it).
 
 import Foundation
 import GRDB
@@ -21,38 +22,75 @@ public struct DraftEdit: Sendable, Equatable {
     public var touchesSeeds: Bool { kind == .click || kind == .scribble || kind == .prompt }
     /// Voxel offset (i fastest), value before, value after.
     public var changes: [(offset: Int32, old: UInt16, new: UInt16)]
+    /// The clicks this edit adds to the draft's list.
+    public var clicks: [Click]
 
-    public init(kind: Kind, changes: [(offset: Int32, old: UInt16, new: UInt16)] = []) {
+    public init(kind: Kind, changes: [(offset: Int32, old: UInt16, new: UInt16)] = [], clicks: [Click] = []) {
         self.kind = kind
         self.changes = changes
+        self.clicks = clicks
     }
 
     public static func == (a: DraftEdit, b: DraftEdit) -> Bool {
-        a.kind == b.kind && a.changes.count == b.changes.count
+        a.kind == b.kind && a.clicks == b.clicks && a.changes.count == b.changes.count
             && zip(a.changes, b.changes).allSatisfy { $0.offset == $1.offset && $0.old == $1.old && $0.new == $1.new }
     }
 
-    /// 8 bytes per change, little-endian.
+    /// 8 bytes per change, little-endian; then, when the edit adds clicks, a marker change (offset −1, old 0xC1C1,
+    /// new the click count) and 16 bytes per click (i, j, k as Int32, label, 1 for positive). Journals written
+    /// before clicks were kept have no marker and read as edits without clicks.
     public var payload: Data {
-        var data = Data(capacity: changes.count * 8)
+        var data = Data(capacity: changes.count * 8 + (clicks.isEmpty ? 0 : 8 + clicks.count * 16))
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
         for change in changes {
-            withUnsafeBytes(of: change.offset.littleEndian) { data.append(contentsOf: $0) }
-            withUnsafeBytes(of: change.old.littleEndian) { data.append(contentsOf: $0) }
-            withUnsafeBytes(of: change.new.littleEndian) { data.append(contentsOf: $0) }
+            append(change.offset)
+            append(change.old)
+            append(change.new)
+        }
+        if !clicks.isEmpty {
+            append(Int32(-1))
+            append(DraftEdit.clickMarker)
+            append(UInt16(clicks.count))
+            for click in clicks {
+                append(Int32(click.voxel.i))
+                append(Int32(click.voxel.j))
+                append(Int32(click.voxel.k))
+                append(click.label)
+                append(UInt16(click.positive ? 1 : 0))
+            }
         }
         return data
     }
 
+    static let clickMarker: UInt16 = 0xC1C1
+
     public init?(kind: String, payload: Data) {
         guard let kind = Kind(rawValue: kind), payload.count % 8 == 0 else { return nil }
         self.kind = kind
-        changes = payload.withUnsafeBytes { raw in
-            (0..<payload.count / 8).map { n in
-                (Int32(littleEndian: raw.loadUnaligned(fromByteOffset: n * 8, as: Int32.self)),
-                 UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: n * 8 + 4, as: UInt16.self)),
-                 UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: n * 8 + 6, as: UInt16.self)))
+        var changes: [(offset: Int32, old: UInt16, new: UInt16)] = []
+        var clicks: [Click] = []
+        let valid = payload.withUnsafeBytes { raw -> Bool in
+            func load<T: FixedWidthInteger>(_ offset: Int, as type: T.Type) -> T { T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+            var n = 0
+            while n < payload.count {
+                let (offset, old, new) = (load(n, as: Int32.self), load(n + 4, as: UInt16.self), load(n + 6, as: UInt16.self))
+                n += 8
+                guard offset == -1 && old == DraftEdit.clickMarker else {
+                    changes.append((offset, old, new))
+                    continue
+                }
+                guard payload.count == n + Int(new) * 16 else { return false }
+                for _ in 0..<Int(new) {
+                    let voxel = VoxelIndex(Int(load(n, as: Int32.self)), Int(load(n + 4, as: Int32.self)), Int(load(n + 8, as: Int32.self)))
+                    clicks.append(Click(voxel, label: load(n + 12, as: UInt16.self), positive: load(n + 14, as: UInt16.self) == 1))
+                    n += 16
+                }
             }
+            return true
         }
+        guard valid else { return nil }
+        self.changes = changes
+        self.clicks = clicks
     }
 
 }
@@ -62,6 +100,8 @@ public struct Draft: Sendable, Equatable {
     public var labels: LabelVolume
     /// 0 = none, a label value = its foreground seed, `backgroundSeed` = background.
     public var seeds: LabelVolume
+    /// Every click still in effect, in the order made (undo takes a click back, redo makes it again).
+    public private(set) var clicks: [Click] = []
     public private(set) var applied: [DraftEdit] = []
     public private(set) var undone: [DraftEdit] = []
 
@@ -71,8 +111,6 @@ public struct Draft: Sendable, Equatable {
         self.labels = labels
         seeds = LabelVolume(grid: labels.grid)
     }
-
-    public static func == (a: Draft, b: Draft) -> Bool { a.labels == b.labels && a.seeds == b.seeds }
 
     /// Applies an edit; undo reverts the newest applied edit, redo re-applies the newest undone one.
     /// Returns false for an undo or redo with nothing to act on.
@@ -96,6 +134,7 @@ public struct Draft: Sendable, Equatable {
     }
 
     private mutating func write(_ edit: DraftEdit, reverting: Bool) {
+        if reverting { clicks.removeLast(min(edit.clicks.count, clicks.count)) } else { clicks += edit.clicks }
         if edit.touchesSeeds {
             if reverting { for c in edit.changes.reversed() { seeds.voxels[Int(c.offset)] = c.old } } else {
                 for c in edit.changes { seeds.voxels[Int(c.offset)] = c.new }
@@ -107,15 +146,15 @@ public struct Draft: Sendable, Equatable {
         }
     }
 
-    /// The edit that sets `offsets` of a layer to `value` (only voxels that change are listed).
-    public func edit(_ kind: DraftEdit.Kind, setting offsets: [Int], to value: UInt16) -> DraftEdit {
+    /// The edit that sets `offsets` of a layer to `value` (only voxels that change are listed), adding `clicks`.
+    public func edit(_ kind: DraftEdit.Kind, setting offsets: [Int], to value: UInt16, clicks: [Click] = []) -> DraftEdit {
         let layer = kind == .click || kind == .scribble || kind == .prompt ? seeds : labels
         var seen = Set<Int>()
         var changes: [(offset: Int32, old: UInt16, new: UInt16)] = []
         for o in offsets where o >= 0 && o < layer.voxels.count && layer.voxels[o] != value && seen.insert(o).inserted {
             changes.append((Int32(o), layer.voxels[o], value))
         }
-        return DraftEdit(kind: kind, changes: changes)
+        return DraftEdit(kind: kind, changes: changes, clicks: clicks)
     }
 
     /// Replays journaled edits onto the label they started from.

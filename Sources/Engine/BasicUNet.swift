@@ -1,3 +1,4 @@
+import Randomness
 // MONAI's BasicUNet, block for block, with its state-dict names: a two-conv stem, four max-pool + two-conv
 // encoders, four up-sample (transposed conv) + concatenate + two-conv decoders, and a 1×1 conv. Each conv is
 // followed by instance norm (affine), dropout and LeakyReLU(0.1), as MONAI's Convolution block orders them.

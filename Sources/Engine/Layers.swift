@@ -2,6 +2,7 @@
 // place), each named as in PyTorch's state dict.
 
 import Foundation
+import Randomness
 
 /// A learnt tensor and its state-dict name and PyTorch shape.
 public struct Parameter {

@@ -3,6 +3,7 @@
 
 import Dispatch
 import Foundation
+import Parallelism
 
 enum Parallel {
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -41,8 +42,3 @@ enum Parallel {
     }
 }
 
-/// Lets a closure or pointer cross into concurrentPerform: each thread touches a disjoint part.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}

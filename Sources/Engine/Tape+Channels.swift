@@ -2,6 +2,7 @@
 // sums and means.
 
 import Foundation
+import Parallelism
 
 extension Tape {
     /// Joins tensors along channels (same batch and spatial shape).

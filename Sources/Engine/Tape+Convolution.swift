@@ -6,6 +6,7 @@
 import CConvKernels
 import COpenBLAS
 import Foundation
+import Parallelism
 
 /// Kernel, stride, padding and dilation per spatial axis (depth, height, width); depth is 1/1/0/1 for 2D.
 public struct ConvOptions: Sendable, Equatable {

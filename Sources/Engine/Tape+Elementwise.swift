@@ -2,6 +2,7 @@
 // bias or scale, a per-sample weight).
 
 import Foundation
+import Randomness
 
 extension Tape {
     /// For each element of a tensor of shape `a`, the index of the element of `b` it meets under broadcasting.

@@ -2,6 +2,8 @@
 // and space; running statistics for evaluation), both with a learnt scale and shift.
 
 import Foundation
+import Parallelism
+import Randomness
 
 /// Batch norm's running mean and variance, updated in training, used in evaluation (PyTorch's buffers).
 public final class RunningStatistics {

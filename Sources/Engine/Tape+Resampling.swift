@@ -2,6 +2,7 @@
 // integer factor. A 2D tensor (depth 1) keeps its depth.
 
 import Foundation
+import Parallelism
 
 extension Tape {
     /// The factor per spatial axis: depth stays 1 for 2D tensors.

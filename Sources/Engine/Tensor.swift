@@ -2,6 +2,7 @@
 // No dtypes, no views, no lazy graph: an op reads whole tensors and makes a new one.
 
 import Foundation
+import Randomness
 
 public struct Tensor: Sendable, Equatable {
     /// Always five numbers: batch, channels, depth, height, width.
@@ -67,22 +68,5 @@ public struct Tensor: Sendable, Equatable {
         let full = fiveD(shape)
         return Tensor(shape: full, data: (0..<full.reduce(1, *)).map { _ in low + (high - low) * Float(generator.nextUnit()) })
     }
-}
-
-/// A small, fast, seeded generator (SplitMix64) for weights, dropout masks and tests.
-public struct SplitMix: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
 

@@ -3,6 +3,7 @@
 // direct loop's time. The forward pass and dX (the conv of dY with the weights transposed and flipped) run this way.
 
 import CConvKernels
+import Parallelism
 
 enum WinogradConv {
     /// A 3×3×3 conv with stride 1 and padding 1 on even sizes (every level of a UNet whose sizes divide by 16), with

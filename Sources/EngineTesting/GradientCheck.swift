@@ -2,6 +2,7 @@
 // in Double; each input value is nudged by ±eps and the loss recomputed. `cases` must hold one entry per `Op`.
 
 import Engine
+import Randomness
 
 public struct GradientCase: Sendable {
     public var op: Op

@@ -5,6 +5,7 @@
 
 import Engine
 import Foundation
+import Randomness
 import Volume
 
 public enum Strategy: String, Sendable, CaseIterable, Codable {

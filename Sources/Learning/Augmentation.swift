@@ -3,6 +3,7 @@
 // kidney" must not see mirrored bodies, where the left kidney lies on the right.
 
 import Engine
+import Randomness
 
 struct Augmentation {
     var flips: [Bool] = [false, false, false]

@@ -4,6 +4,7 @@
 
 import Engine
 import Foundation
+import Randomness
 import Segmenters
 import Volume
 
@@ -78,7 +79,6 @@ public enum ClickSimulation {
         } else {
             chosen = depth.indices.max { depth[$0] < depth[$1] }!
         }
-        let i = chosen % shape[0], j = (chosen / shape[0]) % shape[1], k = chosen / (shape[0] * shape[1])
-        return (VoxelIndex(i, j, k), truth[chosen])
+        return (VoxelIndex(offset: chosen, shape: shape), truth[chosen])
     }
 }

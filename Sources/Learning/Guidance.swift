@@ -145,27 +145,10 @@ public struct ClickSet: Sendable, Equatable {
 }
 
 extension ClickSet {
-    /// Clicks from a seed volume (the app's clicks and scribbles): one click per connected blob of each seed value,
-    /// at the blob's voxel nearest its centre. `backgroundValue` becomes label 0.
-    public init(seeds: LabelVolume, backgroundValue: UInt16) {
+    /// The annotator's clicks by channel: positive clicks under their label, negative ones under 0 (background).
+    public init(_ clicks: [Click]) {
         var byLabel: [UInt16: [VoxelIndex]] = [:]
-        let shape = seeds.shape
-        for value in seeds.labelsPresent where value != 0 {
-            let (components, sizes) = Components.label(seeds.voxels.map { $0 == value }, shape: shape)
-            var sums = [(Double, Double, Double)](repeating: (0, 0, 0), count: sizes.count)
-            func voxel(_ n: Int) -> VoxelIndex { VoxelIndex(n % shape[0], (n / shape[0]) % shape[1], n / (shape[0] * shape[1])) }
-            for (n, c) in components.enumerated() where c > 0 {
-                let v = voxel(n)
-                sums[Int(c)].0 += Double(v.i); sums[Int(c)].1 += Double(v.j); sums[Int(c)].2 += Double(v.k)
-            }
-            var best = [(Int, Double)](repeating: (-1, .infinity), count: sizes.count)
-            for (n, c) in components.enumerated() where c > 0 {
-                let v = voxel(n), s = sums[Int(c)], size = Double(sizes[Int(c)])
-                let d = pow(Double(v.i) - s.0 / size, 2) + pow(Double(v.j) - s.1 / size, 2) + pow(Double(v.k) - s.2 / size, 2)
-                if d < best[Int(c)].1 { best[Int(c)] = (n, d) }
-            }
-            byLabel[value == backgroundValue ? 0 : value, default: []] += best.dropFirst().map { voxel($0.0) }
-        }
+        for click in clicks { byLabel[click.positive ? click.label : 0, default: []].append(click.voxel) }
         self.init(byLabel)
     }
 }

@@ -115,7 +115,7 @@ public enum Inference {
     /// looked at (outside them the mask says nothing). 2D works on the axial slice of the first positive click.
     public static func grow(_ model: SegmentationModel, _ prepared: PreparedImage, foreground: [VoxelIndex],
                             background: [VoxelIndex]) throws -> (mask: [Bool], region: VoxelBox) {
-        guard !foreground.isEmpty else { throw ModelError.noModel("DeepGrow needs a positive click on the structure") }
+        guard !foreground.isEmpty else { throw ModelError.needsPositiveClick }
         let clicks = toModel(ClickSet.deepGrow(foreground: foreground, background: background), prepared.space)
         let (probability, origin, size) = grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks)
         return (prepared.space.mask(probability: probability), imageRegion(of: origin, size: size, space: prepared.space))

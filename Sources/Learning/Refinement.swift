@@ -14,7 +14,7 @@ extension Inference {
     public static func growSettled(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume,
                                    foreground: [VoxelIndex], background: [VoxelIndex], seeds: Seeds, label: UInt16,
                                    options: GraphCutOptions = GraphCutOptions()) throws -> (mask: [Bool], region: VoxelBox) {
-        guard !foreground.isEmpty else { throw ModelError.noModel("DeepGrow needs a positive click on the structure") }
+        guard !foreground.isEmpty else { throw ModelError.needsPositiveClick }
         let clicks = toModel(ClickSet.deepGrow(foreground: foreground, background: background), prepared.space)
         let (probability, origin, size) = grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks)
         let onImage = Volume(grid: prepared.space.grid, voxels: probability).resampled(to: prepared.space.image, outside: 0).voxels

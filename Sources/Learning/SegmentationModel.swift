@@ -7,15 +7,29 @@ import Foundation
 public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case badConfiguration(String)
-    case noModel(String)
+    /// No model of these kinds is registered (any one would do); `hint` says how to get one.
+    case noModel([ModelKind], hint: String)
     case wrongKind(path: String, has: ModelKind, wanted: ModelKind)
+    /// A click model asked to grow a structure with no positive click on it.
+    case needsPositiveClick
+    /// Training asked for, and no study has a final label.
+    case nothingToTrainOn
+    /// The model does not predict this label value.
+    case unknownLabel(model: String, label: UInt16)
+    /// A folder with no study fit for the job.
+    case noStudies(folder: String, wanted: String)
 
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): "\(path): \(reason)"
         case .badConfiguration(let reason): "model configuration: \(reason)"
-        case .noModel(let what): what
+        case .noModel(let kinds, let hint):
+            "no \(kinds.map { $0 == .auto ? "automatic" : $0.rawValue }.joined(separator: " or ")) model yet: \(hint)"
         case .wrongKind(let path, let has, let wanted): "\(path): a \(has.rawValue) model, not \(wanted.rawValue)"
+        case .needsPositiveClick: "DeepGrow needs a positive click on the structure"
+        case .nothingToTrainOn: "nothing to train on: no study has a final label"
+        case .unknownLabel(let model, let label): "\(model) does not know label \(label)"
+        case .noStudies(let folder, let wanted): "\(folder): no \(wanted)"
         }
     }
 }

@@ -5,6 +5,7 @@
 
 import Engine
 import Foundation
+import Randomness
 import Segmenters
 import Volume
 
@@ -99,7 +100,7 @@ public final class Trainer {
     /// memory whole.
     public init(model: SegmentationModel, studies ids: [String], options: TrainingOptions = TrainingOptions(),
                 load: (String) throws -> TrainingCase) throws {
-        guard !ids.isEmpty else { throw ModelError.noModel("nothing to train on: no study has a final label") }
+        guard !ids.isEmpty else { throw ModelError.nothingToTrainOn }
         self.model = model
         self.options = options
         generator = SplitMix(seed: options.seed)
@@ -149,7 +150,7 @@ public final class Trainer {
         for epoch in 1...max(1, options.epochs) {
             report.epoch = epoch
             for step in 1...options.stepsPerEpoch {
-                if options.cancellation?.isCancelled == true { throw SegmentationError.cancelled }
+                if options.cancellation?.isCancelled == true { throw CancellationError() }
                 let (input, target) = batch()
                 let loss: Float = model.withNetwork { network in
                     let tape = Tape(recording: true)

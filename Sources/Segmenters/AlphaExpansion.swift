@@ -3,6 +3,7 @@
 // changes. The smoothness is a Potts term with the same contrast-sensitive weights as the binary cut, and each
 // move is built as Kolmogorov & Zabih show for submodular pairwise terms.
 
+import Volume
 import Foundation
 
 enum AlphaExpansion {

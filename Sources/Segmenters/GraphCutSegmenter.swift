@@ -43,7 +43,7 @@ public struct GraphCutOptions: Sendable {
     public var downsample: [Int] = [1, 1, 1]
     public var keepSeededComponents = true
     public var fillHoles = true
-    /// Set it to stop a running segmentation (it then throws `SegmentationError.cancelled`).
+    /// Set it to stop a running segmentation (it then throws `CancellationError`).
     public var cancellation: Cancellation?
 
     public init() {}

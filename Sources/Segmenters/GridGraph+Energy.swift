@@ -3,6 +3,7 @@
 
 import Dispatch
 import Foundation
+import Parallelism
 
 extension GridGraph {
     /// t-links of a two-class cut (source side = class 1): `costs[c][voxel]` is paid if the voxel ends in class c;
@@ -28,9 +29,9 @@ extension GridGraph {
         let scale = -1 / (2 * sigma * sigma)
         let padded0 = padded[0], padded1 = padded[1]
         arcs.withUnsafeMutableBufferPointer { arcs in
-            let arcs = UnsafeSendable(arcs.baseAddress!)
+            let arcs = UncheckedBox(arcs.baseAddress!)
             intensities.withUnsafeBufferPointer { values in
-                let values = UnsafeSendable(UnsafeMutablePointer(mutating: values.baseAddress!))
+                let values = UncheckedBox(UnsafeMutablePointer(mutating: values.baseAddress!))
                 DispatchQueue.concurrentPerform(iterations: shape[2]) { k in
                     for j in 0..<shape[1] {
                         for i in 0..<shape[0] {
@@ -40,12 +41,12 @@ extension GridGraph {
                                 let (di, dj, dk) = steps[d]
                                 let a = i + di, b = j + dj, c = k + dk
                                 guard a >= 0, b >= 0, c >= 0, a < shape[0], b < shape[1], c < shape[2] else { continue }
-                                let diff = values.pointer[here] - values.pointer[a + shape[0] * (b + shape[1] * c)]
+                                let diff = values.value[here] - values.value[a + shape[0] * (b + shape[1] * c)]
                                 let w = weights[n] * exp(diff * diff * scale)
                                 // Each undirected edge is written once, by the node it starts from; its reverse
                                 // arc belongs to the neighbour, which no other thread writes for this direction.
-                                arcs.pointer[node * dirs + d] = w
-                                arcs.pointer[(node + offsets[d]) * dirs + opposite[d]] = w
+                                arcs.value[node * dirs + d] = w
+                                arcs.value[(node + offsets[d]) * dirs + opposite[d]] = w
                             }
                         }
                     }
@@ -55,8 +56,3 @@ extension GridGraph {
     }
 }
 
-/// A raw pointer handed to workers that write disjoint parts of its buffer.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
-}

@@ -4,6 +4,7 @@
 // Cells update in place, sweeping forward then backward, which reaches the fixed point in far fewer passes than
 // the original synchronous update.
 
+import Volume
 import Foundation
 
 enum GrowCut {

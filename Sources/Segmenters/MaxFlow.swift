@@ -2,6 +2,8 @@
 // Minimization in Vision", 2004) on a GridGraph: two search trees grown from the terminals, augmentation
 // along the path where they meet, and adoption of orphaned nodes, with the timestamp/distance heuristic.
 // Everything lives in flat arrays indexed by node.
+import Volume
+
 
 public struct MinCut: Sendable {
     public var flow: Double
@@ -16,7 +18,7 @@ extension GridGraph {
     static let orphan: UInt8 = 255
 
     /// Computes a maximum flow and the minimum cut it proves. The graph's residual capacities are consumed.
-    /// Throws `SegmentationError.cancelled` soon after `cancellation` is set.
+    /// Throws `CancellationError` soon after `cancellation` is set.
     public mutating func minimumCut(cancellation: Cancellation? = nil) throws -> MinCut {
         var cancelled = false
         let n = nodeCount, dirs = directions
@@ -218,7 +220,7 @@ extension GridGraph {
         }
         }
 
-        if cancelled { throw SegmentationError.cancelled }
+        if cancelled { throw CancellationError() }
         var sourceSide = [Bool](repeating: false, count: shape[0] * shape[1] * shape[2])
         var index = 0
         for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {

@@ -15,6 +15,7 @@
 
 import Dispatch
 import Foundation
+import Parallelism
 import Volume
 
 struct SeedLikelihood {
@@ -75,11 +76,11 @@ struct SeedLikelihood {
             let count = intensities.count
             var flat = [Float](repeating: 0, count: count * seeded.count)
             flat.withUnsafeMutableBufferPointer { buffer in
-                let target = UnsafeSendable(buffer.baseAddress!)
+                let target = UncheckedBox(buffer.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: seeded.count) { n in
                     let d = GeodesicDistance.from(seeded[n].1, intensities: smoothed, shape: shape, spacing: spacing,
                                                   contrast: options.geodesicContrast)
-                    d.withUnsafeBufferPointer { (target.pointer + n * count).update(from: $0.baseAddress!, count: count) }
+                    d.withUnsafeBufferPointer { (target.value + n * count).update(from: $0.baseAddress!, count: count) }
                 }
             }
             let distances = (0..<seeded.count).map { Array(flat[$0 * count..<($0 + 1) * count]) }

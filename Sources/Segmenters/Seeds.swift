@@ -97,73 +97,11 @@ public struct Seeds: Sendable, Equatable {
     }
 }
 
-/// MONAI Label's click format: `{"foreground": [[i, j, k], …], "background": [[i, j, k], …]}` in voxel indices.
-public struct Clicks: Sendable, Equatable, Codable {
-    public var foreground: [[Int]]
-    public var background: [[Int]]
-
-    public init(foreground: [[Int]] = [], background: [[Int]] = []) {
-        self.foreground = foreground
-        self.background = background
-    }
-
-    /// Either list may be left out.
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        foreground = try container.decodeIfPresent([[Int]].self, forKey: .foreground) ?? []
-        background = try container.decodeIfPresent([[Int]].self, forKey: .background) ?? []
-    }
-
-    public static func read(_ path: String) throws -> Clicks {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SegmentationError.badInput(path: path, reason: "no such file")
-        }
-        do {
-            let clicks = try JSONDecoder().decode(Clicks.self, from: data)
-            for point in clicks.foreground + clicks.background where point.count != 3 {
-                throw SegmentationError.badInput(path: path, reason: "a click needs three voxel indices, got \(point)")
-            }
-            return clicks
-        } catch let error as SegmentationError {
-            throw error
-        } catch {
-            throw SegmentationError.badInput(path: path, reason: "not click JSON ({\"foreground\": [[i,j,k]…], \"background\": […]})")
-        }
-    }
-
-    /// A JSON list of voxel indices, `[[i, j, k], …]` (a lasso's points).
-    public static func readPoints(_ path: String) throws -> [VoxelIndex] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SegmentationError.badInput(path: path, reason: "no such file")
-        }
-        let points: [[Int]]
-        do {
-            points = try JSONDecoder().decode([[Int]].self, from: data)
-        } catch {
-            // The decoder's own words, without its coding path.
-            let detail: String = switch error as? DecodingError {
-            case .dataCorrupted(let context)?, .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .keyNotFound(_, let context)?:
-                context.debugDescription
-            default: "\(error)"
-            }
-            throw SegmentationError.badInput(path: path, reason: "not a JSON list of voxel indices ([[i,j,k], …]): \(detail)")
-        }
-        for point in points where point.count != 3 {
-            throw SegmentationError.badInput(path: path, reason: "a point needs three voxel indices, got \(point)")
-        }
-        return points.map { VoxelIndex($0[0], $0[1], $0[2]) }
-    }
-
-    public var positive: [VoxelIndex] { foreground.map { VoxelIndex($0[0], $0[1], $0[2]) } }
-    public var negative: [VoxelIndex] { background.map { VoxelIndex($0[0], $0[1], $0[2]) } }
-}
-
 public enum SegmentationError: Error, Sendable, Equatable, CustomStringConvertible {
     case badInput(path: String, reason: String)
     case noSeeds
     case gridMismatch(String)
     case badPrompt(String)
-    case cancelled
 
     public var description: String {
         switch self {
@@ -171,7 +109,6 @@ public enum SegmentationError: Error, Sendable, Equatable, CustomStringConvertib
         case .noSeeds: "no foreground seeds: scribble or click inside the structure first"
         case .gridMismatch(let what): "grid mismatch: \(what)"
         case .badPrompt(let why): why
-        case .cancelled: "cancelled"
         }
     }
 }

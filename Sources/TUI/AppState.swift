@@ -3,6 +3,7 @@
 
 import Cells
 import Datastore
+import Learning
 import Render
 import Volume
 
@@ -83,11 +84,15 @@ public enum Tool: String, Sendable, CaseIterable {
 /// What clicks and `r` call on: the graph cut (no model) or one of the folder's models.
 public enum Assistant: String, Sendable, CaseIterable {
     case classical, deepgrow2d = "DeepGrow 2D", deepgrow3d = "DeepGrow 3D", deepedit = "DeepEdit"
-}
 
-/// How the study list suggests the next study (the names of the ranking strategies).
-public enum RankingStrategy: String, Sendable, CaseIterable {
-    case first, random, epistemic, aleatoric
+    /// The model that answers (DeepEdit for the classical tool: the one `t` trains when no model is chosen).
+    public var modelKind: ModelKind {
+        switch self {
+        case .deepgrow2d: .deepgrow2d
+        case .deepgrow3d: .deepgrow3d
+        case .deepedit, .classical: .deepedit
+        }
+    }
 }
 
 public enum Focus: Sendable { case list, view }
@@ -138,7 +143,9 @@ public struct AppState: Sendable {
     public var assistant: Assistant = .classical
     /// Background training's progress line, while it runs.
     public var training: String?
-    public var strategy: RankingStrategy = .first
+    public var strategy: Strategy = .first
+    /// After each submit, train the click tool's model in the background.
+    public var trainOnSubmit = false
     /// Screen size, for mapping mouse positions onto slices.
     public var screen = (width: 80, height: 24)
 
@@ -157,7 +164,10 @@ public enum Action: Sendable {
     case key(Key)
     case mouse(button: MouseButton, x: Int, y: Int, pressed: Bool)
     case resize(width: Int, height: Int)
-    case studyLoaded(OpenStudy)
+    /// A study opened; `note` says what the message line should (a restored draft, why it is read-only).
+    case studyLoaded(OpenStudy, note: String? = nil)
+    /// The study list as stored now (after a submit).
+    case studiesListed([StudyEntry])
     /// A segmenter's result for the active label (on the image grid).
     case segmented(LabelVolume, seconds: Double)
     /// A model's answer: `labels` are the values it speaks for, within `region` (nil: everywhere).
@@ -166,18 +176,18 @@ public enum Action: Sendable {
     case training(String?, message: String?)
     case submitted(version: Int)
     /// A ranking of the unlabeled studies, best first: (id, score).
-    case ranked(RankingStrategy, [(id: String, score: Double?)])
+    case ranked(Strategy, [(id: String, score: Double?)])
     case progress(String)
     case failed(String)
 }
 
-public struct SegmentRequest: Sendable {
+public struct SegmentRequest: Sendable, Equatable {
     public var image: Volume
     public var seeds: LabelVolume
     public var label: UInt16
 }
 
-public struct ModelRequest: Sendable {
+public struct ModelRequest: Sendable, Equatable {
     public enum Task: Sendable, Equatable {
         /// Update the active label from the clicks (and scribbles) with a click model.
         case clicks(Assistant)
@@ -189,18 +199,21 @@ public struct ModelRequest: Sendable {
     public var task: Task
     public var studyId: String
     public var image: Volume
+    /// Scribbles and the clicks' seed balls, for the graph cut that settles an answer on the image.
     public var seeds: LabelVolume
+    /// The clicks, in order: what the click models read.
+    public var clicks: [Click]
     public var label: UInt16
 }
 
-public enum Effect: Sendable {
+public enum Effect: Sendable, Equatable {
     case load(studyId: String)
     /// Append this edit of the open draft to the journal.
     case journal(DraftEdit, studyId: String, baseVersion: Int?)
     case segment(SegmentRequest)
     case infer(ModelRequest)
     /// Rank the unlabeled studies (model scores computed where missing, in the background).
-    case rank(RankingStrategy)
+    case rank(Strategy)
     /// Start training the model behind this assistant in the background, or stop the training that runs.
     case toggleTraining(Assistant)
     case cancelWork
@@ -211,22 +224,4 @@ public enum Effect: Sendable {
     case submit(studyId: String, labels: LabelVolume, baseVersion: Int?, names: [LabelName])
     case invalidateScreen
     case quit
-}
-
-extension Effect: Equatable {
-    /// Effects compare by kind and study: enough for tests, and volumes are not compared voxel by voxel.
-    public static func == (a: Effect, b: Effect) -> Bool {
-        switch (a, b) {
-        case (.load(let x), .load(let y)): x == y
-        case (.journal(let e, let x, _), .journal(let f, let y, _)): e == f && x == y
-        case (.segment(let r), .segment(let s)): r.label == s.label
-        case (.infer(let r), .infer(let s)): r.task == s.task && r.label == s.label
-        case (.toggleTraining(let x), .toggleTraining(let y)): x == y
-        case (.rank(let x), .rank(let y)): x == y
-        case (.cancelWork, .cancelWork), (.invalidateScreen, .invalidateScreen), (.quit, .quit), (.suspend, .suspend): true
-        case (.saveLabelNames(let n, let x, _), .saveLabelNames(let m, let y, _)): n == m && x == y
-        case (.submit(let x, _, let v, _), .submit(let y, _, let w, _)): x == y && v == w
-        default: false
-        }
-    }
 }

@@ -55,7 +55,8 @@ extension Reducer {
         case .clickPositive, .clickNegative:
             let value = command == .clickPositive ? state.activeLabel : Draft.backgroundSeed
             let offsets = ball(around: state.cursor, radiusMM: 3, grid: open.image.grid, plane: nil)
-            var effects = apply(open.draft.edit(.click, setting: offsets, to: value), to: &state)
+            let click = Click(state.cursor, label: state.activeLabel, positive: command == .clickPositive)
+            var effects = apply(open.draft.edit(.click, setting: offsets, to: value, clicks: [click]), to: &state)
             if !effects.isEmpty {
                 state.message = command == .clickPositive ? "positive click for \(open.name(of: state.activeLabel)) (r segments)" : "negative click (r segments)"
                 // A click model answers every click, as MONAI Label's DeepGrow does.
@@ -228,7 +229,7 @@ extension Reducer {
     static func apply(_ edit: DraftEdit, to state: inout AppState) -> [Effect] {
         guard var open = state.open else { return [] }
         guard !open.readOnly else {
-            state.message = "\(open.id) is open read-only (someone else holds it): edits are not possible"
+            state.message = "\(open.id) is open read-only: edits are not possible"
             state.tool = .navigate
             return []
         }
@@ -241,15 +242,22 @@ extension Reducer {
         return [.journal(edit, studyId: open.id, baseVersion: open.baseVersion)]
     }
 
-    /// A model call for the open study, when its inputs are there: click models and refinement need a seed of
-    /// the active label (DeepEdit takes any seed).
+    /// A model call for the open study, when its inputs are there: DeepGrow needs a positive click on the active
+    /// label, DeepEdit any click, refinement a seed (click or scribble) of the active label.
     static func modelRequest(_ task: ModelRequest.Task, state: AppState) -> ModelRequest? {
         guard let open = state.open else { return nil }
-        let seeds = open.draft.seeds.voxels
-        let needsActive = task == .refine || task == .clicks(.deepgrow2d) || task == .clicks(.deepgrow3d)
-        if needsActive && !seeds.contains(state.activeLabel) { return nil }
-        if task == .clicks(.deepedit) && !seeds.contains(where: { $0 != 0 }) { return nil }
-        return ModelRequest(task: task, studyId: open.id, image: open.image, seeds: open.draft.seeds, label: state.activeLabel)
+        let clicks = open.draft.clicks
+        switch task {
+        case .clicks(.deepgrow2d), .clicks(.deepgrow3d):
+            if !clicks.contains(where: { $0.positive && $0.label == state.activeLabel }) { return nil }
+        case .clicks:
+            if clicks.isEmpty { return nil }
+        case .refine:
+            if !open.draft.seeds.voxels.contains(state.activeLabel) { return nil }
+        case .automatic:
+            break
+        }
+        return ModelRequest(task: task, studyId: open.id, image: open.image, seeds: open.draft.seeds, clicks: clicks, label: state.activeLabel)
     }
 
     /// A model's answer becomes one undoable edit: within its region, the labels it speaks for are replaced

@@ -4,6 +4,7 @@
 import Foundation
 import Cells
 import Datastore
+import Learning
 import Render
 import Volume
 
@@ -13,7 +14,7 @@ public enum Reducer {
 
     /// A ranking the annotator asked for. One background job at a time: a ranking would cancel the segmentation
     /// that runs. The list keeps its current order (and title) until the new ranking arrives.
-    static func startRanking(_ strategy: RankingStrategy, _ state: inout AppState) -> [Effect] {
+    static func startRanking(_ strategy: Strategy, _ state: inout AppState) -> [Effect] {
         guard state.busy == nil else {
             state.message = "\(state.busy!) still runs: wait for it, or Esc cancels it"
             return []
@@ -44,7 +45,7 @@ public enum Reducer {
         case .resize(let width, let height):
             state.screen = (width, height)
             return [.invalidateScreen]
-        case .studyLoaded(let study):
+        case .studyLoaded(let study, let note):
             state.open = study
             state.unsaved = false
             state.tool = .navigate
@@ -52,7 +53,7 @@ public enum Reducer {
             state.viewport = Viewport()
             state.window = study.isCT ? .softTissue : .percentiles(of: study.image)
             state.focus = .view
-            state.message = state.message.hasPrefix("restored") ? state.message : "\(study.id) opened"
+            state.message = note ?? "\(study.id) opened"
             return []
         case .segmented(let result, let seconds):
             state.busy = nil
@@ -72,7 +73,14 @@ public enum Reducer {
             state.open?.baseVersion = version
             state.unsaved = false
             state.message = "submitted as final version \(version)"
-            return []
+            return state.trainOnSubmit && state.training == nil ? [.toggleTraining(state.assistant)] : []
+        case .studiesListed(let studies):
+            let selectedId = state.studies.indices.contains(state.selected) ? state.studies[state.selected].id : nil
+            state.studies = studies
+            if let selectedId, let n = studies.firstIndex(where: { $0.id == selectedId }) { state.selected = n }
+            state.selected = min(state.selected, max(studies.count - 1, 0))
+            // The submitted study leaves the ranking: rank again, quietly, unless a job runs.
+            return !studies.isEmpty && state.busy == nil ? [.rank(state.strategy)] : []
         case .ranked(let strategy, let order):
             // A ranking the annotator asked for says what comes next; the quiet one after a submit keeps the
             // submit's message on the line.
@@ -185,7 +193,7 @@ public enum Reducer {
             state.focus = .list
             return []
         case .cycleStrategy:
-            let all = RankingStrategy.allCases
+            let all = Strategy.allCases
             return startRanking(all[(all.firstIndex(of: state.strategy)! + count) % all.count], &state)
         case .openSuggested:
             guard let next = state.studies.filter({ $0.rank != nil && $0.claimedBy == nil }).min(by: { $0.rank! < $1.rank! }) else {

@@ -2,6 +2,7 @@
 // through both affines into the source's voxel space, so any spacing, orientation or crop works the same way.
 
 import Dispatch
+import Parallelism
 
 extension Grid {
     /// The grid covering the same extent with another voxel size: shape = round(extent / spacing).
@@ -42,13 +43,13 @@ extension Grid {
         if target == self { return values }
         let width = target.shape[0]
         return [T](unsafeUninitializedCapacity: target.voxelCount) { buffer, initialized in
-            let out = SharedBuffer(pointer: buffer.baseAddress!)
+            let out = UncheckedBox(buffer.baseAddress!)
             values.withUnsafeBufferPointer { source in
-                let src = SharedBuffer(pointer: UnsafeMutablePointer(mutating: source.baseAddress!))
+                let src = UncheckedBox(UnsafeMutablePointer(mutating: source.baseAddress!))
                 forEachRow(of: target) { row, origin, step in
                     var (x, y, z) = origin
                     for i in 0..<width {
-                        (out.pointer + row * width + i).initialize(to: sample(src.pointer, x, y, z))
+                        (out.value + row * width + i).initialize(to: sample(src.value, x, y, z))
                         x += step.0; y += step.1; z += step.2
                     }
                 }
@@ -56,11 +57,6 @@ extension Grid {
             initialized = target.voxelCount
         }
     }
-}
-
-/// A buffer that concurrent rows write to at disjoint offsets.
-struct SharedBuffer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
 }
 
 extension Volume {

@@ -6,6 +6,8 @@ import CNifti
 public struct VoxelIndex: Sendable, Hashable, Codable, CustomStringConvertible {
     public var i: Int, j: Int, k: Int
     public init(_ i: Int, _ j: Int, _ k: Int) { (self.i, self.j, self.k) = (i, j, k) }
+    /// The voxel at offset `n` of a grid of `shape` (i fastest): the inverse of `Grid.offset`.
+    public init(offset n: Int, shape: [Int]) { self.init(n % shape[0], (n / shape[0]) % shape[1], n / (shape[0] * shape[1])) }
     public subscript(axis: Int) -> Int {
         get { axis == 0 ? i : axis == 1 ? j : k }
         set { if axis == 0 { i = newValue } else if axis == 1 { j = newValue } else { k = newValue } }
@@ -97,7 +99,7 @@ public struct Grid: Sendable, Equatable {
     public func offset(_ i: Int, _ j: Int, _ k: Int) -> Int { i + shape[0] * (j + shape[1] * k) }
     public func offset(_ v: VoxelIndex) -> Int { offset(v.i, v.j, v.k) }
     /// The voxel at a position in storage order: the inverse of `offset`.
-    public func voxel(atOffset n: Int) -> VoxelIndex { VoxelIndex(n % shape[0], (n / shape[0]) % shape[1], n / (shape[0] * shape[1])) }
+    public func voxel(atOffset n: Int) -> VoxelIndex { VoxelIndex(offset: n, shape: shape) }
 
     public func contains(_ v: VoxelIndex) -> Bool {
         v.i >= 0 && v.j >= 0 && v.k >= 0 && v.i < shape[0] && v.j < shape[1] && v.k < shape[2]

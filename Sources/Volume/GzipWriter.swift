@@ -5,6 +5,7 @@
 import CDeflate
 import Dispatch
 import Foundation
+import Parallelism
 
 enum GzipWriter {
     /// Below this, one member: splitting small data buys nothing.
@@ -13,18 +14,18 @@ enum GzipWriter {
     static func write(header: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, level: Int, to path: String) throws {
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, data.count / minimumPartBytes))
         let partBytes = (data.count + parts - 1) / parts
-        let pieces = UncheckedPieces(parts: [header] + (0..<parts).map { part in
+        let pieces = UncheckedBox([header] + (0..<parts).map { part in
             let lo = min(data.count, part * partBytes), hi = min(data.count, lo + partBytes)
             return UnsafeRawBufferPointer(rebasing: data[lo..<hi])
         })
-        let results = ResultSlots(count: pieces.parts.count)
-        DispatchQueue.concurrentPerform(iterations: pieces.parts.count) { part in
-            results.set(part, compress(pieces.parts[part], level: level))
+        let results = ResultSlots(count: pieces.value.count)
+        DispatchQueue.concurrentPerform(iterations: pieces.value.count) { part in
+            results.set(part, compress(pieces.value[part], level: level))
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw VolumeError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        for part in 0..<pieces.parts.count {
+        for part in 0..<pieces.value.count {
             guard let member = results.get(part) else {
                 throw VolumeError.writeFailed(path: path, reason: "the data could not be compressed")
             }
@@ -56,11 +57,6 @@ enum GzipWriter {
         output.removeLast(output.count - size)
         return output
     }
-}
-
-/// Read-only views of the caller's bytes, handed to the workers while the caller waits for them.
-struct UncheckedPieces: @unchecked Sendable {
-    let parts: [UnsafeRawBufferPointer]
 }
 
 /// Slots that concurrent workers fill, one each.

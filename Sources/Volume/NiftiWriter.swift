@@ -5,6 +5,7 @@
 import CNifti
 import Dispatch
 import Foundation
+import Parallelism
 
 enum NiftiWriter {
     /// Encodes `count` voxels of `datatype` into little-endian bytes held by `fill`, and writes the file.
@@ -96,8 +97,8 @@ enum NiftiWriter {
 
     static func encode<T: FixedWidthInteger>(_ values: UnsafeBufferPointer<Float>, into target: UnsafeMutableRawPointer,
                                              as _: T.Type, slope: Double, inter: Double) {
-        let p = SharedBuffer(pointer: target.bindMemory(to: T.self, capacity: values.count))
-        let source = SharedBuffer(pointer: UnsafeMutablePointer(mutating: values.baseAddress!))
+        let p = UncheckedBox(target.bindMemory(to: T.self, capacity: values.count))
+        let source = UncheckedBox(UnsafeMutablePointer(mutating: values.baseAddress!))
         let lo = Double(T.min), hi = Double(T.max), count = values.count
         // Spread over the cores: on a 512×512×300 volume this is a visible share of a save.
         let parts = Swift.max(1, Swift.min(16, count / (1 << 20)))
@@ -107,13 +108,13 @@ enum NiftiWriter {
                 // Float holds every value of these types exactly, and its loop vectorises.
                 let scale = Float(1 / slope), shift = Float(-inter / slope), flo = Float(lo), fhi = Float(hi)
                 for n in range {
-                    let v = (source.pointer[n] * scale + shift).rounded(.toNearestOrEven)
-                    p.pointer[n] = T(v.isNaN ? 0 : Swift.min(fhi, Swift.max(flo, v))).littleEndian
+                    let v = (source.value[n] * scale + shift).rounded(.toNearestOrEven)
+                    p.value[n] = T(v.isNaN ? 0 : Swift.min(fhi, Swift.max(flo, v))).littleEndian
                 }
             } else {
                 for n in range {
-                    let v = ((Double(source.pointer[n]) - inter) / slope).rounded()
-                    p.pointer[n] = T(v.isNaN ? 0 : Swift.min(hi, Swift.max(lo, v))).littleEndian
+                    let v = ((Double(source.value[n]) - inter) / slope).rounded()
+                    p.value[n] = T(v.isNaN ? 0 : Swift.min(hi, Swift.max(lo, v))).littleEndian
                 }
             }
         }

@@ -2,6 +2,7 @@
 
 import Dispatch
 import Foundation
+import Parallelism
 
 extension Volume {
     /// The image blurred by a Gaussian of the given standard deviation (in voxels) along each axis.
@@ -35,14 +36,14 @@ public enum GaussianSmoothing {
         let radius = kernel.count / 2
         var out = [Float](repeating: 0, count: values.count)
         out.withUnsafeMutableBufferPointer { target in
-            let target = SharedBuffer(pointer: target.baseAddress!)
+            let target = UncheckedBox(target.baseAddress!)
             values.withUnsafeBufferPointer { source in
-                let source = SharedBuffer(pointer: UnsafeMutablePointer(mutating: source.baseAddress!))
+                let source = UncheckedBox(UnsafeMutablePointer(mutating: source.baseAddress!))
                 if axis == 0 {
                     // Lines along i are contiguous: one line at a time, clamping only near its ends.
                     let n = shape[0], lines = shape[1] * shape[2]
                     concurrentChunks(lines) { line in
-                        let src = source.pointer + line * n, dst = target.pointer + line * n
+                        let src = source.value + line * n, dst = target.value + line * n
                         for t in 0..<n {
                             var sum: Float = 0
                             if t >= radius && t + radius < n {
@@ -60,7 +61,7 @@ public enum GaussianSmoothing {
                     let n = shape[axis], blocks = axis == 1 ? shape[2] : 1
                     concurrentChunks(blocks * n) { item in
                         let block = item / n, t = item % n
-                        let base = source.pointer + block * n * row, dst = target.pointer + block * n * row + t * row
+                        let base = source.value + block * n * row, dst = target.value + block * n * row + t * row
                         for (w, weight) in kernel.enumerated() {
                             let src = base + min(max(t + w - radius, 0), n - 1) * row
                             for i in 0..<row { dst[i] += weight * src[i] }

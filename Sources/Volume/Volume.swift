@@ -36,7 +36,7 @@ public struct ImageHeader: Sendable, Equatable {
     }
 }
 
-public struct Volume: Sendable {
+public struct Volume: Sendable, Equatable {
     public var grid: Grid
     /// i fastest, then j, then k, as NIfTI stores them.
     public var voxels: [Float]

@@ -12,12 +12,15 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     case volumeIndexOutOfRange(path: String, index: Int, count: Int)
     case gridMismatch(path: String, reason: String)
     case writeFailed(path: String, reason: String)
+    /// A file of the annotator's (clicks, points) that does not hold what it should.
+    case malformed(path: String, reason: String)
 
     public var path: String {
         switch self {
         case .fileNotFound(let path), .unreadable(let path, _), .notNifti(let path, _), .invalidHeader(let path, _),
              .unsupportedDatatype(let path, _), .truncated(let path, _, _), .corruptCompression(let path, _),
-             .volumeIndexOutOfRange(let path, _, _), .gridMismatch(let path, _), .writeFailed(let path, _):
+             .volumeIndexOutOfRange(let path, _, _), .gridMismatch(let path, _), .writeFailed(let path, _),
+             .malformed(let path, _):
             path
         }
     }
@@ -35,6 +38,7 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .volumeIndexOutOfRange(_, let index, let count): "volume \(index) asked for, the file has \(count)"
         case .gridMismatch(_, let reason): "grid mismatch: \(reason)"
         case .writeFailed(_, let reason): "cannot write: \(reason)"
+        case .malformed(_, let reason): reason
         }
     }
 

@@ -4,6 +4,7 @@
 // liver, spleen and kidney intensities overlap, so that no threshold segments them.
 
 import Foundation
+import Randomness
 import Volume
 
 public enum AbdomenPhantom {
@@ -11,7 +12,7 @@ public enum AbdomenPhantom {
 
     public static func make(seed: UInt64, shape: [Int] = [160, 160, 56], spacing: [Double]? = nil,
                             orientation: String = "RAS") -> Phantom {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix(seed: seed)
         let spacing = spacing ?? [random.uniform(1.7, 1.95), 0, random.uniform(2.8, 3.2)]
         let grid = Phantom.centredGrid(shape: shape, spacing: [spacing[0], spacing[0], spacing[2]], orientation: orientation)
         let s = random.uniform(0.85, 1.08)           // patient size

@@ -1,6 +1,7 @@
 // A deformed ellipsoid: the basic shape of every phantom organ.
 
 import Foundation
+import Randomness
 
 public struct Blob: Sendable {
     public var center: (Double, Double, Double)
@@ -12,7 +13,7 @@ public struct Blob: Sendable {
     public var roughness: Double
 
     public init(center: (Double, Double, Double), radii: (Double, Double, Double), yaw: Double = 0,
-                roughness: Double, random: inout SeededRandom, waveLengthMM: ClosedRange<Double> = 40...120) {
+                roughness: Double, random: inout SplitMix, waveLengthMM: ClosedRange<Double> = 40...120) {
         self.center = center
         self.radii = radii
         self.yaw = yaw

@@ -2,6 +2,7 @@
 // deep grey nuclei, lateral ventricles and a cerebellum, under a smooth intensity bias field with Rician noise.
 
 import Foundation
+import Randomness
 import Volume
 
 public enum HeadPhantom {
@@ -9,7 +10,7 @@ public enum HeadPhantom {
 
     public static func make(seed: UInt64, shape: [Int] = [128, 144, 80], spacing: [Double]? = nil,
                             orientation: String = "RAS") -> Phantom {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix(seed: seed)
         let spacing = spacing ?? [random.uniform(1.35, 1.5), 0, random.uniform(1.9, 2.2)]
         let grid = Phantom.centredGrid(shape: shape, spacing: [spacing[0], spacing[0], spacing[2]], orientation: orientation)
         let s = random.uniform(0.9, 1.05)

@@ -1,5 +1,6 @@
 // A generated study: an image, its ground-truth labels and their names.
 
+import Randomness
 import Volume
 
 public struct Phantom: Sendable {
@@ -43,7 +44,7 @@ public struct Phantom: Sendable {
 
     /// Blurs like a scanner's point-spread function, adds noise and rounds to whole numbers.
     static func acquire(_ values: [Float], grid: Grid, blurVoxels: [Double], noise: Double, clamp: ClosedRange<Float>,
-                        random: inout SeededRandom, rician: Bool = false) -> [Float] {
+                        random: inout SplitMix, rician: Bool = false) -> [Float] {
         var out = GaussianSmoothing.apply(values, shape: grid.shape, sigma: blurVoxels)
         for n in 0..<out.count {
             var v = Double(out[n])

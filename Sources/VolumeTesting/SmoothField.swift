@@ -2,6 +2,7 @@
 // outlines, modulates texture and makes MRI bias fields; cheap, seeded and the same at any resolution.
 
 import Foundation
+import Randomness
 
 public struct SmoothField: Sendable {
     struct Wave: Sendable {
@@ -10,7 +11,7 @@ public struct SmoothField: Sendable {
     private var waves: [Wave]
 
     /// Waves with wavelengths between `shortestMM` and `longestMM`; values roughly within ±1.
-    public init(random: inout SeededRandom, waves count: Int = 6, shortestMM: Double, longestMM: Double) {
+    public init(random: inout SplitMix, waves count: Int = 6, shortestMM: Double, longestMM: Double) {
         waves = (0..<count).map { _ in
             // Random direction on the sphere.
             let z = random.uniform(-1, 1), angle = random.uniform(0, 2 * .pi)

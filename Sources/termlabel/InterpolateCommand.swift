@@ -30,24 +30,22 @@ struct InterpolateCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            var volume = try LabelVolume(contentsOf: labels)
-            let axis: Int = switch along {
-            case "i": 0
-            case "j": 1
-            case "k": 2
-            case "coronal": volume.grid.orientation.voxelAxis(along: .y)
-            case "sagittal": volume.grid.orientation.voxelAxis(along: .x)
-            default: volume.grid.orientation.voxelAxis(along: .z)
-            }
-            let wanted: [UInt16] = if let label { [label] } else { volume.labelsPresent.filter { $0 != 0 } }
-            for value in wanted {
-                let filled = SliceInterpolation.fill(volume, label: value, axis: axis)
-                for offset in filled { volume.voxels[offset] = value }
-                print("label \(value): \(filled.count) voxels filled")
-            }
-            try volume.write(to: out)
-            print("wrote \(out)")
+        var volume = try LabelVolume(contentsOf: labels)
+        let axis: Int = switch along {
+        case "i": 0
+        case "j": 1
+        case "k": 2
+        case "coronal": volume.grid.orientation.voxelAxis(along: .y)
+        case "sagittal": volume.grid.orientation.voxelAxis(along: .x)
+        default: volume.grid.orientation.voxelAxis(along: .z)
         }
+        let wanted: [UInt16] = if let label { [label] } else { volume.labelsPresent.filter { $0 != 0 } }
+        for value in wanted {
+            let filled = SliceInterpolation.fill(volume, label: value, axis: axis)
+            for offset in filled { volume.voxels[offset] = value }
+            print("label \(value): \(filled.count) voxels filled")
+        }
+        try volume.write(to: out)
+        print("wrote \(out)")
     }
 }

@@ -1,6 +1,7 @@
 // `termlabel keys`: every command and its keys (the user's keys.toml applied), as the help overlay shows them or as
 // the Markdown of docs/keys.md.
 
+import App
 import ArgumentParser
 import Foundation
 import TUI
@@ -20,7 +21,7 @@ struct KeysCommand: ParsableCommand {
     func run() throws {
         var keymap = Keymap.defaults
         if !defaults {
-            try reportingErrors { keymap = try Keymap.loading(overridesAt: OpenCommand.keysFile()) }
+            keymap = try Keymap.loading(overridesAt: UserFolders.keysFile())
         }
         print(markdown ? keymap.markdown : keymap.helpLines.joined(separator: "\n"), terminator: markdown ? "" : "\n")
     }

@@ -2,6 +2,7 @@
 // reference and the time of each stage.
 
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Segmenters
 import Volume
@@ -85,63 +86,62 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let start = DispatchTime.now()
-            let volume = try Volume(contentsOf: image)
-            var stages: [(String, Double)] = [("read", seconds(since: start))]
-            let seeds: Seeds
-            if let scribbles {
-                let map = try LabelVolume(contentsOf: scribbles)
-                guard map.grid.matches(volume.grid) else {
-                    throw SegmentationError.gridMismatch("\(scribbles) is not on the grid of \(image)")
-                }
-                let present = map.labelsPresent
-                let background = backgroundValue ?? (present.count > 1 ? present.last! : 0)
-                seeds = Seeds(scribbles: map, backgroundValue: background)
-            } else {
-                var prompts: [Seeds] = []
-                if let clicks {
-                    let parsed = try Clicks.read(clicks)
-                    for v in parsed.positive + parsed.negative where !volume.grid.contains(v) {
-                        throw SegmentationError.badInput(path: clicks, reason: "click \(v) is outside the image \(volume.shape)")
-                    }
-                    prompts.append(Seeds(positive: parsed.positive, negative: parsed.negative, radiusMM: clickRadius, grid: volume.grid))
-                }
-                if let box, let (a, b) = corners(box) {
-                    prompts.append(try SlicePrompt.box(a, b, clickRadiusMM: clickRadius, grid: volume.grid))
-                }
-                if let lasso {
-                    let points = try Clicks.readPoints(lasso)
-                    do {
-                        prompts.append(try SlicePrompt.lasso(points, grid: volume.grid))
-                    } catch let error as SegmentationError {
-                        throw SegmentationError.badInput(path: lasso, reason: error.description)
-                    }
-                }
-                seeds = prompts.dropFirst().reduce(prompts[0]) { $0.joined(with: $1) }
+        let start = DispatchTime.now()
+        let volume = try Volume(contentsOf: image)
+        var stages: [(String, Double)] = [("read", seconds(since: start))]
+        let seeds: Seeds
+        if let scribbles {
+            let map = try LabelVolume(contentsOf: scribbles)
+            guard map.grid.matches(volume.grid) else {
+                throw SegmentationError.gridMismatch("\(scribbles) is not on the grid of \(image)")
             }
-            var options = graphCut.options
-            options.window = window.flatMap(parseWindow)
-            options.connectivity = GridGraph.Connectivity(rawValue: connectivity)!
-            options.downsample = blocks!
-            options.localMean = localMean
-            options.keepSeededComponents = !keepAllComponents
-            options.fillHoles = !keepHoles
-            let result = try GraphCutSegmenter.segment(volume, seeds: seeds, options: options)
-            stages += result.timings
-            let writeStart = DispatchTime.now()
-            try result.labels.write(to: out)
-            stages.append(("write", seconds(since: writeStart)))
-            print("wrote \(out)  region \(result.region.shape.map(String.init).joined(separator: "×")) voxels")
-            print(stages.map { "\($0.0) \(String(format: "%.3f", $0.1)) s" }.joined(separator: "  "))
-            if let reference {
-                let truth = try LabelVolume(contentsOf: reference)
-                guard truth.grid.matches(volume.grid) else {
-                    throw SegmentationError.gridMismatch("\(reference) is not on the grid of \(image)")
+            let present = map.labelsPresent
+            let background = backgroundValue ?? (present.count > 1 ? present.last! : 0)
+            seeds = Seeds(scribbles: map, backgroundValue: background)
+        } else {
+            var prompts: [Seeds] = []
+            if let clicks {
+                let parsed = try ClickJSON.read(clicks)
+                for click in parsed where !volume.grid.contains(click.voxel) {
+                    throw SegmentationError.badInput(path: clicks, reason: "click \(click.voxel) is outside the image \(volume.shape)")
                 }
-                for label in seeds.labels {
-                    print("label \(label)  Dice \(String(format: "%.4f", result.labels.dice(with: truth, label: label)))")
+                prompts.append(Seeds(positive: parsed.filter(\.positive).map(\.voxel), negative: parsed.filter { !$0.positive }.map(\.voxel),
+                                     radiusMM: clickRadius, grid: volume.grid))
+            }
+            if let box, let (a, b) = corners(box) {
+                prompts.append(try SlicePrompt.box(a, b, clickRadiusMM: clickRadius, grid: volume.grid))
+            }
+            if let lasso {
+                let points = try ClickJSON.readPoints(lasso)
+                do {
+                    prompts.append(try SlicePrompt.lasso(points, grid: volume.grid))
+                } catch let error as SegmentationError {
+                    throw SegmentationError.badInput(path: lasso, reason: error.description)
                 }
+            }
+            seeds = prompts.dropFirst().reduce(prompts[0]) { $0.joined(with: $1) }
+        }
+        var options = graphCut.options
+        options.window = window.flatMap(parseWindow)
+        options.connectivity = GridGraph.Connectivity(rawValue: connectivity)!
+        options.downsample = blocks!
+        options.localMean = localMean
+        options.keepSeededComponents = !keepAllComponents
+        options.fillHoles = !keepHoles
+        let result = try GraphCutSegmenter.segment(volume, seeds: seeds, options: options)
+        stages += result.timings
+        let writeStart = DispatchTime.now()
+        try result.labels.write(to: out)
+        stages.append(("write", seconds(since: writeStart)))
+        print("wrote \(out)  region \(result.region.shape.map(String.init).joined(separator: "×")) voxels")
+        print(stages.map { "\($0.0) \(String(format: "%.3f", $0.1)) s" }.joined(separator: "  "))
+        if let reference {
+            let truth = try LabelVolume(contentsOf: reference)
+            guard truth.grid.matches(volume.grid) else {
+                throw SegmentationError.gridMismatch("\(reference) is not on the grid of \(image)")
+            }
+            for label in seeds.labels {
+                print("label \(label)  Dice \(String(format: "%.4f", result.labels.dice(with: truth, label: label)))")
             }
         }
     }

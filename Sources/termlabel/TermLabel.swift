@@ -1,6 +1,9 @@
 // The termlabel command: opens the annotation app by default, and offers headless verbs.
 
+import App
 import ArgumentParser
+import Benchmarks
+import CommandOptions
 
 @main
 struct TermLabel: ParsableCommand {
@@ -13,6 +16,6 @@ struct TermLabel: ParsableCommand {
 
     static func main() {
         MemoryPolicy.keepFreedBlocks()
-        main(nil)
+        mainApplyingErrorPolicy()
     }
 }

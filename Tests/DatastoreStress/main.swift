@@ -6,18 +6,13 @@
 
 import Datastore
 import Foundation
+import Randomness
 import Volume
 
 /// The same edits for the same seed and grid size, in the test and in the child.
 public func stressEdits(seed: UInt64, count: Int, voxels: Int) -> [DraftEdit] {
-    var state = seed
-    func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator = SplitMix(seed: seed)
+    func next() -> UInt64 { generator.next() }
     var label = [UInt16](repeating: 0, count: voxels)
     var applied: [DraftEdit] = []
     return (0..<count).map { _ in

@@ -3,6 +3,7 @@
 
 import Engine
 import Foundation
+import Randomness
 import XCTest
 
 final class TrainingTests: XCTestCase {

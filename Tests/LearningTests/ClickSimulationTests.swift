@@ -3,6 +3,7 @@
 
 import Engine
 import Learning
+import Randomness
 import Volume
 import XCTest
 

@@ -57,14 +57,12 @@ final class GuidanceTests: XCTestCase {
         XCTAssertEqual(Guidance.connectivity(image, to: [VoxelIndex(40, 2, 2)], shape: shape).max()!, 0, "no click on the grid: zeros")
     }
 
-    func testSeedBlobsBecomeOneClickEachAtTheirCentre() {
-        var seeds = LabelVolume(grid: Grid(shape: [20, 20, 5], affine: .identity))
-        // Two click balls of label 2, a scribble line of the background value 255.
-        for (i, j) in [(4, 4), (14, 12)] { for dj in -1...1 { for di in -1...1 { seeds[VoxelIndex(i + di, j + dj, 2)] = 2 } } }
-        for i in 3..<18 { seeds[VoxelIndex(i, 17, 1)] = 255 }
-        let clicks = ClickSet(seeds: seeds, backgroundValue: 255)
-        XCTAssertEqual(Set(clicks.byLabel[2] ?? []), [VoxelIndex(4, 4, 2), VoxelIndex(14, 12, 2)])
-        XCTAssertEqual(clicks.background, [VoxelIndex(10, 17, 1)])
-        XCTAssertEqual(clicks.count, 3)
+    func testClicksGoToTheirChannelsInOrder() {
+        let clicks = [Click(VoxelIndex(4, 4, 2), label: 2, positive: true), Click(VoxelIndex(5, 4, 2), label: 2, positive: true),
+                      Click(VoxelIndex(9, 9, 1), label: 2, positive: false), Click(VoxelIndex(1, 1, 1), label: 1, positive: true)]
+        let set = ClickSet(clicks)
+        XCTAssertEqual(set.byLabel[2], [VoxelIndex(4, 4, 2), VoxelIndex(5, 4, 2)], "two clicks one voxel apart stay two")
+        XCTAssertEqual(set.byLabel[1], [VoxelIndex(1, 1, 1)])
+        XCTAssertEqual(set.background, [VoxelIndex(9, 9, 1)], "a negative click is background whatever its label")
     }
 }

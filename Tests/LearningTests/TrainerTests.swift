@@ -6,6 +6,7 @@ import Engine
 @testable import Learning
 import Volume
 import XCTest
+import Randomness
 
 final class TrainerTests: XCTestCase {
     /// 48×48×4 voxels of noise with three bright discs (labels 1, 2, 3), each through every slice.

@@ -1,6 +1,6 @@
 // Model scores: MC dropout entropy is bounded, repeatable for a seed and leaves dropout off; a study whose dropout
-// passes disagree ranks above one where they agree, and so does one whose augmented copies disagree; one pass has
-// no spread.
+// passes disagree ranks above one where they agree, and so does one whose augmented copies disagree; a network
+// that ignores the image has no spread.
 
 import Engine
 import Learning
@@ -130,8 +130,17 @@ final class UncertaintyTests: XCTestCase {
         XCTAssertGreaterThan(candidates[1].score!, 100 * candidates[0].score!, "\(candidates)")
     }
 
-    func testWithoutDropoutOrAugmentationTheSpreadIsZero() throws {
-        let model = try model()
-        XCTAssertEqual(UncertaintyScore.aleatoric(model, image(textured: true), passes: 1), 0, accuracy: 1e-12, "one pass cannot spread")
+    /// The spread is the answers' disagreement, not the augmented images': a network that ignores its input (every
+    /// weight zero) answers the same to every augmented copy of a textured study.
+    func testANetworkThatIgnoresTheImageHasNoSpread() throws {
+        let model = try freshModel()
+        model.withNetwork { network in
+            for p in network.parameters where p.name.hasSuffix("weight") && p.variable.value.shape.count > 1 {
+                p.variable.value.data = [Float](repeating: 0, count: p.variable.value.count)
+            }
+        }
+        let study = image(textured: true)
+        XCTAssertEqual(UncertaintyScore.aleatoric(model, study, passes: 6, seed: 3), 0, accuracy: 1e-9)
+        XCTAssertGreaterThan(UncertaintyScore.aleatoric(try self.model(), study, passes: 6, seed: 3), 1e-3, "a network that reads the image spreads")
     }
 }

@@ -3,6 +3,7 @@
 // of the same intensity, a click on a tissue shared with other organs; and the box and lasso prompts.
 
 @testable import Segmenters
+import Randomness
 import Volume
 import VolumeTesting
 import XCTest
@@ -11,7 +12,7 @@ final class ClassicalToolTests: XCTestCase {
     /// A noisy image of `shape` (1 mm voxels) whose intensity and truth come from `label(i, j, k)`.
     func image(shape: [Int], seed: UInt64, intensities: [Float], noise: Float,
                _ label: (Int, Int, Int) -> UInt16) -> (Volume, LabelVolume) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix(seed: seed)
         let grid = Grid(shape: shape, affine: .identity)
         var image = Volume(grid: grid, voxels: [Float](repeating: 0, count: grid.voxelCount))
         var truth = LabelVolume(grid: grid)

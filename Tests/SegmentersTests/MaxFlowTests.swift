@@ -1,14 +1,16 @@
 // The Boykov–Kolmogorov max-flow agrees with a plain Edmonds–Karp on many random grid graphs, and the cut it
 // returns costs exactly the flow (so it is a minimum cut).
 
+import Randomness
 import Segmenters
+import Volume
 import VolumeTesting
 import XCTest
 
 final class MaxFlowTests: XCTestCase {
     /// A random grid graph, with its capacities kept as a dense matrix over live nodes + source + sink (when `dense`).
     func randomGraph(shape: [Int], connectivity: GridGraph.Connectivity, seed: UInt64, dense: Bool = true) -> (GridGraph, [[Double]]) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix(seed: seed)
         var graph = GridGraph(shape: shape, connectivity: connectivity)
         let live = shape.reduce(1, *)
         let source = live, sink = live + 1
@@ -62,7 +64,6 @@ final class MaxFlowTests: XCTestCase {
     }
 
     func testFlowEqualsEdmondsKarpAndTheCutIsMinimal() throws {
-        var checked = 0
         for seed in 0..<320 as Range<UInt64> {
             // Many tiny graphs of every shape, then a few larger ones where trees grow, meet and re-adopt often.
             let shape = seed < 300 ? [1 + Int(seed % 4), 1 + Int((seed / 4) % 3), 1 + Int((seed / 12) % 3)] : [8, 7, 4]
@@ -77,9 +78,7 @@ final class MaxFlowTests: XCTestCase {
             let side = cut.sourceSide + [true, false]
             for u in 0..<live + 2 { for v in 0..<live + 2 where side[u] && !side[v] { cost += capacity[u][v] } }
             XCTAssertEqual(cost, expected, accuracy: 1e-6, "cut cost, seed \(seed)")
-            checked += 1
         }
-        XCTAssertEqual(checked, 320)
     }
 
     func testHardConstraintsHoldWithInfiniteTerminals() throws {
@@ -100,7 +99,7 @@ final class MaxFlowTests: XCTestCase {
         var (graph, _) = randomGraph(shape: [24, 24, 24], connectivity: .six, seed: 7, dense: false)
         let cancellation = Cancellation()
         cancellation.cancel()
-        XCTAssertThrowsError(try graph.minimumCut(cancellation: cancellation)) { XCTAssertEqual($0 as? SegmentationError, .cancelled) }
+        XCTAssertThrowsError(try graph.minimumCut(cancellation: cancellation)) { XCTAssertTrue($0 is CancellationError, "\($0)") }
         var (again, _) = randomGraph(shape: [24, 24, 24], connectivity: .six, seed: 7, dense: false)
         XCTAssertGreaterThan(try again.minimumCut(cancellation: Cancellation()).flow, 0, "a token never set changes nothing")
     }

@@ -31,6 +31,21 @@ final class ModelToolTests: XCTestCase {
         XCTAssertTrue(requests(OpenedStudy.press(&state, .character("l"), .character(" "))).isEmpty)
     }
 
+    func testTwoClicksOneVoxelApartReachTheModelAsTwoClicks() {
+        var state = OpenedStudy.state()
+        _ = OpenedStudy.press(&state, .character("m"), .character("m"), .character("m"))
+        XCTAssertEqual(state.assistant, .deepedit)
+        let cursor = state.cursor
+        let first = requests(OpenedStudy.press(&state, .character(" ")))
+        XCTAssertEqual(first.first?.clicks, [Click(cursor, label: 1, positive: true)])
+        _ = Reducer.reduce(&state, .failed("no DeepEdit model yet"))
+        _ = OpenedStudy.press(&state, .character("l"))
+        let second = requests(OpenedStudy.press(&state, .character(" ")))
+        XCTAssertEqual(second.first?.clicks.count, 2, "the balls overlap; the clicks stay two")
+        XCTAssertEqual(second.first?.clicks.last?.voxel, state.cursor)
+        XCTAssertNotEqual(state.cursor, cursor)
+    }
+
     func testAnAnswerIsOneUndoableEditWithinItsLabelsAndRegion() {
         var state = OpenedStudy.state()
         let grid = state.open!.image.grid

@@ -1,6 +1,7 @@
 // Files that lie or break: each gives a typed error naming the file, never a crash or a huge allocation.
 
 import Foundation
+import Randomness
 import Volume
 import XCTest
 
@@ -19,7 +20,8 @@ final class BadInputTests: XCTestCase {
         let folder = try temporaryFolder()
         let path = folder + "/whole.nii.gz"
         var volume = indexVolume(shape: [40, 40, 40], affine: .identity)
-        volume.voxels = volume.voxels.map { _ in Float.random(in: 0...1000).rounded() }
+        var generator = SplitMix(seed: 7)
+        volume.voxels = volume.voxels.map { _ in Float.random(in: 0...1000, using: &generator).rounded() }
         try volume.write(to: path, datatype: .int16)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let cut = folder + "/cut.nii.gz"

@@ -25,6 +25,8 @@ func runTermlabel(_ arguments: [String]) throws -> (status: Int32, out: String, 
         let process = Process()
         process.executableURL = termlabelBinary
         process.arguments = arguments
+        // Help wraps at the terminal's width: the same 80 columns wherever the tests run.
+        process.environment = ProcessInfo.processInfo.environment.merging(["COLUMNS": "80"]) { _, new in new }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -36,10 +38,36 @@ func runTermlabel(_ arguments: [String]) throws -> (status: Int32, out: String, 
 }
 
 extension CLITests {
-    func testHelpListsTheVerbs() throws {
-        let result = try run(["--help"])
-        XCTAssertEqual(result.status, 0)
-        for verb in ["info", "samples", "bench"] { XCTAssertTrue(result.out.contains(verb), verb) }
+    /// Every verb's --help, word for word, against Tests/termlabelTests/Fixtures/help (one file per verb, "termlabel"
+    /// for the top level, "model-list" for `model list`). TERMLABEL_RECORD_HELP=1 writes the files anew.
+    func testEveryVerbsHelpIsAsCommitted() throws {
+        let folder = CLITests.repository.appendingPathComponent("Tests/termlabelTests/Fixtures/help").path
+        let record = ProcessInfo.processInfo.environment["TERMLABEL_RECORD_HELP"] != nil
+        func verbs(_ help: String) -> [String] {
+            // The SUBCOMMANDS section: "  name  abstract" lines, "(default)" after the default one.
+            guard let start = help.range(of: "SUBCOMMANDS:\n") else { return [] }
+            return help[start.upperBound...].split(separator: "\n").prefix { !$0.hasPrefix("  See '") }
+                .compactMap { line in line.hasPrefix("  ") && !line.hasPrefix("   ") ? line.split(separator: " ").first.map(String.init) : nil }
+        }
+        var queue: [[String]] = [[]]
+        var seen: [String] = []
+        while let path = queue.popLast() {
+            let name = (["termlabel"] + path).joined(separator: "-")
+            seen.append(name)
+            let result = try run(path + ["--help"])
+            XCTAssertEqual(result.status, 0, name)
+            let file = folder + "/" + name + ".txt"
+            if record {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try result.out.write(toFile: file, atomically: true, encoding: .utf8)
+            } else {
+                XCTAssertEqual(result.out, try? String(contentsOfFile: file, encoding: .utf8), "\(name): --help differs from \(file)")
+            }
+            queue += verbs(result.out).filter { $0 != "help" }.map { path + [$0] }
+        }
+        let committed = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".txt") }.map { String($0.dropLast(4)) }
+        XCTAssertEqual(Set(committed), Set(seen), "a help file for every verb, and none for a verb that is gone")
+        XCTAssertGreaterThan(seen.count, 25)
     }
 
     func testInfoJSONOnePerFileAndErrorsOnePerLine() throws {

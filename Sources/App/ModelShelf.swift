@@ -1,0 +1,131 @@
+// A study folder's models as the app and the headless verbs use them: the newest registered model of each kind
+// (reloaded when a newer one appears: the hot swap), the studies to train on, and saving checkpoints into the
+// registry.
+
+import Datastore
+import Foundation
+import Learning
+import Segmenters
+import Volume
+
+public final class ModelShelf: @unchecked Sendable {
+    public let database: AppDatabase
+    private var loaded: [ModelKind: (id: Int64, model: SegmentationModel)] = [:]
+    private let lock = NSLock()
+
+    public init(database: AppDatabase) {
+        self.database = database
+    }
+
+    /// The model of `kind` in use: the newest in the registry. Loads it again only when the registry changed.
+    public func current(_ kind: ModelKind) throws -> (record: ModelRecord, model: SegmentationModel)? {
+        guard let record = try database.latestModel(kind: kind.rawValue), let id = record.id else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = loaded[kind], cached.id == id { return (record, cached.model) }
+        let model = try SegmentationModel.load(record.weightsPath)
+        guard model.config.kind == kind else { throw ModelError.wrongKind(path: record.weightsPath, has: model.config.kind, wanted: kind) }
+        loaded[kind] = (id, model)
+        return (record, model)
+    }
+
+    /// The model that segments a whole study: the automatic one if there is one, else DeepEdit (automatic with no
+    /// clicks).
+    public func wholeStudyModel() throws -> (record: ModelRecord, model: SegmentationModel)? {
+        try current(.auto) ?? current(.deepedit)
+    }
+
+    /// The folder's label names: labels.json, else those saved with the labels.
+    public func labels() throws -> [ModelLabel] {
+        var names = LabelNamesFile.read(database.location.folder + "/labels.json")
+        if names.isEmpty { names = try database.finalLabels().last?.label.labelNames ?? [] }
+        return names.filter { $0.value != 0 }.map { ModelLabel(value: $0.value, name: $0.name) }
+    }
+
+    /// "CT" when labels.json says so or the first image looks like CT.
+    public func modality() throws -> String {
+        if let modality = LabelNamesFile.modality(database.location.folder + "/labels.json") { return modality }
+        guard let study = try database.studies().first else { return "other" }
+        let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
+        return Modality.guess(image) == .ct ? "CT" : "other"
+    }
+
+    /// The model training starts from: the newest of its kind when it predicts the same labels (warm start), else a
+    /// fresh one with the defaults.
+    public func startingPoint(_ kind: ModelKind, fresh: Bool, seed: UInt64) throws -> SegmentationModel {
+        let labels = try labels()
+        if !fresh, let (_, model) = try current(kind), kind.isDeepGrow || model.config.labels == labels {
+            // A copy, so inference keeps using the registered weights while this one trains.
+            let copy = try SegmentationModel(config: model.config, seed: seed)
+            try copy.network.load(model.withNetwork { $0.namedTensors }, from: model.path ?? "model")
+            return copy
+        }
+        if let planned = try plan()?.model(kind) {
+            var config = planned.config
+            if !kind.isDeepGrow { config.labels = labels }
+            return try SegmentationModel(config: config, seed: seed)
+        }
+        return try SegmentationModel(config: ModelConfig.defaults(kind, labels: labels, modality: modality()), seed: seed)
+    }
+
+    /// The plan in force (`termlabel plan`), if one was made.
+    public func plan() throws -> Plan? {
+        guard let json = try database.currentPlan() else { return nil }
+        return try JSONDecoder().decode(Plan.self, from: Data(json.utf8))
+    }
+
+    /// The studies with a final label, and how to read one from disk (the trainer reads them one at a time).
+    public func trainingStudies() throws -> (ids: [String], load: (String) throws -> TrainingCase) {
+        let labeled = Dictionary(try database.finalLabels().map { ($0.study.imageId, $0) }, uniquingKeysWith: { a, _ in a })
+        let folder = database.location.folder
+        return (labeled.keys.sorted(), { id in
+            let (study, label) = labeled[id]!
+            let image = try Volume(contentsOf: folder + "/" + study.path)
+            let labels = try LabelVolume(contentsOf: label.path)
+            guard labels.grid.matches(image.grid) else {
+                throw VolumeError.gridMismatch(path: label.path, reason: "the label's grid differs from its image's")
+            }
+            return TrainingCase(id: id, image: image, labels: labels)
+        })
+    }
+
+    /// How to train `kind` here: epochs, steps and batch as given, else the plan's (`termlabel plan`), else the
+    /// defaults; the folder's label names.
+    public func trainingOptions(_ kind: ModelKind, epochs: Int?, steps: Int?, seed: UInt64) throws -> TrainingOptions {
+        var options = TrainingOptions()
+        let planned = try plan()?.model(kind)
+        options.epochs = epochs ?? planned?.epochs ?? 10
+        options.stepsPerEpoch = steps ?? planned?.stepsPerEpoch ?? 20
+        if let planned { options.planarBatch = planned.batch }
+        options.seed = seed
+        options.labelNames = Dictionary(try labels().map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
+        return options
+    }
+
+    /// A trainer for `model` on the folder's labeled studies.
+    public func trainer(_ model: SegmentationModel, options: TrainingOptions) throws -> Trainer {
+        let (ids, load) = try trainingStudies()
+        return try Trainer(model: model, studies: ids, options: options, load: load)
+    }
+
+    /// Saves a checkpoint as a new weights file and registers it; it becomes the model in use.
+    public func register(_ model: SegmentationModel, summary: TrainingSummary, run: String) throws -> ModelRecord {
+        try FileManager.default.createDirectory(atPath: database.modelsFolder, withIntermediateDirectories: true)
+        let kind = model.config.kind.rawValue
+        let name = "\(kind)-\(run)-e\(summary.bestEpoch ?? 0)"
+        let path = database.modelsFolder + "/\(name).safetensors"
+        try model.save(to: path, metadata: ["trainedOn": summary.trainedOn.joined(separator: ",")])
+        var metrics = summary.validation.mapValues { $0 }
+        metrics["dice"] = summary.bestDice
+        metrics["epoch"] = Double(summary.bestEpoch ?? 0)
+        metrics["seconds"] = summary.seconds
+        return try database.registerModel(name: name, kind: kind, weightsPath: path, trainedOn: summary.trainedOn, metrics: metrics)
+    }
+
+    public static func runStamp(_ date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,13 @@
+// `termlabel eval …`: how well the assistants do on studies with ground truth, with simulated users.
+
+import ArgumentParser
+
+public struct EvalCommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Measure the assistants against ground truth with simulated annotators.",
+        subcommands: [ScribbleEval.self, ClickEval.self, ActiveLearningEval.self]
+    )
+}

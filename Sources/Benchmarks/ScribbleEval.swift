@@ -1,0 +1,79 @@
+// `termlabel eval scribbles DIR`: simulated scribbles (a cross inside, a loop outside, on a few axial slices)
+// on every study with a final label, graph cut per label alone and all labels at once, Dice and time per label.
+
+import App
+import ArgumentParser
+import CommandOptions
+import Datastore
+import Foundation
+import Learning
+import Segmenters
+import Volume
+import VolumeTesting
+
+struct ScribbleEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scribbles",
+        abstract: "Dice of the scribble graph cut with simulated scribbles, on studies with labels/final."
+    )
+
+    @Argument(help: "A study folder (images, labels/final/<id>.nii.gz, labels.json with names).")
+    var folder: String
+
+    @Option(help: "Axial slices scribbled per structure.")
+    var slices = 3
+
+    @OptionGroup var graphCut: GraphCutArguments
+
+    @Flag(help: "Add the local mean as a second feature (gmm).")
+    var localMean = false
+
+    @Option(help: "Also write the simulated scribbles and the results into this folder.")
+    var keep: String?
+
+    func run() throws {
+        let labelFolder = folder + "/labels/final"
+        let ids = ((try? FileManager.default.contentsOfDirectory(atPath: labelFolder)) ?? [])
+            .filter { $0.hasSuffix(".nii.gz") }.map { String($0.dropLast(7)) }.sorted()
+        guard !ids.isEmpty else {
+            throw ModelError.noStudies(folder: folder, wanted: "labels/final/*.nii.gz to compare with")
+        }
+        let names = Dictionary(LabelNamesFile.read(folder + "/labels.json").map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var options = graphCut.options
+        options.localMean = localMean
+        print("study    label            alone   all-at-once  seconds(alone)")
+        var sums: [String: (alone: Double, together: Double, n: Int)] = [:]
+        for id in ids {
+            let image = try Volume(contentsOf: folder + "/\(id).nii.gz")
+            let truth = try LabelVolume(contentsOf: labelFolder + "/\(id).nii.gz")
+            let labels = truth.labelsPresent
+            let background = UInt16(labels.max()! + 1)
+            let scribbles = ScribbleSimulator.scribbles(for: truth, labels: labels, slices: slices, backgroundValue: background)
+            let together = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: background), options: options)
+            for label in labels {
+                let single = ScribbleSimulator.scribbles(for: truth, labels: [label], slices: slices, backgroundValue: background)
+                let start = DispatchTime.now()
+                let alone = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: single, backgroundValue: background), options: options)
+                let time = seconds(since: start)
+                if let keep {
+                    try FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+                    try single.write(to: keep + "/\(id)_scribbles_\(label).nii.gz")
+                    try alone.labels.write(to: keep + "/\(id)_result_\(label).nii.gz")
+                    try scribbles.write(to: keep + "/\(id)_scribbles_all.nii.gz")
+                    try together.labels.write(to: keep + "/\(id)_result_all.nii.gz")
+                }
+                let name = names[label] ?? "label \(label)"
+                let a = alone.labels.dice(with: truth, label: label), b = together.labels.dice(with: truth, label: label)
+                print(String(format: "%@  %@  %.4f  %.4f       %.2f", id.padding(toLength: 7, withPad: " ", startingAt: 0),
+                             name.padding(toLength: 14, withPad: " ", startingAt: 0), a, b, time))
+                let old = sums[name] ?? (0, 0, 0)
+                sums[name] = (old.alone + a, old.together + b, old.n + 1)
+            }
+        }
+        print("mean per label")
+        for (name, s) in sums.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "  %@  %.4f  %.4f", name.padding(toLength: 14, withPad: " ", startingAt: 0),
+                         s.alone / Double(s.n), s.together / Double(s.n)))
+        }
+    }
+}

@@ -1,0 +1,58 @@
+// The graph cut's settings as command-line options, shared by `segment` and `eval scribbles|clicks`.
+
+import ArgumentParser
+import Segmenters
+
+public struct GraphCutArguments: ParsableArguments {
+    public init() {}
+
+    @Option(help: "Likelihood: kde (seed densities, background unmixed from the region), histogram or gmm.")
+    public var method = GraphCutOptions().method.rawValue
+
+    @Option(help: "Smoothness weight λ.")
+    public var lambda: Float = GraphCutOptions().lambda
+
+    @Option(help: "Intensity difference σ (on the [0, 1] window) where neighbours stop holding together.")
+    public var sigma: Float = GraphCutOptions().sigma
+
+    @Option(help: "Margin around the seeds' bounding box, in millimetres.")
+    public var roiMargin: Double = GraphCutOptions().roiMarginMM
+
+    @Option(help: "While the answer reaches the region's faces, the margin doubles up to this (mm).")
+    public var maxMargin: Double = GraphCutOptions().maximumMarginMM
+
+    @Option(help: "Seed competition: weight of the geodesic distance beyond the nearest seeded class's (0: none).")
+    public var geodesicWeight: Float = GraphCutOptions().geodesicWeight
+
+    @Option(help: "Geodesic distance (mm-equivalents) that costs the weight in nats.")
+    public var geodesicScale: Float = GraphCutOptions().geodesicScaleMM
+
+    @Option(help: "A label pays one nat per this many mm-equivalents of geodesic distance from its seeds (0: nothing).")
+    public var geodesicReach: Float = GraphCutOptions().geodesicReachMM
+
+    @Option(help: "Millimetres that a change across the whole intensity window is worth on a geodesic path.")
+    public var geodesicContrast: Float = GraphCutOptions().geodesicContrast
+
+    public func validate() throws {
+        guard IntensityModel.Kind(rawValue: method) != nil else {
+            throw ValidationError("--method is one of " + IntensityModel.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard lambda >= 0, sigma > 0, roiMargin >= 0, maxMargin >= 0, geodesicWeight >= 0, geodesicScale > 0, geodesicContrast >= 0, geodesicReach >= 0 else {
+            throw ValidationError("--lambda, --roi-margin, --max-margin, --geodesic-weight, --geodesic-reach and --geodesic-contrast are ≥ 0; --sigma and --geodesic-scale > 0")
+        }
+    }
+
+    public var options: GraphCutOptions {
+        var options = GraphCutOptions()
+        options.method = IntensityModel.Kind(rawValue: method) ?? options.method
+        options.lambda = lambda
+        options.sigma = sigma
+        options.roiMarginMM = roiMargin
+        options.maximumMarginMM = max(maxMargin, roiMargin)
+        options.geodesicWeight = geodesicWeight
+        options.geodesicScaleMM = geodesicScale
+        options.geodesicContrast = geodesicContrast
+        options.geodesicReachMM = geodesicReach
+        return options
+    }
+}

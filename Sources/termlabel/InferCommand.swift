@@ -1,0 +1,72 @@
+// `termlabel infer DIR --study ID --model KIND`: the folder's newest model of a kind on one study, with or without clicks.
+
+import App
+import ArgumentParser
+import CommandOptions
+import Datastore
+import Engine
+import Foundation
+import Learning
+import Segmenters
+import Volume
+
+struct InferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Run the folder's newest model of a kind on one study and write the label volume."
+    )
+
+    @Argument(help: "A study folder.")
+    var folder: String
+
+    @Option(help: "The study (image id).")
+    var study: String
+
+    @Option(help: "deepedit, deepgrow2d, deepgrow3d or auto.")
+    var model: ModelKind
+
+    @Option(help: """
+        Clicks as JSON in the image's voxel indices: {"foreground": [[i,j,k],…], "background": […]} for DeepGrow; \
+        one list per label name plus "background" for DeepEdit. None: automatic mode.
+        """)
+    var clicks: String?
+
+    @Option(help: "Label value DeepGrow writes.")
+    var label: UInt16 = 1
+
+    @Option(help: "Where to write the labels (.nii.gz).")
+    var out: String
+
+    @Flag(help: "Keep only the largest connected piece of each label.")
+    var largestComponent = false
+
+    @Flag(help: "DeepGrow 3D and DeepEdit: the network's answer as it is, not settled on the image by a graph cut.")
+    var raw = false
+
+    func run() throws {
+        let database = try AppDatabase(folder: folder)
+        try database.sync()
+        let shelf = ModelShelf(database: database)
+        guard let (record, model) = try shelf.current(self.model) else {
+            throw ModelError.noModel([self.model], hint: "train one with `termlabel train \(folder) --model \(self.model.rawValue)`")
+        }
+        let study = try database.study(self.study)
+        let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
+        var clicks = try self.clicks.map { try ClickJSON.read($0, labels: Dictionary(model.config.labels.map { ($0.name, $0.value) }) { a, _ in a }) } ?? []
+        for click in clicks where !image.grid.contains(click.voxel) {
+            throw VolumeError.malformed(path: self.clicks!, reason: "click \(click.voxel) is outside the image (\(image.shape.map(String.init).joined(separator: "×")))")
+        }
+        // DeepGrow's "foreground" clicks are for the label it writes.
+        if self.model.isDeepGrow { clicks = clicks.map { $0.positive ? Click($0.voxel, label: label, positive: true) : $0 } }
+        let start = DispatchTime.now()
+        let clickSet = ClickSet(clicks)
+        // With clicks, the 3D models answer as in the app: settled on the image, the clicks as 3 mm seeds.
+        var result = try Inference.answer(model, PreparedImage(image, config: model.config), image: image, clicks: clickSet, label: label,
+                                          settlingWith: raw ? nil : clickSet.seeds(radiusMM: 3, grid: image.grid)).labels
+        if largestComponent { result = Inference.largestComponents(result) }
+        let elapsed = seconds(since: start)
+        try result.write(to: out)
+        print(String(format: "%@ with %@: %d labelled voxels in %.2f s → %@", self.study, record.name,
+                     result.voxels.filter { $0 != 0 }.count, elapsed, out))
+    }
+}
