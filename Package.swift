@@ -55,7 +55,7 @@ let package = Package(
         // Tier 5: the command line. Option groups and the error policy shared by the verbs; the benchmarks and
         // evaluations; the executable, one verb per file.
         .target(name: "CommandOptions", dependencies: [
-            "Segmenters", "Volume", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Datastore", "Segmenters", "Volume", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Benchmarks", dependencies: [
             "CommandOptions", "App", "Volume", "VolumeTesting", "Segmenters", "Datastore", "Render", "Cells", "Terminal", "Engine",

@@ -16,8 +16,7 @@ struct InferCommand: ParsableCommand {
         abstract: "Run the folder's newest model of a kind on one study and write the label volume."
     )
 
-    @Argument(help: "A study folder.")
-    var folder: String
+    @OptionGroup var studyFolder: StudyFolderArgument
 
     @Option(help: "The study (image id).")
     var study: String
@@ -44,11 +43,10 @@ struct InferCommand: ParsableCommand {
     var raw = false
 
     func run() throws {
-        let database = try AppDatabase(folder: folder)
-        try database.sync()
+        let database = try studyFolder.database()
         let shelf = ModelShelf(database: database)
         guard let (record, model) = try shelf.current(self.model) else {
-            throw ModelError.noModel([self.model], hint: "train one with `termlabel train \(folder) --model \(self.model.rawValue)`")
+            throw ModelError.noModel([self.model], hint: "train one with `termlabel train \(studyFolder.folder) --model \(self.model.rawValue)`")
         }
         let study = try database.study(self.study)
         let image = try Volume(contentsOf: database.location.folder + "/" + study.path)

@@ -2,6 +2,7 @@
 
 import App
 import ArgumentParser
+import CommandOptions
 import Datastore
 import Engine
 import Foundation
@@ -15,8 +16,7 @@ struct ModelImportCommand: ParsableCommand {
         abstract: "Register weights (safetensors of a MONAI BasicUNet state dict, or a termlabel model) for the folder."
     )
 
-    @Argument(help: "A study folder.")
-    var folder: String
+    @OptionGroup var studyFolder: StudyFolderArgument
 
     @Argument(help: "The weights (.safetensors).")
     var weights: String
@@ -40,7 +40,7 @@ struct ModelImportCommand: ParsableCommand {
     var name: String?
 
     func run() throws {
-        let database = try AppDatabase(folder: folder)
+        let database = try studyFolder.database(synced: false)
         let shelf = ModelShelf(database: database)
         var config: ModelConfig? = nil
         if let kind = model {

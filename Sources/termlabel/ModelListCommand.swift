@@ -2,6 +2,7 @@
 
 import App
 import ArgumentParser
+import CommandOptions
 import Datastore
 import Engine
 import Foundation
@@ -12,11 +13,10 @@ import Volume
 struct ModelListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Registered models, newest first.")
 
-    @Argument(help: "A study folder.")
-    var folder: String
+    @OptionGroup var studyFolder: StudyFolderArgument
 
     func run() throws {
-        let database = try AppDatabase(folder: folder)
+        let database = try studyFolder.database(synced: false)
         let formatter = ISO8601DateFormatter()
         for m in try database.models() {
             let dice = m.metrics["dice"].map { String(format: "Dice %.3f", $0) } ?? ""

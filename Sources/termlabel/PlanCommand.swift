@@ -3,6 +3,7 @@
 
 import App
 import ArgumentParser
+import CommandOptions
 import Datastore
 import Foundation
 import Learning
@@ -15,8 +16,7 @@ struct PlanCommand: ParsableCommand {
         abstract: "Plan spacing, patch, width, epochs and memory of each model for this dataset and machine; store it."
     )
 
-    @Argument(help: "A study folder.")
-    var folder: String
+    @OptionGroup var studyFolder: StudyFolderArgument
 
     @Option(help: "Minutes one training run may take.")
     var budgetMinutes = 10.0
@@ -28,8 +28,7 @@ struct PlanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let database = try AppDatabase(folder: folder)
-        try database.sync()
+        let database = try studyFolder.database()
         let fingerprint = try DatasetSurvey(database: database).fingerprint(sample: sample)
         let plan = Planner.plan(fingerprint, machine: .current(budgetSeconds: budgetMinutes * 60))
         let encoder = JSONEncoder()

@@ -3,6 +3,7 @@
 
 import App
 import ArgumentParser
+import CommandOptions
 import Datastore
 import Foundation
 import Learning
@@ -17,8 +18,7 @@ struct RankCommand: ParsableCommand {
         abstract: "Rank the unlabeled studies: first, random, epistemic (MC dropout) or aleatoric (test-time augmentation)."
     )
 
-    @Argument(help: "A study folder.")
-    var folder: String
+    @OptionGroup var studyFolder: StudyFolderArgument
 
     @Option(help: "first, random, epistemic or aleatoric.")
     var strategy: Strategy = .first
@@ -33,8 +33,7 @@ struct RankCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let database = try AppDatabase(folder: folder)
-        try database.sync()
+        let database = try studyFolder.database()
         let ranking = try StudyRanking(database: database).rank(strategy, passes: passes, seed: seed ?? UInt64(Date().timeIntervalSince1970)) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

@@ -16,8 +16,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a model on the folder's studies with final labels; each better checkpoint is registered."
     )
 
-    @Argument(help: "A study folder.")
-    var folder: String
+    @OptionGroup var studyFolder: StudyFolderArgument
 
     @Option(help: "deepedit, deepgrow2d, deepgrow3d or auto.")
     var model: ModelKind
@@ -44,8 +43,7 @@ struct TrainCommand: ParsableCommand {
     var fresh = false
 
     func run() throws {
-        let database = try AppDatabase(folder: folder)
-        try database.sync()
+        let database = try studyFolder.database()
         let shelf = ModelShelf(database: database)
         let model = try shelf.startingPoint(self.model, fresh: fresh, seed: seed)
         var options = try shelf.trainingOptions(self.model, epochs: epochs, steps: steps, seed: seed)
