@@ -146,12 +146,13 @@ final class AnnotationBook: @unchecked Sendable {
 }
 
 extension StudyEntry {
-    /// The study list's rows as the app shows them.
-    public static func all(in database: AppDatabase, at now: Date) throws -> [StudyEntry] {
+    /// The study list's rows as the app shows them, then the image files that are not studies (`skipped`, from a
+    /// sync), with why.
+    public static func all(in database: AppDatabase, skipped: [SkippedImage] = [], at now: Date) throws -> [StudyEntry] {
         try database.studyRows().map { row in
             StudyEntry(id: row.study.imageId, status: row.study.status.rawValue,
                        labels: row.newest.map { "\($0.key) v\($0.value.version)" }.sorted().joined(separator: ", "),
                        claimedBy: row.claim.flatMap { $0.isExpired(at: now) ? nil : $0.holder })
-        }
+        } + skipped.map { StudyEntry(id: $0.name, status: "unreadable", problem: $0.reason) }
     }
 }

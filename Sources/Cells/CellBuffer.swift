@@ -23,14 +23,16 @@ public struct CellBuffer: Equatable, Sendable {
         for y in max(rect.y, 0)..<min(rect.maxY, height) { for x in max(rect.x, 0)..<min(rect.maxX, width) { self[x, y] = cell } }
     }
 
-    /// Writes text from (x, y), clipped to `limit` columns (and the buffer); returns the columns used.
+    /// Writes text from (x, y), clipped to `limit` columns (and the buffer); returns the columns used. A control
+    /// character shows as "?": a cell never carries a command to the terminal.
     @discardableResult
     public mutating func write(_ text: String, x: Int, y: Int, style: Style = .plain, limit: Int? = nil) -> Int {
         guard y >= 0 && y < height else { return 0 }
         let end = min(width, x + (limit ?? width))
         var column = x
         for character in text where column < end {
-            if column >= 0 { self[column, y] = Cell(character, style: style) }
+            let shown: Character = character.unicodeScalars.contains { $0.properties.generalCategory == .control } ? "?" : character
+            if column >= 0 { self[column, y] = Cell(shown, style: style) }
             column += 1
         }
         return column - x

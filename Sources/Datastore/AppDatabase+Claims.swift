@@ -27,18 +27,23 @@ public struct Annotator: Sendable, Equatable {
 extension AppDatabase {
     public static let defaultClaimSeconds: TimeInterval = 30 * 60
 
-    /// Claims a study for `annotator`, renewing their own claim or taking over an expired one. An annotator's
-    /// own claim from another process (a dropped SSH session, a crash) is theirs to take back at once.
+    /// Claims a study for `annotator`: renews the claim of the same process, takes over an expired one, and takes
+    /// back the annotator's own claim whose process is gone from this machine (a crash, a dropped SSH session). A
+    /// claim of another live process is refused, whoever its user: two windows on one study would overwrite each
+    /// other's work.
     @discardableResult
     public func claim(_ imageId: String, by annotator: Annotator, for seconds: TimeInterval = defaultClaimSeconds,
                       now: Date = Date()) throws -> Claim {
         let study = try study(imageId)
         return try writer.write { db in
-            if let held = try Claim.fetchOne(db, key: study.id!), !held.isExpired(at: now), held.user != annotator.user {
-                throw DatastoreError.claimed(study: imageId, by: held.holder, until: held.expiresAt)
+            let held = try Claim.fetchOne(db, key: study.id!)
+            let mine = held.map { $0.user == annotator.user && $0.host == annotator.host && $0.pid == annotator.pid } ?? false
+            let leftBehind = held.map { $0.user == annotator.user && $0.processIsGone } ?? false
+            if let held, !mine, !leftBehind, !held.isExpired(at: now) {
+                throw DatastoreError.claimed(study: imageId, by: held.holder, since: held.claimedAt, until: held.expiresAt)
             }
             let claim = Claim(studyId: study.id!, user: annotator.user, host: annotator.host, pid: annotator.pid,
-                              claimedAt: now, expiresAt: now.addingTimeInterval(seconds))
+                              claimedAt: mine ? held!.claimedAt : now, expiresAt: now.addingTimeInterval(seconds))
             try claim.save(db)
             // Handed to an annotator: random picks favour the studies served longest ago.
             try db.execute(sql: "UPDATE study SET lastServedAt = ? WHERE id = ?", arguments: [now, study.id!])

@@ -42,6 +42,8 @@ extension AppDatabase {
     @discardableResult
     public func saveLabel(_ label: LabelVolume, imageId: String, tag: String = "final", basedOn: Int?, author: String,
                           names: [LabelName] = []) throws -> LabelVersion {
+        // Checked before anything is created: a tag is a folder name under labels/ and the history.
+        try PathName.check(tag, as: "tag")
         let study = try study(imageId)
         guard location.insideFolder || FileManager.default.isWritableFile(atPath: location.folder) else {
             throw DatastoreError.readOnly(location.folder)

@@ -13,6 +13,8 @@ public struct SyncReport: Sendable, Equatable {
     public var returned: [String] = []
     public var labelVersions: [String] = []
     public var problems: [String] = []
+    /// Image files that are not studies (an impossible header, not a regular file, a link out of the folder).
+    public var skippedImages: [SkippedImage] = []
 
     public var changedAnything: Bool {
         !(added.isEmpty && changed.isEmpty && missing.isEmpty && returned.isEmpty && labelVersions.isEmpty)
@@ -25,6 +27,7 @@ extension AppDatabase {
         let folder = StudyFolder(folder: location.folder)
         var report = SyncReport()
         report.problems = folder.problems
+        report.skippedImages = folder.skippedImages
         let known = try writer.read { db in
             Dictionary(uniqueKeysWithValues: try Study.fetchAll(db).map { ($0.imageId, $0) })
         }
@@ -35,9 +38,11 @@ extension AppDatabase {
                study.modifiedAt == image.stamp.modifiedAt, study.status != .missing { continue }
             do {
                 let file = try NiftiFile.open(location.folder + "/" + image.relativePath)
-                headers[image.imageId] = (file.header.dims, file.header.zooms)
+                // pixdim past the third axis is not checked by the reader; the list stores numbers JSON can hold.
+                headers[image.imageId] = (file.header.dims, file.header.zooms.map { $0.isFinite ? $0 : 0 })
             } catch {
                 report.problems.append("\(error)")
+                report.skippedImages.append(SkippedImage(name: image.relativePath, reason: (error as? VolumeError)?.reason ?? "\(error)"))
             }
         }
         let names = LabelNamesFile.read(location.folder + "/labels.json")

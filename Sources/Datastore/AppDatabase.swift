@@ -3,15 +3,18 @@
 
 import Foundation
 import GRDB
+import Volume
 
 public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAFolder(String)
     case cannotCreate(path: String, reason: String)
     case unknownStudy(String)
     case conflict(study: String, tag: String, basedOn: Int?, latest: Int, author: String)
-    case claimed(study: String, by: String, until: Date)
+    case claimed(study: String, by: String, since: Date, until: Date)
     case notClaimed(study: String)
     case readOnly(String)
+    /// A name that would become part of a path and cannot (a separator, "..", a control character).
+    case badName(kind: String, name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,10 +24,12 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
         case .conflict(let study, let tag, let basedOn, let latest, let author):
             "\(study): the \(tag) label was saved as version \(latest) by \(author) after version "
                 + "\(basedOn.map(String.init) ?? "none"), which this one started from; nothing was overwritten"
-        case .claimed(let study, let by, let until):
-            "\(study) is being annotated by \(by) until \(ISO8601DateFormatter().string(from: until)); open it read-only or wait"
+        case .claimed(let study, let by, let since, let until):
+            "\(study) is open in \(by) since \(ISO8601DateFormatter().string(from: since)) (held until "
+                + "\(ISO8601DateFormatter().string(from: until)) unless renewed); open it read-only or wait"
         case .notClaimed(let study): "\(study): you do not hold this study"
         case .readOnly(let path): "\(path): the folder is read-only, labels cannot be saved there"
+        case .badName(let kind, let name, let reason): "\(kind) \(TerminalText.escaped(name)) \(reason)"
         }
     }
 }

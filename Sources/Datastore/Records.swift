@@ -79,6 +79,16 @@ public struct Claim: Codable, Sendable, Equatable, FetchableRecord, PersistableR
 
     public func isExpired(at now: Date) -> Bool { expiresAt <= now }
     public var holder: String { "\(user)@\(host) (pid \(pid))" }
+    /// The holding process is known to have ended: it ran on this machine and no process has its id, or only its
+    /// zombie is left (killed, not yet reaped by its parent).
+    public var processIsGone: Bool {
+        guard host == ProcessInfo.processInfo.hostName else { return false }
+        if kill(pid, 0) != 0 { return errno == ESRCH }
+        // /proc/PID/stat: "PID (name) STATE …"; the name may hold spaces, so the state follows the last ")".
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
 }
 
 public struct AnnotationSession: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {

@@ -2,6 +2,7 @@
 // .nii/.nii.gz), labels in labels/<tag>/<image id>.nii(.gz). Reading this never opens voxel data.
 
 import Foundation
+import Volume
 
 public struct FileStamp: Sendable, Equatable {
     public var size: Int64
@@ -13,6 +14,12 @@ public struct FileStamp: Sendable, Equatable {
         size = Int64(info.st_size)
         modifiedAt = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
     }
+}
+
+/// An image file of the folder that could not become a study, and why.
+public struct SkippedImage: Sendable, Equatable {
+    public var name: String
+    public var reason: String
 }
 
 public struct StudyFolder: Sendable {
@@ -33,6 +40,8 @@ public struct StudyFolder: Sendable {
     public var labels: [LabelFile] = []
     /// Things the user should hear about (duplicate ids, labels without images, unreadable entries).
     public var problems: [String] = []
+    /// Image files that cannot be studies, with why (shown in the study list as unreadable).
+    public var skippedImages: [SkippedImage] = []
 
     public static func imageId(of name: String) -> String? {
         if name.hasSuffix(".nii.gz") { return String(name.dropLast(7)) }
@@ -40,12 +49,33 @@ public struct StudyFolder: Sendable {
         return nil
     }
 
+    /// Why an entry cannot be a study's file, if it cannot: a name that would become a path, something other than a
+    /// regular file (a FIFO would hang the reader), a link that leaves the folder.
+    static func refusal(_ path: String, name: String, inside root: String) -> String? {
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "its name has control characters" }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "unreadable (\(String(cString: strerror(errno))))" }
+        guard info.st_mode & S_IFMT == S_IFREG else { return "not a regular file" }
+        guard let resolved = realpath(path, nil) else { return "unreadable (\(String(cString: strerror(errno))))" }
+        defer { free(resolved) }
+        let target = String(cString: resolved)
+        guard target.hasPrefix(root + "/") else { return "a link to \(target), outside the folder" }
+        return nil
+    }
+
     public init(folder: String) {
         let manager = FileManager.default
         let names = ((try? manager.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        let root = realpath(folder, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } ?? folder
         var seen: [String: String] = [:]
         for name in names where !name.hasPrefix(".") {
-            guard let id = StudyFolder.imageId(of: name), let stamp = FileStamp(path: folder + "/" + name) else { continue }
+            guard let id = StudyFolder.imageId(of: name) else { continue }
+            if let refusal = StudyFolder.refusal(folder + "/" + name, name: name, inside: root) {
+                problems.append("\(TerminalText.escaped(name)): \(refusal); skipped")
+                skippedImages.append(SkippedImage(name: name, reason: refusal))
+                continue
+            }
+            guard let stamp = FileStamp(path: folder + "/" + name) else { continue }
             if let other = seen[id] {
                 problems.append("\(name): the image id \"\(id)\" is taken by \(other); skipped")
                 continue
@@ -61,7 +91,11 @@ public struct StudyFolder: Sendable {
                 guard let id = StudyFolder.imageId(of: name) else { continue }
                 let path = labelRoot + "/" + tag + "/" + name
                 guard seen[id] != nil else {
-                    problems.append("labels/\(tag)/\(name): no image \"\(id)\" in the folder; skipped")
+                    problems.append("labels/\(TerminalText.escaped(tag))/\(TerminalText.escaped(name)): no image \"\(TerminalText.escaped(id))\" in the folder; skipped")
+                    continue
+                }
+                if let refusal = StudyFolder.refusal(path, name: name, inside: root) {
+                    problems.append("labels/\(TerminalText.escaped(tag))/\(TerminalText.escaped(name)): \(refusal); skipped")
                     continue
                 }
                 if let stamp = FileStamp(path: path) { labels.append(LabelFile(tag: tag, imageId: id, path: path, stamp: stamp)) }

@@ -57,9 +57,8 @@ struct UpCat: Layer {
     var parameters: [Parameter] { upsample.parameters + convs.parameters }
 
     func callAsFunction(_ tape: Tape, _ x: Variable, _ encoder: Variable) -> Variable {
-        let up = upsample(tape, x)
-        precondition(up.value.spatialShape == encoder.value.spatialShape,
-                     "BasicUNet needs spatial sizes divisible by 16 (got \(encoder.value.spatialShape) and \(up.value.spatialShape))")
+        // After an odd size was pooled, the up-sampled map is one voxel short: MONAI pads it by repeating its end.
+        let up = tape.padEnd(upsample(tape, x), to: encoder.value.spatialShape)
         return convs(tape, tape.concat([encoder, up]))
     }
 }
@@ -113,7 +112,7 @@ public final class BasicUNet: Layer {
         stem.parameters + down.flatMap(\.parameters) + up.flatMap(\.parameters) + final.parameters
     }
 
-    /// Logits, N×outChannels×(same spatial size as x); spatial sizes must be divisible by 16.
+    /// Logits, N×outChannels×(same spatial size as x); sizes not divisible by 16 are padded inside as MONAI does.
     public func callAsFunction(_ tape: Tape, _ x: Variable) -> Variable {
         let x0 = stem(tape, x)
         let x1 = down[0](tape, tape.maxPool(x0))

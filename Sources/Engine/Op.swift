@@ -6,7 +6,7 @@ public enum Op: String, CaseIterable, Sendable {
     case add, sub, mul, div, affine
     case relu, leakyRelu, prelu, sigmoid
     case instanceNorm, batchNorm
-    case maxPool, upsampleNearest, upsampleTrilinear
+    case maxPool, upsampleNearest, upsampleTrilinear, padEnd
     case concat, split
     case softmax, logSoftmax
     case sum, mean, sumSpatial

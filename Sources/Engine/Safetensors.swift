@@ -53,10 +53,21 @@ public enum Safetensors {
                   let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
                 throw SafetensorsError.unreadable(path: path, reason: "entry \(name) lacks dtype, shape or data_offsets")
             }
-            let count = shape.reduce(1, *)
+            // Checked arithmetic: a hostile shape must not trap; the offsets then say whether the file holds it.
+            var count = 1
+            for d in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard d >= 0, !overflow else {
+                    throw SafetensorsError.unreadable(path: path, reason: "\(name): shape \(shape) is no tensor's")
+                }
+                count = product
+            }
             let width = ["F32": 4, "F64": 8, "F16": 2][dtype]
             guard let width else { throw SafetensorsError.mismatch(path: path, reason: "\(name) is \(dtype); F32, F64 or F16 expected") }
-            guard offsets[0] >= 0, offsets[1] - offsets[0] == count * width, body + offsets[1] <= data.count else {
+            let (size, sizeOverflow) = count.multipliedReportingOverflow(by: width)
+            let (span, spanOverflow) = offsets[1].subtractingReportingOverflow(offsets[0])
+            let (end, endOverflow) = body.addingReportingOverflow(offsets[1])
+            guard !sizeOverflow, !spanOverflow, !endOverflow, offsets[0] >= 0, span == size, end <= data.count else {
                 throw SafetensorsError.unreadable(path: path, reason: "\(name): offsets \(offsets) do not fit \(count) \(dtype) values")
             }
             let bytes = data.subdata(in: body + offsets[0]..<body + offsets[1])

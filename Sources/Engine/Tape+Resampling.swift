@@ -107,6 +107,29 @@ extension Tape {
         }
     }
 
+    /// Pads the end of each spatial axis up to `size` by repeating its last plane: what MONAI's UpCat does when an
+    /// odd size was pooled ("replicate", one voxel at the end of an axis), so that any input size goes through.
+    public func padEnd(_ x: Variable, to size: [Int]) -> Variable {
+        let inSize = x.value.spatialShape
+        if inSize == size { return x }
+        precondition(size.count == 3 && zip(inSize, size).allSatisfy { $0 > 0 && $0 <= $1 }, "padEnd from \(inSize) to \(size)")
+        let rows = x.value.batch * x.value.channels
+        let inPlane = inSize.reduce(1, *), plane = size.reduce(1, *)
+        var source = [Int](repeating: 0, count: plane)
+        for z in 0..<size[0] { for y in 0..<size[1] { for xo in 0..<size[2] {
+            source[(z * size[1] + y) * size[2] + xo] = (min(z, inSize[0] - 1) * inSize[1] + min(y, inSize[1] - 1)) * inSize[2] + min(xo, inSize[2] - 1)
+        } } }
+        let v = x.value.data
+        var out = [Float](repeating: 0, count: rows * plane)
+        for r in 0..<rows { for i in 0..<plane { out[r * plane + i] = v[r * inPlane + source[i]] } }
+        return result(Tensor(shape: [x.value.batch, x.value.channels] + size, data: out), inputs: [x]) { output in
+            let g = output.grad!.data
+            var gx = [Float](repeating: 0, count: v.count)
+            for r in 0..<rows { for i in 0..<plane { gx[r * inPlane + source[i]] += g[r * plane + i] } }
+            x.accumulate(gx)
+        }
+    }
+
     /// Trilinear (bilinear for 2D) up-sampling by `factor`, as PyTorch's interpolate with the same `alignCorners`.
     public func upsampleTrilinear(_ x: Variable, factor: Int = 2, alignCorners: Bool = false) -> Variable {
         let (fd, fh, fw) = Tape.factors(x.shape, factor)

@@ -107,6 +107,7 @@ public enum GradientCheck {
         })
         add(GradientCase(.maxPool, inputs: [awayFromKinks([1, 2, 4, 4, 4], seed: 27)]) { $0.maxPool($1[0]) })
         add(GradientCase(.upsampleNearest, inputs: [input([1, 2, 2, 3, 2], seed: 28)]) { $0.upsampleNearest($1[0]) })
+        add(GradientCase(.padEnd, inputs: [input([1, 2, 2, 3, 2], seed: 29)]) { $0.padEnd($1[0], to: [3, 3, 3]) })
         add(GradientCase(.upsampleTrilinear, inputs: [input([1, 2, 2, 3, 2], seed: 29)]) { $0.upsampleTrilinear($1[0]) })
         add(GradientCase(.concat, inputs: [input([2, 1, 2, 2, 2], seed: 30), input([2, 3, 2, 2, 2], seed: 31)]) { $0.concat([$1[0], $1[1]]) })
         add(GradientCase(.split, inputs: [input([2, 4, 2, 2, 2], seed: 32)]) { tape, x in

@@ -125,18 +125,34 @@ public struct ModelConfig: Sendable, Codable, Equatable {
 
     /// Why a configuration cannot be used, or nil.
     public var problem: String? {
-        if features.count != 6 || features.contains(where: { $0 < 1 }) { return "features must be six positive numbers" }
+        // Bounds well past any model that fits a workstation: a configuration from a file must not ask for terabytes.
+        if features.count != 6 || features.contains(where: { $0 < 1 || $0 > 4096 }) { return "features must be six numbers from 1 to 4096" }
         let planar = kind.spatialDims == 2
         for (what, size) in [("patch", patch), ("window", window ?? patch)] {
             if size.count != 3 { return "\(what) must have three sizes" }
             for axis in 0..<3 {
                 if planar && axis == 2 { if size[2] != 1 { return "a 2D model's \(what) is 1 voxel deep" }; continue }
-                if size[axis] < 16 || size[axis] % 16 != 0 { return "\(what) sizes must be multiples of 16, got \(size)" }
+                if size[axis] < 16 || size[axis] % 16 != 0 || size[axis] > 1024 {
+                    return "\(what) sizes must be multiples of 16 up to 1024, got \(size)"
+                }
             }
         }
-        if spacingMM.count != 3 || spacingMM.contains(where: { ($0 ?? 1) <= 0 }) { return "spacing must be three positive sizes" }
+        if spacingMM.count != 3 || spacingMM.contains(where: { !(0.01...100).contains($0 ?? 1) }) {
+            return "spacing must be three sizes from 0.01 to 100 mm"
+        }
         if !kind.isDeepGrow && labels.isEmpty { return "\(kind.rawValue) needs at least one label" }
         return nil
+    }
+
+    /// An upper bound on the memory the network takes to run: its weights (about twenty 3×3×3 convolutions between
+    /// the widest layers) and a patch's activations (a few maps of the first layer's width at full size).
+    public var estimatedBytes: Int {
+        let widest = Double((features + [inChannels, outChannels]).max() ?? 1)
+        let taps = kind.spatialDims == 2 ? 9.0 : 27.0
+        let weights = 20 * taps * widest * widest
+        let patchVoxels = (window ?? patch).map(Double.init).reduce(1, *)
+        let activations = patchVoxels * Double(features.first ?? 1) * 6
+        return Int(min((weights + activations) * 4, Double(Int.max / 2)))
     }
 
     static let metadataKey = "termlabel.config"

@@ -23,7 +23,7 @@ public struct ModelSpace: Sendable {
         let window: IntensityWindow
         switch normalisation {
         case .window(let low, let high):
-            window = IntensityWindow(lower: low, upper: max(high, low + 1e-3))
+            window = IntensityWindow.spanning(low, high)
         case .percentiles(let low, let high):
             window = IntensityWindow.percentiles(of: volume, lower: low, upper: high)
         }

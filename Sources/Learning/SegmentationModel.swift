@@ -3,6 +3,7 @@
 
 import Engine
 import Foundation
+import Volume
 
 public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
@@ -45,6 +46,7 @@ public final class SegmentationModel: @unchecked Sendable {
 
     public init(config: ModelConfig, seed: UInt64 = 0, path: String? = nil) throws {
         if let problem = config.problem { throw ModelError.badConfiguration(problem) }
+        try MemoryBudget.check(config.estimatedBytes / 4, of: 4, reading: path ?? "the \(config.kind.rawValue) model")
         self.config = config
         network = BasicUNet(spatialDims: config.kind.spatialDims, inChannels: config.inChannels, outChannels: config.outChannels,
                             features: config.features, dropout: config.dropout, seed: seed)
@@ -53,9 +55,11 @@ public final class SegmentationModel: @unchecked Sendable {
 
     /// A weights file written by `save` (its configuration inside), or any BasicUNet state dict with `config`.
     public static func load(_ path: String, config given: ModelConfig? = nil) throws -> SegmentationModel {
-        let (tensors, metadata): ([NamedTensor], [String: String])
-        do { (tensors, metadata) = try Safetensors.read(path) } catch {
-            throw ModelError.unreadable(path: path, reason: "\(error)")
+        // Safetensors' errors name the file already.
+        let (tensors, metadata) = try Safetensors.read(path)
+        // A network with NaN or infinite weights answers NaN everywhere, which would pass for an empty label.
+        if let bad = tensors.first(where: { $0.tensor.data.contains { !$0.isFinite } }) {
+            throw ModelError.unreadable(path: path, reason: "\(bad.name) holds NaN or infinite weights")
         }
         var config = given
         if config == nil, let json = metadata[ModelConfig.metadataKey] {

@@ -15,8 +15,12 @@ public struct StudyEntry: Sendable, Equatable {
     /// Place in the active-learning ranking (1 = label it next) and the strategy's score, for unlabeled studies.
     public var rank: Int?
     public var score: Double?
+    /// Why the file cannot be opened, for an image that is not a study (shown greyed out).
+    public var problem: String?
 
-    public init(id: String, status: String, labels: String = "", claimedBy: String? = nil, rank: Int? = nil, score: Double? = nil) {
+    public init(id: String, status: String, labels: String = "", claimedBy: String? = nil, rank: Int? = nil, score: Double? = nil,
+                problem: String? = nil) {
+        self.problem = problem
         self.id = id
         self.status = status
         self.labels = labels

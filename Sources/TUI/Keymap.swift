@@ -142,6 +142,10 @@ extension Keymap {
             }
         }
         for (key, command) in given { keymap.bindings[key] = command }
+        // Without these the app cannot be left, or its keys cannot be found.
+        for needed in [Command.quit, .help] where !keymap.bindings.values.contains(needed) {
+            throw Failure(path: path, reason: "\(needed.rawValue) has no key left: give it one")
+        }
         return keymap
     }
 }

@@ -76,7 +76,8 @@ public enum Reducer {
             return state.trainOnSubmit && state.training == nil ? [.toggleTraining(state.assistant)] : []
         case .studiesListed(let studies):
             let selectedId = state.studies.indices.contains(state.selected) ? state.studies[state.selected].id : nil
-            state.studies = studies
+            // Files that are not studies stay listed after the studies.
+            state.studies = studies + state.studies.filter { $0.problem != nil }
             if let selectedId, let n = studies.firstIndex(where: { $0.id == selectedId }) { state.selected = n }
             state.selected = min(state.selected, max(studies.count - 1, 0))
             // The submitted study leaves the ranking: rank again, quietly, unless a job runs.
@@ -187,6 +188,10 @@ public enum Reducer {
             return []
         case .openStudy:
             guard state.studies.indices.contains(state.selected) else { return [] }
+            if let problem = state.studies[state.selected].problem {
+                state.message = "\(state.studies[state.selected].id) cannot be opened: \(problem)"
+                return []
+            }
             state.message = "opening \(state.studies[state.selected].id)…"
             return [.load(studyId: state.studies[state.selected].id)]
         case .focusList:

@@ -66,12 +66,15 @@ public struct Theme: Sendable, Equatable {
             guard let rgb = RGB(hex: text) else { throw Failure.invalid(path: path, reason: "\(key) = \"\(text)\" is not #rrggbb") }
             return rgb
         }
+        guard file.view.opacity.isFinite, (0...1).contains(file.view.opacity) else {
+            throw Failure.invalid(path: path, reason: "view.opacity = \(file.view.opacity) is not a number from 0 to 1")
+        }
         let colors = try file.labels.colors.map { try color($0, "labels.colors") }
         guard !colors.isEmpty else { throw Failure.invalid(path: path, reason: "labels.colors is empty") }
         self.init(name: file.name, background: try color(file.view.background, "view.background"),
                   crosshair: try color(file.view.crosshair, "view.crosshair"),
                   backgroundSeed: try color(file.view.background_seed, "view.background_seed"),
-                  opacity: min(max(file.view.opacity, 0), 1), palette: LabelPalette(colors: colors))
+                  opacity: file.view.opacity, palette: LabelPalette(colors: colors))
     }
 
     /// Finds `name.toml` in the folders given, first match wins.

@@ -34,7 +34,7 @@ public enum Screen {
             // Training's progress keeps the right end of the message line while it runs.
             let training = state.training.map { " ⚙ " + $0 } ?? ""
             let room = max(width - training.count, width / 2)
-            buffer.write(state.message, x: 0, y: messageRow.y, limit: min(room, width))
+            buffer.write(TerminalText.escaped(state.message), x: 0, y: messageRow.y, limit: min(room, width))
             if !training.isEmpty && state.message.count < room {
                 buffer.write(training, x: max(room, state.message.count + 1), y: messageRow.y, style: Style(attributes: .dim),
                              limit: width - max(room, state.message.count + 1))
@@ -96,10 +96,11 @@ public enum Screen {
         for (n, entry) in state.studies.dropFirst(first).prefix(rows).enumerated() {
             let index = first + n
             let selected = index == state.selected
-            let style = selected ? Style(attributes: state.focus == .list ? [.reverse, .bold] : [.reverse]) : .plain
+            var style = selected ? Style(attributes: state.focus == .list ? [.reverse, .bold] : [.reverse]) : .plain
+            if entry.problem != nil { style.attributes.insert(.dim) }
             // id, status, newest label versions, who holds it (⚑); what does not fit is cut.
             let mark = entry.claimedBy != nil ? "⚑" : " "
-            var text = " " + entry.id.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + mark + entry.status
+            var text = " " + TerminalText.escaped(entry.id).padding(toLength: 12, withPad: " ", startingAt: 0) + " " + mark + entry.status
             if rect.width > 30 {
                 text = text.padding(toLength: 27, withPad: " ", startingAt: 0) + entry.labels + (entry.claimedBy.map { " ⚑" + $0 } ?? "")
             }

@@ -28,7 +28,9 @@ public struct ImageSummary: Sendable {
         grid = file.grid
         var statistics = IntensityStatistics()
         var all = [Float]()
-        all.reserveCapacity(file.grid.voxelCount * file.volumeCount)
+        let (count, overflow) = file.grid.voxelCount.multipliedReportingOverflow(by: file.volumeCount)
+        try MemoryBudget.check(overflow ? nil : count, of: MemoryLayout<Float>.size, reading: path)
+        all.reserveCapacity(count)
         for index in 0..<file.volumeCount {
             try file.readVoxels(volume: index) { chunk, _ in
                 statistics.add(chunk)

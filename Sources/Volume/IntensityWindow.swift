@@ -29,7 +29,18 @@ public struct IntensityWindow: Sendable, Equatable {
     /// The 0.5th–99.5th percentile range of the image.
     public static func percentiles(of volume: Volume, lower: Double = 0.5, upper: Double = 99.5) -> IntensityWindow {
         let p = Percentiles.of(volume.voxels, [lower, upper])
-        return IntensityWindow(lower: Float(p[0]), upper: Float(max(p[1], p[0] + 1e-3)))
+        return spanning(Float(p[0]), Float(p[1]))
+    }
+
+    /// The window from `lower` to `upper`, made usable whatever they are: a flat or inverted range is widened a
+    /// little, a non-finite end replaced (an image of one value, or of NaNs, still gets a window).
+    public static func spanning(_ lower: Float, _ upper: Float) -> IntensityWindow {
+        let low = lower.isFinite ? lower : (upper.isFinite ? upper - 1 : 0)
+        var high = upper.isFinite ? upper : low + 1
+        if !(high > low) { high = low + max(1e-3, abs(low) * 1e-3) }
+        // At the edge of Float's range the step above can vanish or overflow.
+        if !(high > low) || !high.isFinite { return IntensityWindow(lower: low.nextDown, upper: low) }
+        return IntensityWindow(lower: low, upper: high)
     }
 
     /// CT (Hounsfield units: air near −1000 in the image) gets the abdominal window, anything else percentiles.

@@ -22,6 +22,11 @@ public struct NiftiFile: Sendable {
             throw VolumeError.fileNotFound(path: path)
         }
         guard !isDirectory.boolValue else { throw VolumeError.unreadable(path: path, reason: "it is a folder") }
+        // Links are followed; a FIFO or a device would block the reader forever.
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw VolumeError.unreadable(path: path, reason: "not a regular file")
+        }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw VolumeError.unreadable(path: path, reason: "permission denied")
         }
@@ -61,6 +66,8 @@ public struct NiftiFile: Sendable {
         } else {
             affine = baseAffine(shape: shape3, zooms: zooms3)
         }
+        try checkGeometry(zooms: zooms3, affine: affine, fromForm: image.sform_code > 0 || image.qform_code > 0,
+                          scaling: raw.effectiveScaling, datatype: raw.datatype, path: path)
         let description = withUnsafeBytes(of: image.descrip) { bytes in
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
@@ -76,17 +83,52 @@ public struct NiftiFile: Sendable {
 
     /// Refuses a header that promises more voxel data than the file can hold, before allocating for it.
     private static func checkDataFits(raw: RawNiftiHeader, dataBytes: Int, dataPath: String, headerPath: String) throws {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: dataPath),
-              let fileSize = (attributes[.size] as? NSNumber)?.intValue
-        else { throw VolumeError.fileNotFound(path: dataPath) }
+        // stat follows links: a linked image has the size of what it links to.
+        var info = stat()
+        guard stat(dataPath, &info) == 0 else { throw VolumeError.fileNotFound(path: dataPath) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw VolumeError.unreadable(path: dataPath, reason: "not a regular file") }
+        let fileSize = Int(info.st_size)
+        let (end, overflow) = raw.voxOffset.addingReportingOverflow(dataBytes)
+        guard !overflow else {
+            throw VolumeError.invalidHeader(path: headerPath, reason: "vox_offset \(raw.voxOffset) puts the data beyond any file")
+        }
         if dataPath.hasSuffix(".gz") {
             let bound = fileSize.multipliedReportingOverflow(by: maximumDeflateRatio)
-            if !bound.overflow && raw.voxOffset + dataBytes > bound.partialValue {
+            if !bound.overflow && end > bound.partialValue {
                 throw VolumeError.truncated(path: headerPath, expectedBytes: dataBytes, actualBytes: 0)
             }
-        } else if raw.voxOffset + dataBytes > fileSize {
+        } else if end > fileSize {
             throw VolumeError.truncated(path: headerPath, expectedBytes: dataBytes,
                                         actualBytes: max(0, fileSize - raw.voxOffset))
+        }
+    }
+
+    /// Refuses voxel sizes, affines and scalings that no scanner writes and that would break the arithmetic after
+    /// them: NaN or infinite, voxels under 0.1 µm or over 100 m, an affine with entries beyond 10 km or that folds
+    /// space flat, a scaling that takes the datatype's values past Float's range. nibabel reads such files; what it
+    /// gives for them is no image.
+    static func checkGeometry(zooms: [Double], affine: Affine, fromForm: Bool, scaling: (slope: Double, inter: Double),
+                              datatype: VoxelType, path: String) throws {
+        for (axis, zoom) in zooms.enumerated() where zoom != 0 && !(abs(zoom) >= 1e-4 && abs(zoom) <= 1e5) {
+            throw VolumeError.invalidHeader(path: path, reason: "pixdim[\(axis + 1)] = \(zoom) is not a voxel size in mm")
+        }
+        let linear = (0..<3).flatMap { row in (0..<4).map { affine[row, $0] } }
+        guard linear.allSatisfy({ $0.isFinite && abs($0) <= 1e7 }) else {
+            throw VolumeError.invalidHeader(path: path, reason: "the affine has entries that are not finite or lie beyond 10 km")
+        }
+        let m = (0..<3).map { row in (0..<3).map { affine[row, $0] } }
+        let determinant = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        // Without a form the affine is pixdim's, zeros included, as nibabel makes it.
+        guard !fromForm || abs(determinant) > 1e-12 else {
+            throw VolumeError.invalidHeader(path: path, reason: "the affine folds the voxel axes onto a plane (determinant 0)")
+        }
+        if datatype != .float32 && datatype != .float64 {
+            let largest = pow(2, Double(datatype.byteCount * 8))
+            guard abs(scaling.slope) * largest + abs(scaling.inter) < Double(Float.greatestFiniteMagnitude) else {
+                throw VolumeError.invalidHeader(path: path, reason: "scl_slope \(scaling.slope) and scl_inter \(scaling.inter) take "
+                                                + "\(datatype.name) values beyond the range of 32-bit floats")
+            }
         }
     }
 
@@ -106,6 +148,7 @@ public struct NiftiFile: Sendable {
     /// Reads one 3D volume (the first by default) as Float32 with scaling applied.
     public func readVolume(_ index: Int = 0) throws -> Volume {
         let count = grid.voxelCount
+        try MemoryBudget.check(count, of: MemoryLayout<Float>.size, reading: path)
         let decoder = VoxelDecoder(type: raw.datatype, swapped: raw.swapped, scaling: raw.effectiveScaling)
         let voxels = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             try readRawChunks(volume: index) { bytes, first, n in
@@ -119,6 +162,7 @@ public struct NiftiFile: Sendable {
     /// Reads one 3D volume as a label map: values must be whole numbers in 0…65535.
     public func readLabels(_ index: Int = 0) throws -> LabelVolume {
         let count = grid.voxelCount
+        try MemoryBudget.check(count, of: MemoryLayout<UInt16>.size, reading: path)
         var bad: Float?
         let voxels = try [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
             try readVoxels(volume: index) { chunk, start in

@@ -14,13 +14,15 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
     case writeFailed(path: String, reason: String)
     /// A file of the annotator's (clicks, points) that does not hold what it should.
     case malformed(path: String, reason: String)
+    /// Reading it would take more memory than the budget allows.
+    case tooLarge(path: String, reason: String)
 
     public var path: String {
         switch self {
         case .fileNotFound(let path), .unreadable(let path, _), .notNifti(let path, _), .invalidHeader(let path, _),
              .unsupportedDatatype(let path, _), .truncated(let path, _, _), .corruptCompression(let path, _),
              .volumeIndexOutOfRange(let path, _, _), .gridMismatch(let path, _), .writeFailed(let path, _),
-             .malformed(let path, _):
+             .malformed(let path, _), .tooLarge(let path, _):
             path
         }
     }
@@ -39,6 +41,7 @@ public enum VolumeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .gridMismatch(_, let reason): "grid mismatch: \(reason)"
         case .writeFailed(_, let reason): "cannot write: \(reason)"
         case .malformed(_, let reason): reason
+        case .tooLarge(_, let reason): "too large: \(reason)"
         }
     }
 

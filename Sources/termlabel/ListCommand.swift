@@ -17,15 +17,15 @@ struct ListCommand: ParsableCommand {
     @Argument(help: "A study folder (default: the current folder).")
     var folder = "."
 
-    @Option(help: "Only studies with this status: unlabeled, in progress, labeled, reviewed, missing.")
+    @Option(help: "Only studies with this status: unlabeled, in progress, labeled, reviewed, missing, unreadable.")
     var status: String?
 
     @Flag(help: "One JSON object per study and line.")
     var json = false
 
     func validate() throws {
-        if let status, StudyStatus(rawValue: status) == nil {
-            throw ValidationError("--status is one of: " + StudyStatus.allCases.map(\.rawValue).joined(separator: ", "))
+        if let status, StudyStatus(rawValue: status) == nil && status != "unreadable" {
+            throw ValidationError("--status is one of: " + StudyStatus.allCases.map(\.rawValue).joined(separator: ", ") + ", unreadable")
         }
     }
 
@@ -34,8 +34,14 @@ struct ListCommand: ParsableCommand {
         let report = try database.sync()
         for problem in report.problems { printError(problem) }
         let rows = try database.studyRows().filter { status == nil || $0.study.status.rawValue == status }
+        // Image files that are not studies, listed with why, so that a bad file is seen rather than missed.
+        let skipped = status == nil || status == "unreadable" ? report.skippedImages : []
         if json {
             for row in rows { print(row.json) }
+            for file in skipped {
+                let object = ["file": file.name, "status": "unreadable", "reason": file.reason]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            }
             return
         }
         print("study list: \(database.location.databasePath)"
@@ -43,12 +49,16 @@ struct ListCommand: ParsableCommand {
         print("id".padding(toLength: 20, withPad: " ", startingAt: 0) + "status       labels                    claimed by")
         for row in rows {
             let labels = row.newest.map { "\($0.key) v\($0.value.version)" }.sorted().joined(separator: ", ")
-            print(row.study.imageId.padding(toLength: 20, withPad: " ", startingAt: 0)
+            print(TerminalText.escaped(row.study.imageId).padding(toLength: 20, withPad: " ", startingAt: 0)
                   + row.study.status.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
                   + labels.padding(toLength: 26, withPad: " ", startingAt: 0)
-                  + (row.claim.map { $0.isExpired(at: Date()) ? "" : $0.holder } ?? ""))
+                  + TerminalText.escaped(row.claim.map { $0.isExpired(at: Date()) ? "" : $0.holder } ?? ""))
+        }
+        for file in skipped {
+            print(TerminalText.escaped(file.name).padding(toLength: 20, withPad: " ", startingAt: 0) + "unreadable   " + TerminalText.escaped(file.reason))
         }
         let counts = Dictionary(grouping: rows, by: { $0.study.status }).mapValues(\.count)
-        print("\(rows.count) studies: " + StudyStatus.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", "))
+        print("\(rows.count) studies: " + StudyStatus.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
+              + (skipped.isEmpty ? "" : "; \(skipped.count) unreadable files"))
     }
 }

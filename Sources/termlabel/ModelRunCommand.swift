@@ -29,6 +29,10 @@ struct ModelRunCommand: ParsableCommand {
         guard let x = try Safetensors.read(input).tensors.first(where: { $0.name == "input" }) else {
             throw ModelError.unreadable(path: input, reason: "no tensor named input")
         }
+        // Four poolings by 2 must leave at least one voxel (a 2D input is one voxel deep).
+        guard x.tensor.spatialShape.enumerated().allSatisfy({ $0.element >= 16 || ($0.offset == 0 && $0.element == 1) }) else {
+            throw ModelError.unreadable(path: input, reason: "spatial size \(x.tensor.spatialShape) under 16 voxels")
+        }
         guard x.tensor.channels == model.config.inChannels else {
             throw ModelError.unreadable(path: input, reason: "\(x.tensor.channels) channels; the model takes \(model.config.inChannels)")
         }

@@ -43,8 +43,9 @@ struct OpenCommand: ParsableCommand {
             message = "Samples in \(workspace) (MRI: termlabel \(workspace)/mri-head).  ? shows every key."
         }
         let database = try AppDatabase(folder: folder)
-        try database.sync()
-        var state = AppState(folder: database.location.folder, studies: try StudyEntry.all(in: database, at: Date()))
+        let report = try database.sync()
+        var state = AppState(folder: database.location.folder,
+                             studies: try StudyEntry.all(in: database, skipped: report.skippedImages, at: Date()))
         state.theme = try Theme.named(theme, in: UserFolders.themeFolders())
         state.keymap = try Keymap.loading(overridesAt: UserFolders.keysFile())
         state.message = message

@@ -41,8 +41,8 @@ final class AppScreenTests: XCTestCase {
 
     func makeApp(width: Int = 100, height: Int = 14) throws -> (AnnotationApp, MemoryConsole, AppDatabase) {
         let database = try AppDatabase(folder: folder)
-        try database.sync()
-        var state = AppState(folder: database.location.folder, studies: try StudyEntry.all(in: database, at: Date()))
+        let report = try database.sync()
+        var state = AppState(folder: database.location.folder, studies: try StudyEntry.all(in: database, skipped: report.skippedImages, at: Date()))
         state.message = "? shows every key."
         let console = MemoryConsole(width: width, height: height)
         let app = AnnotationApp(database: database, state: state, console: console, clock: ManualClock(),
@@ -228,6 +228,43 @@ final class AppScreenTests: XCTestCase {
         XCTAssertEqual(app.state.open?.readOnly, true)
         press(app, .character("S"))
         XCTAssertNotEqual(app.state.message, "submitted as final version 2", "nothing is written over the label")
+    }
+
+    func testAStudyOpenInAnotherWindowOpensReadOnlyAndSaysWhere() throws {
+        let (app, _, database) = try makeApp()
+        defer { app.close() }
+        // A live process of the same user holds it: the parent of this test.
+        let host = ProcessInfo.processInfo.hostName
+        try database.claim("ct_001", by: Annotator(user: Annotator.current.user, host: host, pid: getppid()))
+        press(app, .enter)
+        XCTAssertEqual(app.state.open?.readOnly, true)
+        XCTAssertTrue(app.state.message.hasPrefix("ct_001 read-only: ct_001 is open in \(Annotator.current.user)@\(host) (pid \(getppid())) since "),
+                      app.state.message)
+        press(app, .character(" "))
+        XCTAssertEqual(app.state.message, "ct_001 is open read-only: edits are not possible")
+    }
+
+    func testAFileThatIsNotAStudyIsListedGreyedOutWithWhy() throws {
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: folder + "/broken.nii"))
+        let (app, console, _) = try makeApp()
+        defer { app.close() }
+        let lines = press(app, .character("j"), .character("j"))
+        XCTAssertEqual(lines[3].prefix(28), " broken.nii    unreadable  │")
+        XCTAssertTrue(console.frame[1, 3].style.attributes.contains(.dim), "greyed out")
+        XCTAssertTrue(console.frame[1, 3].style.attributes.contains(.reverse), "and selectable")
+        press(app, .enter)
+        XCTAssertTrue(app.state.message.hasPrefix("broken.nii cannot be opened: not a NIfTI file"), app.state.message)
+        XCTAssertNil(app.state.open)
+    }
+
+    func testARenamedLabelIsJournaledWithTheDraft() throws {
+        let (app, _, database) = try makeApp()
+        defer { app.close() }
+        press(app, .enter)
+        press(app, .character("}"), .character("N"), .character("a"), .character("o"), .enter)
+        // The prompt starts from the name in labels.json.
+        XCTAssertEqual(app.state.open?.name(of: 2), "spleenao", app.state.message)
+        XCTAssertEqual(try database.draftLabelNames("ct_001", user: Annotator.current.user)?.first { $0.value == 2 }?.name, "spleenao")
     }
 
     func dice(_ a: [Bool], _ b: [Bool]) -> Double {

@@ -69,4 +69,32 @@ final class SegmentationModelTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("multiples of 16"), "\(error)")
         }
     }
+
+    func testConfigurationsThatAskForTheImpossibleAreRefusedBeforeAllocating() {
+        var wide = smallConfig(.deepgrow3d)
+        wide.features = [100_000, 4, 8, 8, 16, 4]
+        var huge = smallConfig(.deepgrow3d)
+        huge.patch = [4096, 4096, 4096]
+        var fine = smallConfig(.deepgrow3d)
+        fine.spacingMM = [1e-300, 1, 1]
+        var nan = smallConfig(.deepgrow3d)
+        nan.spacingMM = [.nan, 1, 1]
+        for (config, words) in [(wide, "features"), (huge, "up to 1024"), (fine, "spacing"), (nan, "spacing")] {
+            XCTAssertThrowsError(try SegmentationModel(config: config), words) { XCTAssertTrue("\($0)".contains(words), "\($0)") }
+        }
+        var large = smallConfig(.deepgrow3d)
+        large.features = [4096, 4096, 4096, 4096, 4096, 4096]
+        XCTAssertThrowsError(try SegmentationModel(config: large)) { XCTAssertTrue("\($0)".contains("too large"), "\($0)") }
+    }
+
+    func testNaNWeightsAreRefusedWhenLoaded() throws {
+        let model = try SegmentationModel(config: smallConfig(.deepgrow3d), seed: 5)
+        model.withNetwork { $0.parameters[3].variable.value.data[0] = .nan }
+        let path = temporary("nan")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try model.save(to: path)
+        XCTAssertThrowsError(try SegmentationModel.load(path)) { error in
+            XCTAssertTrue("\(error)".hasPrefix(path + ": ") && "\(error)".contains("NaN or infinite weights"), "\(error)")
+        }
+    }
 }

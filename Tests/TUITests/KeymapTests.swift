@@ -68,6 +68,9 @@ final class KeymapTests: XCTestCase {
             ("segment = \"R\"\nundo = \"R\"", #""R" is given to both segment and undo"#),
             ("segment = 3", "expected lines like"),
             ("segment = ", "expected lines like"),
+            ("quit = []", "quit has no key left"),
+            ("help = \"q\"\nquit = \"?\"\nsegment = [\"?\"]", #""?" is given to both"#),
+            ("axial = [\"q\", \"Ctrl-C\"]", "quit has no key left"),
         ]
         for (text, reason) in cases {
             let path = try write(text)

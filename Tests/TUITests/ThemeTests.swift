@@ -37,4 +37,17 @@ final class ThemeTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("no theme \"nope\""), "\(error)")
         }
     }
+
+    func testAnOpacityThatIsNotAFractionIsRefused() throws {
+        let folder = NSTemporaryDirectory() + "termlabel-themes-opacity-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for value in ["nan", "inf", "1.5", "-0.1"] {
+            try "name = \"o\"\n[view]\nbackground = \"#000000\"\ncrosshair = \"#ffffff\"\nbackground_seed = \"#ffffff\"\nopacity = \(value)\n[labels]\ncolors = [\"#ffffff\"]\n"
+                .write(toFile: folder + "/o.toml", atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try Theme.named("o", in: [folder]), value) { error in
+                XCTAssertTrue("\(error)".contains("o.toml") && "\(error)".contains("view.opacity"), "\(error)")
+            }
+        }
+    }
 }

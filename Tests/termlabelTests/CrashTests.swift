@@ -106,8 +106,17 @@ final class CrashTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("ann@"), "\(error)")
         }
         XCTAssertEqual(try database.studyRows().first?.claim?.user, "ann")
-        // Ann, back from a dropped connection in a new process, takes her study back at once.
-        XCTAssertNoThrow(try database.claim("case", by: Annotator(user: "ann", host: "ws9", pid: 7)))
+        // Ann, back from a dropped connection in a new process on this machine, takes her study back at once: the
+        // process that held it is gone.
+        let host = ProcessInfo.processInfo.hostName
+        let ann = Annotator(user: "ann", host: host, pid: getpid())
+        XCTAssertNoThrow(try database.claim("case", by: ann))
+        // A second window of hers, a live process, gets it read-only and hears since when it is held.
+        XCTAssertThrowsError(try database.claim("case", by: Annotator(user: "ann", host: host, pid: getppid()))) { error in
+            guard case .claimed(_, let by, _, _)? = error as? DatastoreError else { return XCTFail("\(error)") }
+            XCTAssertEqual(by, "ann@\(host) (pid \(getpid()))")
+        }
+        XCTAssertThrowsError(try database.claim("case", by: Annotator(user: "ann", host: "ws9", pid: 7)), "nor from another machine")
         // Once her renewed claim (30 minutes) has lapsed, Bob may take it.
         XCTAssertEqual(try database.claim("case", by: bob, now: Date().addingTimeInterval(30 * 60 + 1)).user, "bob")
     }

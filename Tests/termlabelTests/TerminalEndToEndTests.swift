@@ -227,7 +227,9 @@ final class TerminalEndToEndTests: XCTestCase {
         send("Enter")
         waitFor("│ 2 aorta │")
         XCTAssertEqual(modes(), "1 0 1 1")
-        XCTAssertTrue(captureCells().lines == before.lines, "the screen after fg is the screen before Ctrl-Z")
+        let after = captureCells().lines
+        XCTAssertTrue(after == before.lines, "the screen after fg is the screen before Ctrl-Z; rows that differ:\n"
+                      + zip(before.lines, after).filter { $0 != $1 }.map { "before: \($0)\nafter:  \($1)" }.joined(separator: "\n"))
 
         // A crash signal still gives the terminal back, and the draft (names included) survives it.
         let shell = tmux(["display-message", "-p", "-t", "t", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)

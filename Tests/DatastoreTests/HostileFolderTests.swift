@@ -1,0 +1,60 @@
+// Folders that once broke the study list for everyone in them: a file with an impossible header, a FIFO, links
+// that leave the folder, names with control characters, a tag that climbs out. Each is skipped or refused, named
+// in one line, and the good studies beside it are imported.
+
+import Datastore
+import Foundation
+import Volume
+import XCTest
+
+final class HostileFolderTests: XCTestCase {
+    func testBadEntriesAreSkippedAndNamedWhileTheGoodOnesAreImported() throws {
+        let fixture = try StudyFolderFixture(count: 2, labeled: 0)
+        let outside = NSTemporaryDirectory() + "termlabel-outside-\(getpid())"
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try fixture.images["case_00"]!.write(to: outside + "/elsewhere.nii.gz")
+        // pixdim[1] = inf in a copy of a good file.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.path + "/case_01.nii.gz"))
+        try fixture.images["case_01"]!.write(to: fixture.path + "/plain.nii")
+        bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.path + "/plain.nii"))
+        withUnsafeBytes(of: Float.infinity.bitPattern.littleEndian) { bytes.replaceSubrange(80..<84, with: $0) }
+        try bytes.write(to: URL(fileURLWithPath: fixture.path + "/infinite.nii"))
+        try FileManager.default.removeItem(atPath: fixture.path + "/plain.nii")
+        XCTAssertEqual(mkfifo(fixture.path + "/pipe.nii", 0o644), 0)
+        try FileManager.default.createSymbolicLink(atPath: fixture.path + "/linked.nii.gz", withDestinationPath: outside + "/elsewhere.nii.gz")
+        try FileManager.default.createSymbolicLink(atPath: fixture.path + "/inside.nii.gz", withDestinationPath: fixture.path + "/case_00.nii.gz")
+        try fixture.images["case_00"]!.write(to: fixture.path + "/bell\u{7}.nii.gz")
+        try LabelVolume(grid: fixture.images["case_00"]!.grid).write(to: outside + "/label.nii.gz")
+        try FileManager.default.createSymbolicLink(atPath: fixture.path + "/labels/final/case_00.nii.gz", withDestinationPath: outside + "/label.nii.gz")
+
+        let database = try AppDatabase(folder: fixture.path)
+        let report = try database.sync()
+        XCTAssertEqual(report.added.sorted(), ["case_00", "case_01", "inside"], "a link inside the folder is read through")
+        XCTAssertTrue(report.labelVersions.isEmpty, "the label that links outside is not registered")
+        let problems = report.problems.joined(separator: "\n")
+        for words in ["infinite.nii: ", "pixdim[1] = inf", "pipe.nii: not a regular file", "linked.nii.gz: a link to ",
+                      "bell\\u{7}.nii.gz: its name has control characters", "labels/final/case_00.nii.gz: a link to "] {
+            XCTAssertTrue(problems.contains(words), "\(words) in:\n\(problems)")
+        }
+        XCTAssertFalse(problems.unicodeScalars.contains("\u{7}"), "the bell is written out, not rung")
+        XCTAssertThrowsError(try Volume(contentsOf: fixture.path + "/pipe.nii")) { error in
+            XCTAssertEqual(error as? VolumeError, .unreadable(path: fixture.path + "/pipe.nii", reason: "not a regular file"))
+        }
+    }
+
+    func testATagThatClimbsOutIsRefusedBeforeAnythingIsCreated() throws {
+        let fixture = try StudyFolderFixture(count: 1, labeled: 0)
+        let database = try AppDatabase(folder: fixture.path)
+        try database.sync()
+        let label = fixture.labelMap("case_00", value: 1, at: [3])
+        for tag in ["../../escape", "a/b", "..", ".hidden", "new\nline", ""] {
+            XCTAssertThrowsError(try database.saveLabel(label, imageId: "case_00", tag: tag, basedOn: nil, author: "ann"), tag) { error in
+                guard case .badName(let kind, _, _)? = error as? DatastoreError else { return XCTFail("\(error)") }
+                XCTAssertEqual(kind, "tag")
+            }
+        }
+        let created = try FileManager.default.contentsOfDirectory(atPath: fixture.path + "/labels")
+        XCTAssertEqual(created, ["final"], "no folder was made for a refused tag")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: NSString(string: fixture.path + "/../../escape").standardizingPath))
+    }
+}
