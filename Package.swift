@@ -82,6 +82,10 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["App", "TUI", "Cells", "CellsTesting", "Datastore", "Volume", "VolumeTesting", "Learning", "Segmenters", "Engine"]),
         // The executable's tests run it as a child process (it is a dependency so that it is built first).
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning"]),
+        // The fuzz targets (Tests/Fuzz/README.md), their libFuzzer program, and the replay of their corpus.
+        .target(name: "FuzzTargets", dependencies: ["Volume", "Engine", "Learning", "TUI"], path: "Tests/FuzzTargets"),
+        .executableTarget(name: "termlabel-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz", exclude: ["README.md"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], resources: [.copy("Corpus")]),
         // A child process for the crash tests of the study list.
         .executableTarget(name: "datastore-stress", dependencies: ["Datastore", "Volume", "Randomness"], path: "Tests/DatastoreStress"),
     ],

