@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // Tier 0: system-library shims. nifti2_io.h includes <znzlib.h> with angle brackets, so CNifti is a
@@ -40,7 +39,7 @@ let package = Package(
         .target(name: "CTerminalGuard"),
 
         // Tier 3
-        .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore", "Learning", "TOMLKit"]),
+        .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore", "Learning"]),
         .target(name: "Datastore", dependencies: ["Volume", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Learning", dependencies: ["Engine", "Volume", "Segmenters", "Randomness"]),
 

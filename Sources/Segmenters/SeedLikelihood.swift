@@ -134,8 +134,12 @@ struct SeedLikelihood {
         return found
     }
 
+    /// The histogram bin of a windowed intensity; NaN (a float image may hold some) falls in the first bin.
     @inline(__always)
-    static func bin(_ x: Float) -> Int { min(bins - 1, max(0, Int(x * Float(bins)))) }
+    static func bin(_ x: Float) -> Int {
+        let scaled = x * Float(bins)
+        return scaled >= Float(bins - 1) ? bins - 1 : scaled > 0 ? Int(scaled) : 0
+    }
 
     /// Kernel density by bin. The bandwidth follows Silverman's rule on the samples' robust spread (`narrow`:
     /// a quarter of it, for a whole region's many-peaked histogram) and is never below the noise.

@@ -3,7 +3,6 @@
 
 import Cells
 import Foundation
-import TOMLKit
 
 public struct Keymap: Sendable {
     public var bindings: [Key: Command]
@@ -104,23 +103,23 @@ extension Keymap {
         public var description: String { "\(path): \(reason)" }
     }
 
-    /// One command's keys in keys.toml: a key or a list of keys.
-    struct KeyList: Decodable {
-        var names: [String]
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let one = try? container.decode(String.self) { names = [one] } else { names = try container.decode([String].self) }
-        }
-    }
-
     /// The defaults with the user's keys.toml on top, when it exists: each command listed there gets exactly the
     /// keys given, and a key given there leaves whatever command had it by default.
     public static func loading(overridesAt path: String, over base: Keymap = .defaults) throws -> Keymap {
         guard FileManager.default.fileExists(atPath: path) else { return base }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw Failure(path: path, reason: "unreadable") }
-        let table: [String: KeyList]
+        // Read as bytes, then decoded: String(contentsOfFile:) leaks its buffer on text that is not UTF-8.
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(path: path, reason: "unreadable") }
+        guard let text = String(data: data, encoding: .utf8) else { throw Failure(path: path, reason: "not UTF-8 text") }
+        var table: [String: [String]] = [:]
         do {
-            table = try TOMLDecoder().decode([String: KeyList].self, from: text)
+            for (name, value) in try SettingsTOML.parse(text) {
+                // One key or a list of keys.
+                let names = value.string.map { [$0] } ?? value.array?.compactMap(\.string)
+                guard let names, names.count == (value.array?.count ?? 1) else {
+                    throw SettingsTOML.Failure(line: 0, reason: "\(name) takes a key or a list of keys in quotes")
+                }
+                table[name] = names
+            }
         } catch {
             throw Failure(path: path, reason: "expected lines like segment = \"R\" or undo = [\"u\", \"Ctrl-U\"] (\(error))")
         }
@@ -131,7 +130,7 @@ extension Keymap {
                 throw Failure(path: path, reason: "no command \"\(name)\" (docs/keys.md lists them)")
             }
             keymap.bindings = keymap.bindings.filter { $0.value != command }
-            for keyName in list.names {
+            for keyName in list {
                 guard let key = Keymap.key(named: keyName) else {
                     throw Failure(path: path, reason: "\(name): \"\(keyName)\" is not a key (a character, Ctrl-X, F1–F12, Up, PgDn, Shift-Left, Esc…)")
                 }

@@ -4,7 +4,6 @@
 import Cells
 import Foundation
 import Render
-import TOMLKit
 
 public struct Theme: Sendable, Equatable {
     public var name: String
@@ -29,18 +28,6 @@ public struct Theme: Sendable, Equatable {
         }
     }
 
-    struct File: Codable {
-        struct View: Codable {
-            var background: String
-            var crosshair: String
-            var background_seed: String
-            var opacity: Double
-        }
-        struct Labels: Codable { var colors: [String] }
-        var name: String
-        var view: View
-        var labels: Labels
-    }
 
     public init(name: String, background: RGB, crosshair: RGB, backgroundSeed: RGB, opacity: Double, palette: LabelPalette) {
         self.name = name
@@ -53,28 +40,38 @@ public struct Theme: Sendable, Equatable {
 
     /// Parses a theme file.
     public init(path: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw Failure.invalid(path: path, reason: "unreadable")
-        }
-        let file: File
+        // Read as bytes, then decoded: String(contentsOfFile:) leaks its buffer on text that is not UTF-8.
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure.invalid(path: path, reason: "unreadable") }
+        guard let text = String(data: data, encoding: .utf8) else { throw Failure.invalid(path: path, reason: "not UTF-8 text") }
+        let file: [String: SettingsValue]
         do {
-            file = try TOMLDecoder().decode(File.self, from: text)
+            file = try SettingsTOML.parse(text)
         } catch {
             throw Failure.invalid(path: path, reason: "not a theme: \(error)")
         }
-        func color(_ text: String, _ key: String) throws -> RGB {
-            guard let rgb = RGB(hex: text) else { throw Failure.invalid(path: path, reason: "\(key) = \"\(text)\" is not #rrggbb") }
+        func value(_ table: String?, _ key: String) throws -> SettingsValue {
+            let found = table.map { file[$0]?.table?[key] } ?? file[key]
+            guard let found else { throw Failure.invalid(path: path, reason: "\(table.map { $0 + "." } ?? "")\(key) is missing") }
+            return found
+        }
+        func color(_ value: SettingsValue, _ key: String) throws -> RGB {
+            guard let text = value.string, let rgb = RGB(hex: text) else {
+                throw Failure.invalid(path: path, reason: "\(key) = \(value.string.map { "\"\($0)\"" } ?? "that") is not #rrggbb")
+            }
             return rgb
         }
-        guard file.view.opacity.isFinite, (0...1).contains(file.view.opacity) else {
-            throw Failure.invalid(path: path, reason: "view.opacity = \(file.view.opacity) is not a number from 0 to 1")
+        guard let name = try value(nil, "name").string else { throw Failure.invalid(path: path, reason: "name is not a string") }
+        let opacity = try value("view", "opacity").number ?? .nan
+        guard opacity.isFinite, (0...1).contains(opacity) else {
+            throw Failure.invalid(path: path, reason: "view.opacity = \(opacity) is not a number from 0 to 1")
         }
-        let colors = try file.labels.colors.map { try color($0, "labels.colors") }
+        guard let list = try value("labels", "colors").array else { throw Failure.invalid(path: path, reason: "labels.colors is not a list") }
+        let colors = try list.map { try color($0, "labels.colors") }
         guard !colors.isEmpty else { throw Failure.invalid(path: path, reason: "labels.colors is empty") }
-        self.init(name: file.name, background: try color(file.view.background, "view.background"),
-                  crosshair: try color(file.view.crosshair, "view.crosshair"),
-                  backgroundSeed: try color(file.view.background_seed, "view.background_seed"),
-                  opacity: file.view.opacity, palette: LabelPalette(colors: colors))
+        self.init(name: name, background: try color(try value("view", "background"), "view.background"),
+                  crosshair: try color(try value("view", "crosshair"), "view.crosshair"),
+                  backgroundSeed: try color(try value("view", "background_seed"), "view.background_seed"),
+                  opacity: opacity, palette: LabelPalette(colors: colors))
     }
 
     /// Finds `name.toml` in the folders given, first match wins.

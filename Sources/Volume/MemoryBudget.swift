@@ -27,13 +27,28 @@ public enum MemoryBudget {
         ProcessInfo.processInfo.environment["TERMLABEL_MAX_MEMORY"].flatMap(parse)
     }
 
+    /// Three quarters of the least of: the memory available now, this process's address-space and data limits
+    /// (ulimit -v, -d), and its control group's memory limit.
     static func defaultBytes() -> Int {
+        var limits: [Int] = []
         if let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
            let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) {
-            return kilobytes * 1024 / 4 * 3
+            limits.append(kilobytes * 1024)
+        } else {
+            limits.append(Int(ProcessInfo.processInfo.physicalMemory))
         }
-        return Int(ProcessInfo.processInfo.physicalMemory / 4 * 3)
+        for resource in [RLIMIT_AS, RLIMIT_DATA] {
+            var limit = rlimit()
+            if getrlimit(__rlimit_resource_t(resource.rawValue), &limit) == 0 && limit.rlim_cur < UInt64(Int.max) {
+                limits.append(Int(limit.rlim_cur))
+            }
+        }
+        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+           let bytes = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            limits.append(bytes)
+        }
+        return (limits.min() ?? 1 << 30) / 4 * 3
     }
 
     /// Refuses `count` values of `size` bytes (nil: the count overflowed) for reading `path`.

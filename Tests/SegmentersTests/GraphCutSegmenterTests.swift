@@ -164,6 +164,17 @@ final class SegmenterPartsTests: XCTestCase {
         XCTAssertEqual(box.upper, VoxelIndex(10, 10, 8))
     }
 
+    /// A float image may hold NaN and infinite voxels (the mutated-file check found one that trapped the click).
+    func testNaNAndInfiniteVoxelsDoNotStopAClick() throws {
+        let grid = Grid(shape: [24, 24, 8], affine: .identity)
+        var voxels = [Float](repeating: 0, count: grid.voxelCount)
+        for k in 2..<6 { for j in 6..<18 { for i in 6..<18 { voxels[grid.offset(i, j, k)] = 100 } } }
+        for n in stride(from: 0, to: voxels.count, by: 37) { voxels[n] = n % 2 == 0 ? .nan : .infinity }
+        let seeds = Seeds(positive: [VoxelIndex(12, 12, 4)], negative: [], radiusMM: 2, grid: grid)
+        let result = try GraphCutSegmenter.segment(Volume(grid: grid, voxels: voxels), seeds: seeds)
+        XCTAssertGreaterThan(result.labels.count(of: 1), 100, "the cube is found around its click")
+    }
+
     func testModalityAndWindow() {
         let grid = Grid(shape: [20, 20, 5], affine: .identity)
         let ct = Volume(grid: grid, voxels: (0..<grid.voxelCount).map { $0 % 3 == 0 ? -1000 : 40 })

@@ -290,7 +290,8 @@ final class TerminalEndToEndTests: XCTestCase {
         let voxel = geometry.voxel(column: target.column, row: target.row, slice: from.slice)
         waitFor("voxel \(voxel.i),\(voxel.j),\(voxel.k) │")
         send("Space", "r")
-        waitFor("segmented in")
+        // A debug build on a busy machine: the cut may take a while.
+        waitFor("segmented in", timeout: 120)
         send("S")
         waitFor("submitted as final version 1")
         let label = try LabelVolume(contentsOf: folder + "/labels/final/ct_004.nii.gz")
