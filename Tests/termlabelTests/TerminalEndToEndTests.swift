@@ -190,7 +190,7 @@ final class TerminalEndToEndTests: XCTestCase {
         send("f", "l", "l", "l", "j", "j", "f", "b")
         for _ in 0..<4 { send("K") }
         send("b", "r")
-        waitFor("segmented in")
+        waitFor("segmented in", timeout: 120)
         send("S")
         waitFor("submitted as final version 1")
         let label = try NiftiFile.open(folder + "/labels/final/ct_004.nii.gz")
