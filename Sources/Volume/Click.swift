@@ -23,7 +23,8 @@ public enum ClickJSON {
     /// The clicks of a file: "foreground" clicks are positive for label 1, a label name's clicks positive for its
     /// value (`labels`: name → value), "background" clicks negative. Lists come in the order of `labels`' values,
     /// foreground first, background last; clicks keep their order within a list.
-    public static func read(_ path: String, labels: [String: UInt16] = [:]) throws -> [Click] {
+    /// With `grid`, a click outside it is refused.
+    public static func read(_ path: String, labels: [String: UInt16] = [:], within grid: Grid? = nil) throws -> [Click] {
         guard let data = FileManager.default.contents(atPath: path) else { throw VolumeError.fileNotFound(path: path) }
         func bad(_ reason: String) -> VolumeError { .malformed(path: path, reason: reason) }
         guard let root = try? JSONSerialization.jsonObject(with: data), let lists = root as? [String: Any] else {
@@ -48,6 +49,9 @@ public enum ClickJSON {
                 // Background last: its order key is past every label's.
                 clicks.append((key == "background" ? Int(UInt16.max) + 1 : Int(label), Click(voxel, label: label, positive: key != "background")))
             }
+        }
+        if let grid, let outside = clicks.first(where: { !grid.contains($0.click.voxel) }) {
+            throw bad("click \(outside.click.voxel) is outside the image (\(grid.shape.map(String.init).joined(separator: "×")))")
         }
         // A stable sort: clicks keep their file order within a list.
         return clicks.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element.click)

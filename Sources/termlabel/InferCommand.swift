@@ -50,10 +50,8 @@ struct InferCommand: ParsableCommand {
         }
         let study = try database.study(self.study)
         let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
-        var clicks = try self.clicks.map { try ClickJSON.read($0, labels: Dictionary(model.config.labels.map { ($0.name, $0.value) }) { a, _ in a }) } ?? []
-        for click in clicks where !image.grid.contains(click.voxel) {
-            throw VolumeError.malformed(path: self.clicks!, reason: "click \(click.voxel) is outside the image (\(image.shape.map(String.init).joined(separator: "×")))")
-        }
+        let names = Dictionary(model.config.labels.map { ($0.name, $0.value) }) { a, _ in a }
+        var clicks = try self.clicks.map { try ClickJSON.read($0, labels: names, within: image.grid) } ?? []
         // DeepGrow's "foreground" clicks are for the label it writes.
         if self.model.isDeepGrow { clicks = clicks.map { $0.positive ? Click($0.voxel, label: label, positive: true) : $0 } }
         let start = DispatchTime.now()

@@ -101,10 +101,7 @@ struct SegmentCommand: ParsableCommand {
         } else {
             var prompts: [Seeds] = []
             if let clicks {
-                let parsed = try ClickJSON.read(clicks)
-                for click in parsed where !volume.grid.contains(click.voxel) {
-                    throw SegmentationError.badInput(path: clicks, reason: "click \(click.voxel) is outside the image \(volume.shape)")
-                }
+                let parsed = try ClickJSON.read(clicks, within: volume.grid)
                 prompts.append(Seeds(positive: parsed.filter(\.positive).map(\.voxel), negative: parsed.filter { !$0.positive }.map(\.voxel),
                                      radiusMM: clickRadius, grid: volume.grid))
             }
