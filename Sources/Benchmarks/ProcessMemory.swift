@@ -4,14 +4,17 @@ import App
 import Foundation
 
 enum ProcessMemory {
-    /// Current and peak resident set size in bytes (VmRSS, VmHWM).
-    static func resident() -> (current: Int, peak: Int) {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
-        func field(_ name: String) -> Int {
-            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
-            return (Int(line.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "0") ?? 0) * 1024
+    /// Current and peak resident set size in bytes (VmRSS, VmHWM); nil where /proc does not tell, so that a figure
+    /// says NaN rather than a made-up zero.
+    static func resident() -> (current: Int, peak: Int)? {
+        guard let data = FileManager.default.contents(atPath: "/proc/self/status") else { return nil }
+        let status = String(decoding: data, as: UTF8.self)
+        func field(_ name: String) -> Int? {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
+            return line.split(separator: " ").dropFirst().lazy.compactMap { Int($0) }.first.map { $0 * 1024 }
         }
-        return (field("VmRSS"), field("VmHWM"))
+        guard let current = field("VmRSS"), let peak = field("VmHWM") else { return nil }
+        return (current, peak)
     }
 
     /// User and system CPU seconds of the whole process so far (all threads).
@@ -31,17 +34,18 @@ enum ProcessMemory {
         guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return nil }
         defer { try? handle.close() }
         do { try handle.write(contentsOf: Data("5".utf8)) } catch { return nil }
-        return resident().current
+        return resident()?.current
     }
 
     /// Megabytes (10⁶ bytes) the peak rose above `baseline` since `startPeak`; NaN when it could not be measured.
     static func peakMB(above baseline: Int?) -> Double {
-        guard let baseline else { return .nan }
-        return Double(resident().peak - baseline) / 1e6
+        guard let baseline, let peak = resident()?.peak else { return .nan }
+        return Double(peak - baseline) / 1e6
     }
 
     /// The peak resident megabytes since `startPeak` (NaN when it could not be reset).
     static func peakMB(started baseline: Int?) -> Double {
-        baseline == nil ? .nan : Double(resident().peak) / 1e6
+        guard baseline != nil, let peak = resident()?.peak else { return .nan }
+        return Double(peak) / 1e6
     }
 }

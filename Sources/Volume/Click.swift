@@ -27,9 +27,8 @@ public enum ClickJSON {
     public static func read(_ path: String, labels: [String: UInt16] = [:], within grid: Grid? = nil) throws -> [Click] {
         guard let data = FileManager.default.contents(atPath: path) else { throw VolumeError.fileNotFound(path: path) }
         func bad(_ reason: String) -> VolumeError { .malformed(path: path, reason: reason) }
-        guard let root = try? JSONSerialization.jsonObject(with: data), let lists = root as? [String: Any] else {
-            throw bad("not click JSON ({\"foreground\": [[i,j,k]…], \"background\": […]} or one list per label name)")
-        }
+        let expected = "not click JSON ({\"foreground\": [[i,j,k]…], \"background\": […]} or one list per label name)"
+        guard let lists = try json(data, else: expected, bad: bad) as? [String: Any] else { throw bad(expected) }
         var clicks: [(order: Int, click: Click)] = []
         for (key, value) in lists {
             let label: UInt16
@@ -61,9 +60,8 @@ public enum ClickJSON {
     public static func readPoints(_ path: String) throws -> [VoxelIndex] {
         guard let data = FileManager.default.contents(atPath: path) else { throw VolumeError.fileNotFound(path: path) }
         func bad(_ reason: String) -> VolumeError { .malformed(path: path, reason: reason) }
-        guard let root = try? JSONSerialization.jsonObject(with: data), let points = root as? [Any] else {
-            throw bad("not a JSON list of voxel indices ([[i,j,k], …])")
-        }
+        let expected = "not a JSON list of voxel indices ([[i,j,k], …])"
+        guard let points = try json(data, else: expected, bad: bad) as? [Any] else { throw bad(expected) }
         return try points.map { try index($0, bad: bad) }
     }
 
@@ -77,6 +75,15 @@ public enum ClickJSON {
         }
         // Sorted keys: the same clicks give the same bytes.
         return try JSONSerialization.data(withJSONObject: lists, options: [.sortedKeys])
+    }
+
+    /// The parsed document; else `expected`, with the parser's own reason for refusing it.
+    private static func json(_ data: Data, else expected: String, bad: (String) -> VolumeError) throws -> Any {
+        do {
+            return try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw bad(expected + ": " + ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"))
+        }
     }
 
     private static func index(_ point: Any, bad: (String) -> VolumeError) throws -> VoxelIndex {
