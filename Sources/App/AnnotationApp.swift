@@ -58,7 +58,16 @@ public final class AnnotationApp {
 
     /// Reduces an action and starts the effects it asks for.
     public func handle(_ action: Action) {
-        for effect in Reducer.reduce(&state, action) {
+        start(Reducer.reduce(&state, action))
+    }
+
+    /// Opens in review mode on the queue `filter` selects.
+    public func startReview(_ filter: ReviewQueueFilter) {
+        start(Reducer.enterReview(filter, on: &state))
+    }
+
+    private func start(_ effects: [Effect]) {
+        for effect in effects {
             switch effect {
             case .quit: break
             case .invalidateScreen: console.invalidate()

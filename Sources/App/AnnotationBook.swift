@@ -14,25 +14,29 @@ final class AnnotationBook: @unchecked Sendable {
     private var studyId: String?
     private var session: Int64?
     private var lastClaim = Date.distantPast
+    /// The next study of the review queue, read ahead.
+    let prefetch: StudyPrefetch
 
     init(database: AppDatabase, clock: any AppClock) {
         self.database = database
         self.clock = clock
+        prefetch = StudyPrefetch(database: database)
     }
 
     func open(_ id: String) -> [Action] {
         var actions = close()
         do {
             let study = try database.study(id)
-            let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
             let newest = try database.newestLabel(id)
+            let ahead = prefetch.take(id, record: study, newest: newest)
+            let image = try ahead?.image ?? Volume(contentsOf: database.location.folder + "/" + study.path)
             var labels = LabelVolume(grid: image.grid)
             // A label that cannot be read is shown as such, never replaced by an empty draft that a submit would
             // then write over it.
             var readOnlyBecause: String?
             if let newest {
                 do {
-                    let saved = try LabelVolume(contentsOf: newest.path)
+                    let saved = try ahead?.label?.labels ?? LabelVolume(contentsOf: newest.path)
                     if saved.grid.matches(image.grid) {
                         labels = saved
                     } else {
@@ -60,13 +64,18 @@ final class AnnotationBook: @unchecked Sendable {
                 note = "restored: \(id) — restored your unsaved draft (\(journaled.edits.count) edits); S submits it"
             }
             if let readOnlyBecause { note = "\(id) read-only: \(readOnlyBecause)" }
+            // A study a reviewer sent back says why, to whoever opens it next.
+            if let rejection = try database.rejection(id) {
+                let why = "v\(rejection.version) sent back by \(rejection.reviewer): \(rejection.comment)"
+                note = note.map { $0 + "; " + why } ?? "\(id): " + why
+            }
             let readOnly = readOnlyBecause != nil
             if !readOnly {
                 studyId = id
                 session = try database.startSession(id, user: annotator.user).id
             }
             let drafted = readOnly ? nil : try database.draftLabelNames(id, user: annotator.user)
-            let names = drafted ?? newest?.labelNames ?? LabelNamesFile.read(database.location.folder + "/labels.json")
+            let names = try drafted ?? newest?.labelNames ?? LabelNamesFile.read(database.location.folder + "/labels.json")
             actions.append(.studyLoaded(OpenStudy(id: id, image: image, draft: draft, baseVersion: base, isCT: Modality.guess(image) == .ct,
                                                   labelNames: names, readOnly: readOnly), note: note))
         } catch {

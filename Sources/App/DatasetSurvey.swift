@@ -23,7 +23,7 @@ public struct DatasetSurvey {
         func median(_ rows: [[Double]], _ axis: Int) -> Double { rows.map { $0[axis] }.sorted()[rows.count / 2] }
         let labeled = try database.finalLabels()
         var percentiles: [[Double]] = []
-        var modality = LabelNamesFile.modality(database.location.folder + "/labels.json")
+        var modality = try LabelNamesFile.modality(database.location.folder + "/labels.json")
         for study in (labeled.map(\.study) + studies).prefix(sample) {
             let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
             if modality == nil { modality = Modality.guess(image) == .ct ? "CT" : "MRI" }

@@ -66,6 +66,21 @@ final class EffectRunner: @unchecked Sendable {
                     return .failed("ranking by \(strategy.rawValue): \(error)")
                 }
             }
+        case .listStudies:
+            let (database, clock) = (self.database, self.clock)
+            onStudyQueue { _ in
+                do { return [.studiesListed(try StudyEntry.all(in: database, at: clock.now()))] } catch {
+                    return [.failed("the study list could not be read: \(error)")]
+                }
+            }
+        case .listReviewQueue(let filter):
+            onStudyQueue { $0.reviewQueue(filter) }
+        case .loadReviewFigures(let id):
+            onStudyQueue { $0.reviewFigures(id) }
+        case .prefetch(let id):
+            book.prefetch.start(id)
+        case .decide(let id, let version, let verdict, let level, let comment):
+            onStudyQueue { $0.decide(id, version: version, verdict: verdict, level: level, comment: comment) }
         case .toggleTraining(let tool):
             post([training.toggle(tool.modelKind, epochs: trainingLength.epochs, steps: trainingLength.steps)])
         case .cancelWork:

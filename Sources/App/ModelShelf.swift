@@ -37,14 +37,14 @@ public final class ModelShelf: @unchecked Sendable {
 
     /// The folder's label names: labels.json, else those saved with the labels.
     public func labels() throws -> [ModelLabel] {
-        var names = LabelNamesFile.read(database.location.folder + "/labels.json")
+        var names = try LabelNamesFile.read(database.location.folder + "/labels.json")
         if names.isEmpty { names = try database.finalLabels().last?.label.labelNames ?? [] }
         return names.filter { $0.value != 0 }.map { ModelLabel(value: $0.value, name: $0.name) }
     }
 
     /// "CT" when labels.json says so or the first image looks like CT.
     public func modality() throws -> String {
-        if let modality = LabelNamesFile.modality(database.location.folder + "/labels.json") { return modality }
+        if let modality = try LabelNamesFile.modality(database.location.folder + "/labels.json") { return modality }
         guard let study = try database.studies().first else { return "other" }
         let image = try Volume(contentsOf: database.location.folder + "/" + study.path)
         return Modality.guess(image) == .ct ? "CT" : "other"

@@ -38,7 +38,7 @@ struct ScribbleEval: ParsableCommand {
         guard !ids.isEmpty else {
             throw ModelError.noStudies(folder: folder, wanted: "labels/final/*.nii.gz to compare with")
         }
-        let names = Dictionary(LabelNamesFile.read(folder + "/labels.json").map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = Dictionary(try LabelNamesFile.read(folder + "/labels.json").map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
         var options = graphCut.options
         options.localMean = localMean
         print("study    label            alone   all-at-once  seconds(alone)")

@@ -154,6 +154,12 @@ static void output_tile(const float *m, long fStride, float *out, long rowStride
         }
     }
 }
+
+/* C11 asks aligned_alloc for a size that is a multiple of the alignment (sanitizers refuse any other). */
+static float *aligned_floats(long count) {
+    const size_t bytes = ((size_t)count * sizeof(float) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes);
+}
 #endif
 
 int ck_winograd_conv3x3(const float *xp, const float *u, float *y, int cin, int cout, int D, int H, int W, int row0, int row1,
@@ -165,12 +171,12 @@ int ck_winograd_conv3x3(const float *xp, const float *u, float *y, int cin, int 
     /* 8 floats more per transformed position than the channels need: at a multiple of 512 bytes apart, the 64
        positions of one channel would fall in 8 of the L1 cache's 64 sets and evict each other. */
     const long vStride = (long)cin * 16 + 8, mStride = (long)outs * 16 + 8;
-    float *v = aligned_alloc(64, sizeof(float) * 64 * vStride);
-    float *m = aligned_alloc(64, sizeof(float) * 64 * mStride);
+    float *v = aligned_floats(64 * vStride);
+    float *m = aligned_floats(64 * mStride);
     /* A row of blocks' outputs (2 planes × 2 rows of every channel), written out row by row once complete: storing
        each 16 outputs where they go touches 4 × cout lines at once, each a miss the CPU must first read in. */
     const long line = W + 16, rowSize = 4 * line; /* room past each line for the last 16 outputs' spill */
-    float *outputs = aligned_alloc(64, sizeof(float) * cout * rowSize);
+    float *outputs = aligned_floats((long)cout * rowSize);
     if (!v || !m || !outputs) { free(v); free(m); free(outputs); return -1; }
     for (int r = row0; r < row1; r++) {
         const int bz = r / blocksH, by = r % blocksH;

@@ -96,15 +96,4 @@ extension AppDatabase {
         guard let record = version.map({ v in versions.first { $0.version == v } }) ?? versions.last else { return nil }
         return try LabelVolume(contentsOf: record.path)
     }
-
-    /// Marks the newest final label as reviewed (accepted) or not.
-    public func review(_ imageId: String, accepted: Bool) throws {
-        let study = try study(imageId)
-        try writer.write { db in
-            guard var newest = try LabelVersion.newest(db, studyId: study.id!, tag: "final") else { return }
-            newest.reviewed = accepted
-            try newest.update(db)
-            try AppDatabase.refreshStatuses(db)
-        }
-    }
 }

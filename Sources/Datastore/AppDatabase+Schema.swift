@@ -93,6 +93,26 @@ extension AppDatabase {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v3: review decisions and figures") { db in
+            // One row per decision, never updated: the history of a study's reviews.
+            try db.create(table: "reviewDecision") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("studyId", .integer).notNull().indexed().references("study", onDelete: .cascade)
+                t.column("labelId", .integer).notNull().indexed().references("label", onDelete: .cascade)
+                t.column("version", .integer).notNull()
+                t.column("reviewer", .text).notNull()
+                t.column("decision", .text).notNull()
+                t.column("level", .integer)
+                t.column("comment", .text).notNull()
+                t.column("decidedAt", .datetime).notNull()
+            }
+            // What a reviewer sees of a label version, computed once (versions never change).
+            try db.create(table: "reviewFigures") { t in
+                t.primaryKey("labelId", .integer).references("label", onDelete: .cascade)
+                t.column("json", .text).notNull()
+                t.column("computedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -45,7 +45,11 @@ extension AppDatabase {
                 report.skippedImages.append(SkippedImage(name: image.relativePath, reason: (error as? VolumeError)?.reason ?? "\(error)"))
             }
         }
-        let names = LabelNamesFile.read(location.folder + "/labels.json")
+        // A bad labels.json is reported, not fatal: the label files on disk are still registered, without names.
+        var names: [LabelName] = []
+        do { names = try LabelNamesFile.read(location.folder + "/labels.json") } catch {
+            report.problems.append("\(error); label files registered without names")
+        }
         let history = location.historyFolder
         try writer.write { db in
             var studies = Dictionary(uniqueKeysWithValues: try Study.fetchAll(db).map { ($0.imageId, $0) })
@@ -110,8 +114,8 @@ extension AppDatabase {
         return report
     }
 
-    /// Statuses follow from the facts: missing image, reviewed or plain final label, a draft, a claim or model
-    /// output in progress, else unlabeled.
+    /// Statuses follow from the facts: missing image, reviewed (accepted) or plain final label, a rejected final
+    /// label, a draft, a claim or model output in progress, else unlabeled.
     static func refreshStatuses(_ db: Database) throws {
         try db.execute(sql: """
             UPDATE study SET status = CASE
@@ -119,6 +123,10 @@ extension AppDatabase {
               WHEN EXISTS (SELECT 1 FROM label l WHERE l.studyId = study.id AND l.tag = 'final' AND l.reviewed
                            AND l.version = (SELECT MAX(version) FROM label m WHERE m.studyId = study.id AND m.tag = 'final'))
                 THEN 'reviewed'
+              WHEN EXISTS (SELECT 1 FROM reviewDecision r JOIN label l ON r.labelId = l.id
+                           WHERE r.studyId = study.id AND r.decision = 'rejected'
+                           AND l.version = (SELECT MAX(version) FROM label m WHERE m.studyId = study.id AND m.tag = 'final'))
+                THEN 'in progress'
               WHEN EXISTS (SELECT 1 FROM label l WHERE l.studyId = study.id AND l.tag = 'final') THEN 'labeled'
               WHEN EXISTS (SELECT 1 FROM editJournal j WHERE j.studyId = study.id)
                 OR EXISTS (SELECT 1 FROM claim c WHERE c.studyId = study.id)
@@ -134,21 +142,62 @@ extension LabelVersion {
     }
 }
 
-/// labels.json: {"labels": {"liver": 1, …}} as MONAI Label apps declare label names.
+/// labels.json: {"labels": {"liver": 1, …}} as MONAI Label apps declare label names, and optionally "modality".
+/// No file means no names; a file that says something else is an error naming it, since wrong names would be saved
+/// with every label.
 public enum LabelNamesFile {
-    /// The "modality" entry ("CT", "MRI"…), if the file has one.
-    public static func modality(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return root["modality"] as? String
+    public struct Problem: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "\(TerminalText.escaped(path)): \(reason)" }
     }
 
-    public static func read(_ path: String) -> [LabelName] {
-        guard let data = FileManager.default.contents(atPath: path),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let labels = root["labels"] as? [String: Any] else { return [] }
-        return labels.compactMap { name, value in
-            (value as? NSNumber).map { LabelName(value: UInt16(truncatingIfNeeded: $0.intValue), name: name) }
-        }.sorted { $0.value < $1.value }
+    private struct Contents: Decodable {
+        /// Read as numbers, then checked to be whole, so that the message can name the label.
+        var labels: [String: Double]?
+        var modality: String?
+    }
+
+    /// The "modality" entry ("CT", "MRI"…), if the file has one.
+    public static func modality(_ path: String) throws -> String? {
+        guard let modality = try contents(path)?.modality else { return nil }
+        guard !modality.isEmpty else { throw Problem(path: path, reason: "\"modality\" is empty; say \"CT\" or \"MRI\"") }
+        return modality
+    }
+
+    public static func read(_ path: String) throws -> [LabelName] {
+        guard let labels = try contents(path)?.labels else { return [] }
+        var byValue: [UInt16: String] = [:]
+        for (name, value) in labels.sorted(by: { $0.key < $1.key }) {
+            guard let value = UInt16(exactly: value) else {
+                let shown = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+                throw Problem(path: path, reason: "label \(TerminalText.escaped(name)) has value \(shown); values are whole numbers 0–65535")
+            }
+            if name.isEmpty || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw Problem(path: path, reason: "label name \(TerminalText.escaped(name)) is empty or holds a control character")
+            }
+            if let other = byValue[value] {
+                throw Problem(path: path, reason: "labels \(TerminalText.escaped(other)) and \(TerminalText.escaped(name)) share the value \(value)")
+            }
+            byValue[value] = name
+        }
+        return byValue.map { LabelName(value: $0.key, name: $0.value) }.sorted { $0.value < $1.value }
+    }
+
+    private static func contents(_ path: String) throws -> Contents? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else { throw Problem(path: path, reason: "cannot be read") }
+        do {
+            return try JSONDecoder().decode(Contents.self, from: data)
+        } catch let DecodingError.typeMismatch(expected, context) {
+            let place = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let wanted = expected == Double.self ? "a number" : expected == String.self ? "a string" : "an object such as {\"labels\": {\"liver\": 1}}"
+            throw Problem(path: path, reason: (place.isEmpty ? "the file" : "\"\(place)\"") + " must be \(wanted)")
+        } catch let DecodingError.dataCorrupted(context) {
+            let place = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw Problem(path: path, reason: place.isEmpty ? "not JSON" : "\"\(place)\": \(context.debugDescription)")
+        } catch {
+            throw Problem(path: path, reason: "not a labels file: \(error)")
+        }
     }
 }

@@ -15,6 +15,11 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
     case readOnly(String)
     /// A name that would become part of a path and cannot (a separator, "..", a control character).
     case badName(kind: String, name: String, reason: String)
+    /// A review decision on a version that is no longer the newest.
+    case staleReview(study: String, version: Int, newest: Int, author: String)
+    /// A version already accepted or rejected by someone.
+    case alreadyDecided(study: String, version: Int, verdict: String, by: String, at: Date)
+    case nothingToReview(String)
 
     public var description: String {
         switch self {
@@ -30,6 +35,11 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
         case .notClaimed(let study): "\(study): you do not hold this study"
         case .readOnly(let path): "\(path): the folder is read-only, labels cannot be saved there"
         case .badName(let kind, let name, let reason): "\(kind) \(TerminalText.escaped(name)) \(reason)"
+        case .staleReview(let study, let version, let newest, let author):
+            "\(study): version \(version) was replaced by version \(newest) (\(author)) since it was shown; nothing was recorded, review the new one"
+        case .alreadyDecided(let study, let version, let verdict, let by, let at):
+            "\(study): version \(version) was already \(verdict) by \(by) at \(ISO8601DateFormatter().string(from: at)); nothing was recorded"
+        case .nothingToReview(let study): "\(study) has no final label to review"
         }
     }
 }

@@ -12,12 +12,16 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 public struct ExportSummary: Sendable, Equatable {
     public var training: Int
     public var test: Int
+    /// Studies not exported because their final label was not accepted (with `reviewedOnly`).
+    public var leftOut = 0
 }
 
 extension AppDatabase {
-    public func export(to output: String, format: ExportFormat, copy: Bool = false) throws -> ExportSummary {
+    /// `reviewedOnly`: only studies whose final label was accepted by a reviewer (the others are left out).
+    public func export(to output: String, format: ExportFormat, copy: Bool = false, reviewedOnly: Bool = false) throws -> ExportSummary {
         try sync()
-        let rows = try studyRows().filter { $0.study.status != .missing }
+        let present = try studyRows().filter { $0.study.status != .missing }
+        let rows = reviewedOnly ? present.filter { $0.study.status == .reviewed } : present
         let manager = FileManager.default
         for folder in ["imagesTr", "labelsTr", "imagesTs"] {
             try manager.createDirectory(atPath: output + "/" + folder, withIntermediateDirectories: true)
@@ -27,7 +31,7 @@ extension AppDatabase {
             if copy { try manager.copyItem(atPath: source, toPath: target) } else { try manager.createSymbolicLink(atPath: target, withDestinationPath: source) }
         }
         var training: [[String: String]] = [], test: [String] = []
-        var names: [LabelName] = LabelNamesFile.read(location.folder + "/labels.json")
+        var names: [LabelName] = try LabelNamesFile.read(location.folder + "/labels.json")
         for row in rows {
             let id = row.study.imageId
             let image = location.folder + "/" + row.study.path
@@ -44,8 +48,7 @@ extension AppDatabase {
                 test.append("./imagesTs/" + imageTarget)
             }
         }
-        let modality = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: location.folder + "/labels.json"))))
-            .flatMap { ($0 as? [String: Any])?["modality"] as? String } ?? "image"
+        let modality = try LabelNamesFile.modality(location.folder + "/labels.json") ?? "image"
         let name = URL(fileURLWithPath: location.folder).lastPathComponent
         let dataset: [String: Any]
         switch format {
@@ -63,6 +66,6 @@ extension AppDatabase {
         }
         let data = try JSONSerialization.data(withJSONObject: dataset, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try AtomicFile.write(data, to: output + "/dataset.json")
-        return ExportSummary(training: training.count, test: test.count)
+        return ExportSummary(training: training.count, test: test.count, leftOut: present.count - rows.count)
     }
 }

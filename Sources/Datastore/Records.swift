@@ -147,3 +147,26 @@ public struct Score: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
+
+public enum ReviewVerdict: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case accepted, rejected, flagged
+    /// Accepting or rejecting settles a version; a flag asks for another look and leaves it open.
+    public var settles: Bool { self != .flagged }
+}
+
+public struct ReviewDecision: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "reviewDecision"
+    public var id: Int64?
+    public var studyId: Int64
+    /// The final label version decided on (its row, and its number for messages).
+    public var labelId: Int64
+    public var version: Int
+    public var reviewer: String
+    public var decision: ReviewVerdict
+    /// A flag's level, 1 (minor) to 3 (serious).
+    public var level: Int?
+    public var comment: String
+    public var decidedAt: Date
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

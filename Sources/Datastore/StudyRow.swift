@@ -9,6 +9,8 @@ public struct StudyRow: Sendable {
     public var newest: [String: LabelVersion]
     public var claim: Claim?
     public var scores: [Score]
+    /// The newest review decision on the newest final version.
+    public var review: ReviewDecision?
 
     /// {"id", "path", "status", "labels": {tag: newest version}, "claimed_by", "scores": {strategy: value}}
     public var json: String {
@@ -19,6 +21,10 @@ public struct StudyRow: Sendable {
             "image_changed": study.imageChanged,
         ]
         object["claimed_by"] = claim.flatMap { $0.isExpired(at: Date()) ? nil : $0.holder } ?? NSNull()
+        object["review"] = review.map { d -> [String: Any] in
+            ["decision": d.decision.rawValue, "reviewer": d.reviewer, "version": d.version, "level": d.level ?? NSNull(),
+             "comment": d.comment, "at": ISO8601DateFormatter().string(from: d.decidedAt)]
+        } ?? NSNull()
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -31,10 +37,12 @@ extension AppDatabase {
             let labels = Dictionary(grouping: try LabelVersion.fetchAll(db), by: \.studyId)
             let claims = Dictionary(uniqueKeysWithValues: try Claim.fetchAll(db).map { ($0.studyId, $0) })
             let scores = Dictionary(grouping: try Score.fetchAll(db), by: \.studyId)
+            let decisions = Dictionary(grouping: try ReviewDecision.order(Column("id")).fetchAll(db), by: \.labelId)
             return studies.map { study in
                 let versions = labels[study.id!] ?? []
                 let newest = Dictionary(grouping: versions, by: \.tag).compactMapValues { $0.max { $0.version < $1.version } }
-                return StudyRow(study: study, newest: newest, claim: claims[study.id!], scores: scores[study.id!] ?? [])
+                return StudyRow(study: study, newest: newest, claim: claims[study.id!], scores: scores[study.id!] ?? [],
+                                review: newest["final"].flatMap { decisions[$0.id!]?.last })
             }
         }
     }

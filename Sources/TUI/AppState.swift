@@ -74,7 +74,7 @@ public struct OpenStudy: Sendable {
 
 /// A line of text being typed on the message line (a label's new name).
 public struct Prompt: Sendable, Equatable {
-    public enum Purpose: Sendable, Equatable { case renameLabel(UInt16) }
+    public enum Purpose: Sendable, Equatable { case renameLabel(UInt16), rejectComment, flagComment }
     public var purpose: Purpose
     public var title: String
     public var text: String
@@ -150,6 +150,8 @@ public struct AppState: Sendable {
     public var strategy: Strategy = .first
     /// After each submit, train the click tool's model in the background.
     public var trainOnSubmit = false
+    /// Review mode: the study list is the review queue and decisions are a key away; no model runs.
+    public var review: ReviewMode?
     /// Screen size, for mapping mouse positions onto slices.
     public var screen = (width: 80, height: 24)
 
@@ -181,6 +183,11 @@ public enum Action: Sendable {
     case submitted(version: Int)
     /// A ranking of the unlabeled studies, best first: (id, score).
     case ranked(Strategy, [(id: String, score: Double?)])
+    /// The review queue as stored now.
+    case reviewQueueListed([StudyEntry])
+    /// The figures of a study's final version, the decisions on it and what the difference overlay compares with.
+    case reviewFiguresLoaded(studyId: String, ReviewFigures, [ReviewDecision], comparison: LabelVolume?, comparisonName: String)
+    case decided(ReviewDecision, studyId: String)
     case progress(String)
     case failed(String)
 }
@@ -226,6 +233,13 @@ public enum Effect: Sendable, Equatable {
     /// Give the terminal back to the shell until the user resumes the app.
     case suspend
     case submit(studyId: String, labels: LabelVolume, baseVersion: Int?, names: [LabelName])
+    /// The study list (leaving review mode).
+    case listStudies
+    case listReviewQueue(ReviewQueueFilter)
+    case loadReviewFigures(studyId: String)
+    /// Read the study ahead of a step to it (the next one of the review queue).
+    case prefetch(studyId: String)
+    case decide(studyId: String, version: Int, verdict: ReviewVerdict, level: Int?, comment: String)
     case invalidateScreen
     case quit
 }

@@ -31,6 +31,8 @@ public enum Command: String, CaseIterable, Sendable {
     case segment
     case cycleAssistant = "cycle-assistant", autoSegment = "auto-segment", refine, train
     case saveDraft = "save-draft", submit
+    case reviewMode = "review-mode", acceptReview = "accept", rejectReview = "reject", flagReview = "flag"
+    case reviewDifference = "review-difference", jumpToStructure = "jump-to-structure"
     case cancel
     case help
     case redraw
@@ -107,6 +109,12 @@ public enum Command: String, CaseIterable, Sendable {
         case .segment: "segment from the seeds with the click tool (graph cut, or the model)"
         case .saveDraft: "save the draft (it is journaled as you go)"
         case .submit: "submit the draft as the final label"
+        case .reviewMode: "review mode: step through labeled studies to accept, reject or flag (again: leave)"
+        case .acceptReview: "review: accept the final label, then open the next study"
+        case .rejectReview: "review: reject the final label with a comment (it goes back to its annotator)"
+        case .flagReview: "review: flag the final label with a level 1–3 and a comment"
+        case .reviewDifference: "review: show where the labels differ from the model's original (or the previous version)"
+        case .jumpToStructure: "go to the active label's first, largest, then last slice"
         case .cancel: "cancel: close help, stop a running job, leave the brush"
         case .help: "show or hide this help"
         case .redraw: "redraw the whole screen"

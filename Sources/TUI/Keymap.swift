@@ -37,6 +37,8 @@ public struct Keymap: Sendable {
         .character("C"): .clearLabel, .character("I"): .interpolate, .character("r"): .segment,
         .character("m"): .cycleAssistant, .character("A"): .autoSegment, .character("R"): .refine, .character("t"): .train,
         .control("s"): .saveDraft, .character("S"): .submit,
+        .character("E"): .reviewMode, .character("Y"): .acceptReview, .character("X"): .rejectReview, .character("F"): .flagReview,
+        .character("D"): .reviewDifference, .character("z"): .jumpToStructure,
         .escape: .cancel,
         .character("?"): .help, .control("l"): .redraw, .control("z"): .suspend, .character("q"): .quit, .control("c"): .quit,
     ])

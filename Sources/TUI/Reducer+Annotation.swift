@@ -167,6 +167,8 @@ extension Reducer {
             state.open = open
             state.message = "label \(label) is now \(name) (S submits it with the labels)"
             return [.saveLabelNames(open.labelNames, studyId: open.id, baseVersion: open.baseVersion)]
+        case .rejectComment, .flagComment:
+            return acceptReviewPrompt(prompt, on: &state)
         }
     }
 

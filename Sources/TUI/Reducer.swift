@@ -25,6 +25,7 @@ public enum Reducer {
     }
 
     public static func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+        if let effects = reduceReview(&state, action) { return effects }
         switch action {
         case .key(let key):
             if state.prompt != nil { return edit(&state, with: key) }
@@ -54,7 +55,7 @@ public enum Reducer {
             state.window = study.isCT ? .softTissue : .percentiles(of: study.image)
             state.focus = .view
             state.message = note ?? "\(study.id) opened"
-            return []
+            return state.review != nil ? [.loadReviewFigures(studyId: study.id)] : []
         case .segmented(let result, let seconds):
             state.busy = nil
             let effects = accept(result, on: &state)
@@ -73,8 +74,12 @@ public enum Reducer {
             state.open?.baseVersion = version
             state.unsaved = false
             state.message = "submitted as final version \(version)"
+            // A fix made during review is the version reviewed now.
+            if state.review != nil, let id = state.open?.id { return [.loadReviewFigures(studyId: id)] }
             return state.trainOnSubmit && state.training == nil ? [.toggleTraining(state.assistant)] : []
         case .studiesListed(let studies):
+            // In review mode the list is the queue.
+            if let review = state.review { return [.listReviewQueue(review.filter)] }
             let selectedId = state.studies.indices.contains(state.selected) ? state.studies[state.selected].id : nil
             // Files that are not studies stay listed after the studies.
             state.studies = studies + state.studies.filter { $0.problem != nil }
@@ -115,6 +120,8 @@ public enum Reducer {
             state.busy = nil
             state.message = message
             return []
+        case .reviewQueueListed, .reviewFiguresLoaded, .decided:
+            return []  // reduceReview's
         }
     }
 
@@ -168,6 +175,7 @@ public enum Reducer {
     }
 
     static func run(_ command: Command, count: Int, on state: inout AppState) -> [Effect] {
+        if let effects = review(command, count: count, on: &state) { return effects }
         switch command {
         case .quit:
             state.running = false

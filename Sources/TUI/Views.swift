@@ -15,7 +15,17 @@ public enum Screen {
         let (body, footer) = buffer.area.splitBottom(2)
         let (statusRow, messageRow) = footer.splitTop(1)
         let (listRect, viewRect) = split(body, state: state)
-        if !listRect.isEmpty { drawList(state, into: &buffer, at: listRect) }
+        if !listRect.isEmpty {
+            if state.review != nil && state.open != nil && listRect.height >= 16 {
+                // The queue above, the open study's figures below.
+                let (queue, panel) = listRect.splitTop(max(6, listRect.height / 3))
+                drawList(state, into: &buffer, at: queue)
+                drawReviewPanel(state, into: &buffer, at: panel)
+                for y in panel.y..<panel.maxY { buffer[panel.maxX - 1, y] = Cell("│", style: Style(attributes: .dim)) }
+            } else {
+                drawList(state, into: &buffer, at: listRect)
+            }
+        }
         if state.open != nil {
             for (rect, plane) in views(state, width: width, height: height) {
                 drawSlice(state, plane: plane, into: &buffer, at: rect)
@@ -87,10 +97,11 @@ public enum Screen {
     }
 
     static func drawList(_ state: AppState, into buffer: inout CellBuffer, at rect: Rect) {
-        let title = Style(attributes: [.bold])
+        let bold = Style(attributes: [.bold])
         let ranked = state.studies.contains { $0.rank != nil }
-        buffer.write("Studies (\(state.studies.count))" + (ranked ? " by \(state.strategy.rawValue)" : ""), x: rect.x + 1, y: rect.y,
-                     style: title, limit: rect.width - 1)
+        let title = state.review != nil ? "Review queue (\(state.studies.count))" : "Studies (\(state.studies.count))"
+        buffer.write(title + (ranked ? " by \(state.strategy.rawValue)" : ""), x: rect.x + 1, y: rect.y,
+                     style: bold, limit: rect.width - 1)
         let rows = max(rect.height - 1, 1)
         let first = max(0, min(state.selected - rows / 2, state.studies.count - rows))
         for (n, entry) in state.studies.dropFirst(first).prefix(rows).enumerated() {
@@ -121,7 +132,8 @@ public enum Screen {
         let geometry = PlaneGeometry(grid: study.image.grid, plane: plane)
         let p = geometry.position(of: state.cursor)
         let image = study.image.slice(plane, at: p.slice)
-        let labels = study.labels.slice(plane, at: p.slice)
+        // In review, the difference overlay takes the labels' place while it is on.
+        let labels = (state.review?.difference ?? study.labels).slice(plane, at: p.slice)
         let inner = rect.inset(by: 1)
         let viewport = viewport(state, plane: plane)
         var raster = SliceRaster(image: image, labels: labels, window: state.window, palette: state.palette,

@@ -22,12 +22,20 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Copy the files instead of linking them.")
     var copy = false
 
+    @Flag(help: "Only studies whose final label a reviewer accepted.")
+    var reviewedOnly = false
+
     func validate() throws {
         guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format is monai or nnunet") }
     }
 
     func run() throws {
-        let summary = try AppDatabase(folder: folder).export(to: output, format: ExportFormat(rawValue: format)!, copy: copy)
-        print("\(summary.training) labeled studies for training, \(summary.test) without labels, in \(output)")
+        let summary = try AppDatabase(folder: folder).export(to: output, format: ExportFormat(rawValue: format)!, copy: copy,
+                                                             reviewedOnly: reviewedOnly)
+        if reviewedOnly {
+            print("\(summary.training) reviewed studies for training in \(output); \(summary.leftOut) not accepted by a reviewer left out")
+        } else {
+            print("\(summary.training) labeled studies for training, \(summary.test) without labels, in \(output)")
+        }
     }
 }

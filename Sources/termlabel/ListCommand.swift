@@ -46,13 +46,14 @@ struct ListCommand: ParsableCommand {
         }
         print("study list: \(database.location.databasePath)"
               + (database.location.insideFolder ? "" : " (the folder is read-only)"))
-        print("id".padding(toLength: 20, withPad: " ", startingAt: 0) + "status       labels                    claimed by")
+        print("id".padding(toLength: 20, withPad: " ", startingAt: 0) + "status       labels                    claimed by          review")
         for row in rows {
             let labels = row.newest.map { "\($0.key) v\($0.value.version)" }.sorted().joined(separator: ", ")
             print(TerminalText.escaped(row.study.imageId).padding(toLength: 20, withPad: " ", startingAt: 0)
                   + row.study.status.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
                   + labels.padding(toLength: 26, withPad: " ", startingAt: 0)
-                  + TerminalText.escaped(row.claim.map { $0.isExpired(at: Date()) ? "" : $0.holder } ?? ""))
+                  + TerminalText.escaped(row.claim.map { $0.isExpired(at: Date()) ? "" : $0.holder } ?? "").padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + TerminalText.escaped(row.review.map(ListCommand.describe) ?? ""))
         }
         for file in skipped {
             print(TerminalText.escaped(file.name).padding(toLength: 20, withPad: " ", startingAt: 0) + "unreadable   " + TerminalText.escaped(file.reason))
@@ -60,5 +61,11 @@ struct ListCommand: ParsableCommand {
         let counts = Dictionary(grouping: rows, by: { $0.study.status }).mapValues(\.count)
         print("\(rows.count) studies: " + StudyStatus.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
               + (skipped.isEmpty ? "" : "; \(skipped.count) unreadable files"))
+    }
+
+    /// "accepted by bob", "flagged 2 by bob: check the pole".
+    static func describe(_ decision: ReviewDecision) -> String {
+        (decision.decision == .flagged ? "flagged \(decision.level ?? 1)" : decision.decision.rawValue) + " by \(decision.reviewer)"
+            + (decision.comment.isEmpty ? "" : ": \(decision.comment)")
     }
 }

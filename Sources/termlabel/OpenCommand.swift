@@ -43,7 +43,13 @@ struct OpenCommand: ParsableCommand {
             message = "Samples in \(workspace) (MRI: termlabel \(workspace)/mri-head).  ? shows every key."
         }
         let database = try AppDatabase(folder: folder)
-        let report = try database.sync()
+        try OpenCommand.openApp(on: database, report: try database.sync(), theme: theme, color: color, message: message,
+                                trainOnSubmit: trainOnSubmit)
+    }
+
+    /// The app on a synced study list, in review mode on the queue `review` selects when given.
+    static func openApp(on database: AppDatabase, report: SyncReport, theme: String = "dark", color: String? = nil,
+                        message: String = "? shows every key.", trainOnSubmit: Bool = false, review: ReviewQueueFilter? = nil) throws {
         var state = AppState(folder: database.location.folder,
                              studies: try StudyEntry.all(in: database, skipped: report.skippedImages, at: Date()))
         state.theme = try Theme.named(theme, in: UserFolders.themeFolders())
@@ -56,7 +62,9 @@ struct OpenCommand: ParsableCommand {
         signal(SIGTERM) { _ in quitRequested = 1 }
         signal(SIGHUP) { _ in quitRequested = 1 }
         state.colorDepth = session.colorDepth
-        AnnotationApp(database: database, state: state, console: session).run { quitRequested != 0 }
+        let app = AnnotationApp(database: database, state: state, console: session)
+        if let review { app.startReview(review) }
+        app.run { quitRequested != 0 }
     }
 }
 

@@ -3,11 +3,12 @@
 import ArgumentParser
 import Datastore
 import Foundation
+import Volume
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Annotation effort per study and in total: active time, clicks, strokes, model calls, undos."
+        abstract: "Annotation effort per study and in total (active time, clicks, strokes, model calls, undos), and reviews."
     )
 
     @Argument(help: "The study folder.")
@@ -22,6 +23,19 @@ struct StatsCommand: ParsableCommand {
             print(line(studies[studyId]?.imageId ?? "?", AnnotationEffort(group)))
         }
         print(line("total", AnnotationEffort(sessions)))
+        // Reviews: the newest decision on each study's newest final version.
+        let items = try database.reviewQueue(ReviewQueueFilter(status: .all))
+        let latest = items.compactMap(\.latest)
+        let verdicts = Dictionary(grouping: latest, by: \.decision).mapValues(\.count)
+        print("\nreviews: \(items.count) studies with a final label: " + ReviewVerdict.allCases.map { "\(verdicts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+              + ", \(items.count - latest.count) pending")
+        for (reviewer, decisions) in Dictionary(grouping: latest, by: \.reviewer).sorted(by: { $0.key < $1.key }) {
+            print("  " + TerminalText.escaped(reviewer).padding(toLength: 18, withPad: " ", startingAt: 0) + "\(decisions.count) decided")
+        }
+        for item in items where item.latest.map({ !$0.comment.isEmpty }) ?? false {
+            print("  " + TerminalText.escaped(item.study.imageId).padding(toLength: 18, withPad: " ", startingAt: 0)
+                  + TerminalText.escaped(ListCommand.describe(item.latest!)))
+        }
     }
 
     func line(_ name: String, _ effort: AnnotationEffort) -> String {

@@ -35,7 +35,7 @@ struct SubmitCommand: ParsableCommand {
         let volume = try LabelVolume(contentsOf: label)
         let saved = try database.saveLabel(volume, imageId: study, tag: tag, basedOn: basedOn == 0 ? nil : basedOn,
                                            author: Annotator.current.user,
-                                           names: LabelNamesFile.read(database.location.folder + "/labels.json"))
+                                           names: try LabelNamesFile.read(database.location.folder + "/labels.json"))
         print("saved \(study) \(tag) version \(saved.version)")
     }
 }

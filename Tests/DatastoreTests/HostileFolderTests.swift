@@ -57,4 +57,40 @@ final class HostileFolderTests: XCTestCase {
         XCTAssertEqual(created, ["final"], "no folder was made for a refused tag")
         XCTAssertFalse(FileManager.default.fileExists(atPath: NSString(string: fixture.path + "/../../escape").standardizingPath))
     }
+
+    func testALabelsFileThatSaysSomethingElseIsNamedAndDoesNotStopTheImport() throws {
+        let fixture = try StudyFolderFixture(count: 1, labeled: 1)
+        let path = fixture.path + "/labels.json"
+        let cases: [(String, String)] = [
+            ("{\"labels\": {\"liver\": 1", "not JSON"),
+            ("[1, 2]", "must be an object"),
+            ("{\"labels\": [\"liver\"]}", "\"labels\" must be an object"),
+            ("{\"labels\": {\"liver\": \"one\"}}", "\"labels.liver\" must be a number"),
+            ("{\"labels\": {\"liver\": true}}", "\"labels.liver\" must be a number"),
+            ("{\"labels\": {\"liver\": 1.5}}", "label liver has value 1.5; values are whole numbers 0–65535"),
+            ("{\"labels\": {\"liver\": 70000}}", "label liver has value 70000; values are whole numbers 0–65535"),
+            ("{\"labels\": {\"liver\": 1, \"spleen\": 1}}", "labels liver and spleen share the value 1"),
+            ("{\"labels\": {\"li\\u001bver\": 1}}", "is empty or holds a control character"),
+            ("{\"modality\": 3}", "\"modality\" must be a string"),
+        ]
+        for (text, reason) in cases {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try LabelNamesFile.read(path).count + (LabelNamesFile.modality(path)?.count ?? 0), text) { error in
+                XCTAssertTrue("\(error)".hasPrefix(path + ": "), "\(error)")
+                XCTAssertTrue("\(error)".contains(reason), "\(error) should say \(reason)")
+                XCTAssertFalse("\(error)".unicodeScalars.contains("\u{1b}"))
+            }
+        }
+        // The import goes on: the label on disk is registered (without names) and the problem named.
+        let report = try AppDatabase(folder: fixture.path).sync()
+        XCTAssertEqual(report.added, ["case_00"])
+        XCTAssertEqual(report.labelVersions.count, 1)
+        XCTAssertTrue(report.problems.contains { $0.hasPrefix(path + ": ") && $0.contains("\"modality\" must be a string") }, "\(report.problems)")
+
+        try Data("{\"labels\": {\"background\": 0, \"liver\": 1, \"spleen\": 2}, \"modality\": \"CT\"}".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try LabelNamesFile.read(path).map(\.name), ["background", "liver", "spleen"])
+        XCTAssertEqual(try LabelNamesFile.modality(path), "CT")
+        try FileManager.default.removeItem(atPath: path)
+        XCTAssertEqual(try LabelNamesFile.read(path), [], "no file, no names")
+    }
 }

@@ -36,7 +36,7 @@ final class LabelVersionTests: XCTestCase {
         XCTAssertEqual(try NiftiFile.open(fixture.path + "/labels/final/case_00.nii.gz").grid.affine, fixture.images["case_00"]!.affine)
         // A sync after saving registers nothing new.
         XCTAssertFalse(try database.sync().changedAnything)
-        try database.review("case_00", accepted: true)
+        try database.decide("case_00", version: nil, reviewer: "rev", verdict: .accepted)
         XCTAssertEqual(try database.study("case_00").status, .reviewed)
         XCTAssertThrowsError(try database.saveLabel(a, imageId: "nobody", basedOn: nil, author: "ann"))
         // A label on another grid is refused.

@@ -61,10 +61,10 @@ final class TerminalEndToEndTests: XCTestCase {
 
     /// Starts the app in a 200×60 pane; `inShell` keeps a job-control shell around it so that the terminal can be
     /// inspected after it stops or ends ("termlabel-exit-STATUS"; Enter resumes a stopped app with fg).
-    func start(inShell: Bool = false) {
+    func start(inShell: Bool = false, verb: String = "") {
         // No Swift crash report here: it takes long to write and may wait for a key.
         var command = "env TERM=xterm-256color COLORTERM=truecolor LANG=C.UTF-8 XDG_DATA_HOME=\(data) USER=e2e SWIFT_BACKTRACE=enable=no "
-            + "\(termlabelBinary.path) \(folder)"
+            + "\(termlabelBinary.path) \(verb) \(folder)"
         if inShell {
             command = "bash --norc -c 'set -m; \(command); s=$?; echo termlabel-exit-$s; "
                 + "while [ $s = 148 ]; do read; fg; s=$?; echo termlabel-exit-$s; done; sleep 60'"
