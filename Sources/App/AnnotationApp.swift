@@ -21,6 +21,8 @@ public final class AnnotationApp {
     public private(set) var state: AppState
     public let console: any Console
     private let runner: EffectRunner
+    /// The console shows the frame of the current state.
+    private var drawn = false
 
     /// The app on `database`'s study list; `state` carries the settings (theme, keys, colour depth, message).
     public init(database: AppDatabase, state: AppState, console: any Console, clock: any AppClock = SystemClock(),
@@ -36,7 +38,10 @@ public final class AnnotationApp {
     public func run(stopRequested: () -> Bool = { false }) {
         defer { close() }
         while state.running && !stopRequested() {
-            if console.wasContinued() { console.invalidate() }
+            if console.wasContinued() {
+                console.invalidate()
+                drawn = false
+            }
             guard console.isForeground else {
                 usleep(100_000)
                 continue
@@ -58,6 +63,7 @@ public final class AnnotationApp {
 
     /// Reduces an action and starts the effects it asks for.
     public func handle(_ action: Action) {
+        drawn = false
         start(Reducer.reduce(&state, action))
     }
 
@@ -70,7 +76,9 @@ public final class AnnotationApp {
         for effect in effects {
             switch effect {
             case .quit: break
-            case .invalidateScreen: console.invalidate()
+            case .invalidateScreen:
+                console.invalidate()
+                drawn = false
             case .suspend: console.suspend()
             case .load:
                 // The list shows "opening…" while the image is read.
@@ -95,7 +103,11 @@ public final class AnnotationApp {
     public func present() {
         let size = console.size
         if size != state.screen { handle(.resize(width: size.width, height: size.height)) }
+        // The state changes only by actions: with none since the last frame, the frame on screen is still right
+        // (an idle app draws nothing, instead of ten frames a second).
+        if drawn { return }
         console.present(Screen.render(state, width: size.width, height: size.height))
+        drawn = true
     }
 
     /// Waits until no effect runs (training aside, unless `training`), reducing the outcomes as they come; for tests

@@ -64,8 +64,20 @@ final class ModelAssistant: @unchecked Sendable {
             case .automatic:
                 let (record, model) = try wholeStudyModel()
                 let result = Inference.segment(model, prepare(request.image, study: request.studyId, model: model))
+                // Kept as labels/original, what a reviewer compares the final label with.
+                var kept = ""
+                do {
+                    let database = shelf.database
+                    let names = model.config.labels.map { LabelName(value: $0.value, name: $0.name) }
+                    let version = try database.saveLabel(result, imageId: request.studyId, tag: "original",
+                                                         basedOn: database.newestLabel(request.studyId, tag: "original")?.version,
+                                                         author: record.name, names: names)
+                    kept = ", kept as original v\(version.version)"
+                } catch {
+                    kept = "; it could not be kept as the original: \(error)"
+                }
                 return .inferred(result, labels: model.config.labels.map(\.value), region: nil, seconds: seconds(),
-                                 note: "automatic segmentation (\(record.name))")
+                                 note: "automatic segmentation (\(record.name)\(kept))")
             case .refine:
                 let (record, model) = try wholeStudyModel()
                 guard let probability = Inference.probability(of: request.label, model, prepare(request.image, study: request.studyId, model: model)) else {

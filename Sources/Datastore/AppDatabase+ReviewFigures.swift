@@ -8,6 +8,7 @@ import Volume
 
 public struct StructureReview: Sendable, Equatable, Codable {
     public var name: String
+    /// Zero voxels (and no slices) for a structure the original or the previous version had and this one lacks.
     public var measure: StructureMeasure
     /// Against labels/original (the model's output) and the previous final version, when there is one; the volume
     /// change is this version's millilitres minus the other's.
@@ -54,19 +55,28 @@ extension AppDatabase {
         func millilitres(_ measures: [StructureMeasure], _ label: UInt16) -> Double {
             measures.first { $0.label == label }?.millilitres ?? 0
         }
-        let structures = labels.structureMeasures().map { measure in
-            StructureReview(name: record.labelNames.first { $0.value == measure.label }?.name ?? "label \(measure.label)",
-                            measure: measure,
-                            diceWithOriginal: originalLabels.map { labels.dice(with: $0, label: measure.label) },
-                            millilitresChangeFromOriginal: originalLabels.map { _ in measure.millilitres - millilitres(originalMeasures, measure.label) },
-                            diceWithPrevious: previousLabels.map { labels.dice(with: $0, label: measure.label) },
-                            millilitresChangeFromPrevious: previousLabels.map { _ in measure.millilitres - millilitres(previousMeasures, measure.label) })
+        func compared(_ measure: StructureMeasure) -> StructureReview {
+            let label = measure.label
+            let name = record.labelNames.first { $0.value == label }?.name ?? "label \(label)"
+            let originalDice: Double? = originalLabels.map { labels.dice(with: $0, label: label) }
+            let originalChange: Double? = originalLabels.map { _ in measure.millilitres - millilitres(originalMeasures, label) }
+            let previousDice: Double? = previousLabels.map { labels.dice(with: $0, label: label) }
+            let previousChange: Double? = previousLabels.map { _ in measure.millilitres - millilitres(previousMeasures, label) }
+            return StructureReview(name: name, measure: measure, diceWithOriginal: originalDice, millilitresChangeFromOriginal: originalChange,
+                                   diceWithPrevious: previousDice, millilitresChangeFromPrevious: previousChange)
+        }
+        let structures = labels.structureMeasures().map(compared)
+        // A structure the model or the previous version had and this version does not: removed, which a reviewer
+        // must see too.
+        let present = Set(structures.map(\.measure.label))
+        let removed = Set((originalMeasures + previousMeasures).map(\.label)).subtracting(present).sorted().map { label in
+            compared(StructureMeasure(label: label, voxels: 0, millilitres: 0, components: 0, firstSlice: 0, largestSlice: 0, lastSlice: 0))
         }
         let effort = AnnotationEffort(try sessions(imageId).filter { $0.startedAt <= record.createdAt })
         let figures = ReviewFigures(version: record.version, author: record.author, savedAt: record.createdAt,
                                     activeSeconds: effort.activeSeconds, clicks: effort.clicks, modelCalls: effort.modelCalls,
                                     originalAuthor: original?.author, originalVersion: original?.version,
-                                    previousVersion: previous?.version, structures: structures)
+                                    previousVersion: previous?.version, structures: structures + removed)
         let json = String(decoding: try JSONEncoder().encode(figures), as: UTF8.self)
         try writer.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO reviewFigures (labelId, json, computedAt) VALUES (?, ?, ?)",

@@ -136,8 +136,9 @@ extension Reducer {
             state.review?.nextJump = 0
             // The active label's largest slice (the first structure's, if the active label is not there): where a
             // reviewer looks first.
-            if let open = state.open, let first = figures.structures.first {
-                if !figures.structures.contains(where: { $0.measure.label == state.activeLabel }) { state.activeLabel = first.measure.label }
+            let shown = figures.structures.filter { $0.measure.voxels > 0 }
+            if let open = state.open, let first = shown.first {
+                if !shown.contains(where: { $0.measure.label == state.activeLabel }) { state.activeLabel = first.measure.label }
                 state.review?.nextJump = 1
                 jump(to: open, on: &state)
             }
@@ -172,7 +173,8 @@ extension Reducer {
 
     static func summary(_ id: String, _ figures: ReviewFigures, _ decisions: [ReviewDecision]) -> String {
         let last = decisions.last.map { "; \($0.decision.rawValue) by \($0.reviewer)" + ($0.comment.isEmpty ? "" : ": \($0.comment)") } ?? ""
-        let count = figures.structures.count == 1 ? "1 structure" : "\(figures.structures.count) structures"
+        let present = figures.structures.filter { $0.measure.voxels > 0 }.count
+        let count = present == 1 ? "1 structure" : "\(present) structures"
         return "\(id) final v\(figures.version) by \(figures.author), \(count)\(last)"
     }
 
@@ -188,8 +190,8 @@ extension Reducer {
     /// The cursor to the active label's next slice of interest (first, largest, last along the slice axis),
     /// at the structure's centre in that slice, in the view that shows such slices.
     static func jump(to open: OpenStudy, on state: inout AppState) {
-        guard let structure = state.review?.figures?.structures.first(where: { $0.measure.label == state.activeLabel })?.measure
-                ?? open.labels.structureMeasures().first(where: { $0.label == state.activeLabel }) else {
+        let known = state.review?.figures?.structures.first { $0.measure.label == state.activeLabel }?.measure
+        guard let structure = known ?? open.labels.structureMeasures().first(where: { $0.label == state.activeLabel }), structure.voxels > 0 else {
             state.message = "label \(state.activeLabel) has no voxels in this study"
             return
         }

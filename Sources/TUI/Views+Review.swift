@@ -32,8 +32,12 @@ extension Screen {
             let m = structure.measure
             let pieces = m.components == 1 ? "1 piece" : "\(m.components) pieces!"
             lines.append(("\(m.label) \(structure.name)", Style(foreground: .rgb(state.palette.color(m.label)), attributes: .bold)))
-            lines.append(("  \(String(format: "%.1f", m.millilitres)) mL, \(m.voxels) vx", plain))
-            lines.append(("  \(pieces), slices \(m.firstSlice + 1)–\(m.lastSlice + 1)", m.components == 1 ? plain : bold))
+            if m.voxels == 0 {
+                lines.append(("  removed in this version", bold))
+            } else {
+                lines.append(("  \(String(format: "%.1f", m.millilitres)) mL, \(m.voxels) vx", plain))
+                lines.append(("  \(pieces), slices \(m.firstSlice + 1)–\(m.lastSlice + 1)", m.components == 1 ? plain : bold))
+            }
             if let dice = structure.diceWithOriginal, let change = structure.millilitresChangeFromOriginal {
                 lines.append(("  vs model \(String(format: "%.3f", dice)) \(String(format: "%+.1f", change)) mL", plain))
             }

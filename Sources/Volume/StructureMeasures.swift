@@ -14,6 +14,11 @@ public struct StructureMeasure: Sendable, Equatable, Codable {
     public var firstSlice: Int
     public var largestSlice: Int
     public var lastSlice: Int
+
+    public init(label: UInt16, voxels: Int, millilitres: Double, components: Int, firstSlice: Int, largestSlice: Int, lastSlice: Int) {
+        (self.label, self.voxels, self.millilitres, self.components) = (label, voxels, millilitres, components)
+        (self.firstSlice, self.largestSlice, self.lastSlice) = (firstSlice, largestSlice, lastSlice)
+    }
 }
 
 extension LabelVolume {

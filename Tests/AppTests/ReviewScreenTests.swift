@@ -67,4 +67,31 @@ extension AppScreenTests {
         XCTAssertEqual(try database.reviewDecisions("ct_001").map(\.decision), [.accepted])
         XCTAssertEqual(try database.reviewDecisions("ct_002").map { [$0.decision.rawValue, $0.reviewer, $0.comment] }, [["rejected", "rev", "no"]])
     }
+
+    /// The automatic model's answer is kept as labels/original; the reviewer sees the final label against it and
+    /// D shows where they differ.
+    func testTheModelsOriginalIsKeptAndReviewComparesWithIt() throws {
+        let (app, _, database) = try makeApp(width: 120, height: 24)
+        defer { app.close() }
+        try registerSmallModel(ModelShelf(database: database), kind: .auto, seed: 11, at: Date())
+        press(app, .enter)
+        let segmented = press(app, .character("A"))
+        XCTAssertTrue(segmented[23].hasPrefix("automatic segmentation (auto-11, kept as original v1) in "), segmented[23])
+        let original = try XCTUnwrap(database.readLabel("ct_001", tag: "original"))
+        XCTAssertEqual(try database.labelVersions("ct_001", tag: "original").map(\.author), ["auto-11"])
+        // The annotator clears the first label and submits.
+        press(app, .character("C"), .character("S"))
+        let final = try XCTUnwrap(database.readLabel("ct_001"))
+        let removed = original.count(of: 1)
+        XCTAssertGreaterThan(removed, 0, "the model labelled something as label 1")
+        XCTAssertEqual(final.count(of: 1), 0)
+
+        let review = press(app, .character("E"))
+        XCTAssertTrue(review.contains { $0.hasPrefix(" model: auto-11") }, review.joined(separator: "\n"))
+        XCTAssertTrue(review.contains { $0.hasPrefix("   removed in this version") }, "label 1 is listed as removed")
+        let difference = press(app, .character("D"))
+        XCTAssertEqual(difference[23].trimmingCharacters(in: .whitespaces),
+                       "difference from the original (auto-11): \(removed) voxels; colour 1 only here, colour 2 only there (D hides)")
+        XCTAssertEqual(app.state.review?.difference?.count(of: 2), removed, "every removed voxel shows as only in the original")
+    }
 }
