@@ -38,23 +38,18 @@ final class BackgroundTraining: @unchecked Sendable {
         lock.unlock()
         let (shelf, clock) = (self.shelf, self.clock)
         let thread = Thread { [self] in
-            var saved: (name: String, dice: Double)?
-            var failure: Error?
-            do {
-                let model = try shelf.startingPoint(kind, fresh: false, seed: clock.seed)
-                var options = try shelf.trainingOptions(kind, epochs: epochs, steps: steps, seed: clock.seed)
-                options.cancellation = cancellation
-                let trainer = try shelf.trainer(model, options: options)
-                let run = ModelShelf.runStamp(clock.now())
-                _ = try trainer.run(progress: { p in
-                    self.post(.training(BackgroundTraining.describe(kind, p), message: nil))
-                }) { model, summary in
-                    saved = (try shelf.register(model, summary: summary, run: run).name, summary.bestDice)
+            var request = TrainingRequest(kind: kind)
+            (request.epochs, request.steps, request.seed, request.cancellation) = (epochs, steps, clock.seed, cancellation)
+            request.startedAt = clock.now()
+            let (outcome, failure) = shelf.train(request) { event in
+                switch event {
+                case .progress(let p): self.post(.training(BackgroundTraining.describe(kind, p), message: nil))
+                case .rescored(let name, let score):
+                    self.post(.training("\(kind.rawValue): \(name) scored \(String(format: "%.3f", score)) on the validation studies", message: nil))
+                default: break
                 }
-            } catch {
-                failure = error
             }
-            let message = BackgroundTraining.outcome(kind, saved: saved, failure: failure)
+            let message = BackgroundTraining.outcome(outcome, failure: failure)
             MemoryPolicy.release()
             self.lock.lock()
             self.cancellation = nil
@@ -68,15 +63,13 @@ final class BackgroundTraining: @unchecked Sendable {
         return .training("\(kind.rawValue): preparing…", message: "training \(kind.rawValue) in the background on the submitted labels (t stops it)")
     }
 
-    /// What the message line says when a run ends: the model it left, and why it ended if not by itself.
-    static func outcome(_ kind: ModelKind, saved: (name: String, dice: Double)?, failure: Error?) -> String {
-        let model = saved.map { "\($0.name) (validation Dice \(String(format: "%.3f", $0.dice))) is in use from the next call" }
-        switch (failure, model) {
-        case (nil, let model?): return "training \(kind.rawValue) ended: \(model)"
-        case (is CancellationError, let model?): return "training \(kind.rawValue) stopped: \(model)"
-        case (is CancellationError, nil), (nil, nil): return "training \(kind.rawValue) stopped before its first epoch ended: no new model"
-        case (let failure?, let model?): return "training \(kind.rawValue) failed: \(failure); \(model)"
-        case (let failure?, nil): return "training \(kind.rawValue) failed: \(failure)"
+    /// What the message line says when a run ends: what the serving model is now and why, and why the run ended
+    /// if not by itself.
+    static func outcome(_ outcome: TrainingOutcome, failure: Error?) -> String {
+        switch failure {
+        case nil: return "training ended: " + outcome.message
+        case is CancellationError: return "training stopped: " + outcome.message
+        case let failure?: return "training \(outcome.kind.rawValue) failed: \(failure)" + (outcome.best != nil ? "; " + outcome.message : "")
         }
     }
 

@@ -1,4 +1,4 @@
-// The app's models: answering a model request with the folder's newest model (prepared images kept per study,
+// The app's models: answering a model request with the model its kind serves (prepared images kept per study,
 // so clicks on the same study answer fast), and training in the background while the annotator works.
 
 import Datastore

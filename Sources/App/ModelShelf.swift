@@ -1,6 +1,5 @@
-// A study folder's models as the app and the headless verbs use them: the newest registered model of each kind
-// (reloaded when a newer one appears: the hot swap), the studies to train on, and saving checkpoints into the
-// registry.
+// A study folder's models as the app and the headless verbs use them: the model each kind serves (reloaded when
+// another one starts serving: the hot swap), the studies to train on, and saving checkpoints into the registry.
 
 import Datastore
 import Foundation
@@ -17,9 +16,9 @@ public final class ModelShelf: @unchecked Sendable {
         self.database = database
     }
 
-    /// The model of `kind` in use: the newest in the registry. Loads it again only when the registry changed.
+    /// The model `kind` serves (the registry's rule). Loads it again only when another one serves.
     public func current(_ kind: ModelKind) throws -> (record: ModelRecord, model: SegmentationModel)? {
-        guard let record = try database.latestModel(kind: kind.rawValue), let id = record.id else { return nil }
+        guard let record = try database.servingModel(kind: kind.rawValue), let id = record.id else { return nil }
         lock.lock()
         defer { lock.unlock() }
         if let cached = loaded[kind], cached.id == id { return (record, cached.model) }
@@ -50,8 +49,8 @@ public final class ModelShelf: @unchecked Sendable {
         return Modality.guess(image) == .ct ? "CT" : "other"
     }
 
-    /// The model training starts from: the newest of its kind when it predicts the same labels (warm start), else a
-    /// fresh one with the defaults.
+    /// The model training starts from: the serving one of its kind when it predicts the same labels (warm start),
+    /// else a fresh one with the plan's or the default configuration.
     public func startingPoint(_ kind: ModelKind, fresh: Bool, seed: UInt64) throws -> SegmentationModel {
         let labels = try labels()
         if !fresh, let (_, model) = try current(kind), kind.isDeepGrow || model.config.labels == labels {
@@ -108,8 +107,9 @@ public final class ModelShelf: @unchecked Sendable {
         return try Trainer(model: model, studies: ids, options: options, load: load)
     }
 
-    /// Saves a checkpoint as a new weights file and registers it; it becomes the model in use.
-    public func register(_ model: SegmentationModel, summary: TrainingSummary, run: String) throws -> ModelRecord {
+    /// Saves a checkpoint as a new weights file and registers it with its card; it serves once it scores best.
+    public func register(_ model: SegmentationModel, summary: TrainingSummary, run: String, parent: String? = nil,
+                         stepsPerEpoch: Int = 0) throws -> ModelRecord {
         try FileManager.default.createDirectory(atPath: database.modelsFolder, withIntermediateDirectories: true)
         let kind = model.config.kind.rawValue
         let name = "\(kind)-\(run)-e\(summary.bestEpoch ?? 0)"
@@ -119,7 +119,10 @@ public final class ModelShelf: @unchecked Sendable {
         metrics["dice"] = summary.bestDice
         metrics["epoch"] = Double(summary.bestEpoch ?? 0)
         metrics["seconds"] = summary.seconds
-        return try database.registerModel(name: name, kind: kind, weightsPath: path, trainedOn: summary.trainedOn, metrics: metrics)
+        let epochs = summary.bestEpoch ?? 0
+        return try database.registerModel(name: name, kind: kind, weightsPath: path, trainedOn: summary.trainedOn, metrics: metrics,
+                                          score: summary.bestDice, validatedOn: summary.validatedOn, parent: parent, epochs: epochs,
+                                          steps: epochs * stepsPerEpoch, trainingSeconds: summary.seconds)
     }
 
     public static func runStamp(_ date: Date = Date()) -> String {

@@ -113,6 +113,25 @@ extension AppDatabase {
                 t.column("computedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v4: model cards, serving, validation split") { db in
+            try db.alter(table: "model") { t in
+                // Mean validation Dice on `validatedOn` (nil: never validated here, e.g. imported).
+                t.add(column: "score", .double)
+                t.add(column: "validatedOn", .text).notNull().defaults(to: "[]")
+                t.add(column: "parent", .text)
+                t.add(column: "epochs", .integer).notNull().defaults(to: 0)
+                t.add(column: "steps", .integer).notNull().defaults(to: 0)
+                t.add(column: "trainingSeconds", .double).notNull().defaults(to: 0)
+                t.add(column: "origin", .text).notNull().defaults(to: "trained")
+                t.add(column: "pinned", .boolean).notNull().defaults(to: false)
+            }
+            // Which labeled studies validate: decided once per study, so that scores of runs compare.
+            try db.create(table: "validationSplit") { t in
+                t.primaryKey("studyId", .integer).references("study", onDelete: .cascade)
+                t.column("validation", .boolean).notNull()
+                t.column("assignedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -20,6 +20,7 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A version already accepted or rejected by someone.
     case alreadyDecided(study: String, version: Int, verdict: String, by: String, at: Date)
     case nothingToReview(String)
+    case unknownModel(String)
 
     public var description: String {
         switch self {
@@ -40,6 +41,7 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
         case .alreadyDecided(let study, let version, let verdict, let by, let at):
             "\(study): version \(version) was already \(verdict) by \(by) at \(ISO8601DateFormatter().string(from: at)); nothing was recorded"
         case .nothingToReview(let study): "\(study) has no final label to review"
+        case .unknownModel(let name): "no model \"\(TerminalText.escaped(name))\" in this folder (termlabel model list shows them)"
         }
     }
 }

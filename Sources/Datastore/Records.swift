@@ -132,8 +132,23 @@ public struct ModelRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var trainedOn: [String]
     public var metrics: [String: Double]
     public var createdAt: Date
+    /// Mean validation Dice on `validatedOn`; nil when never validated in this folder (an import).
+    public var score: Double?
+    public var validatedOn: [String] = []
+    /// The model training started from (warm start), if any.
+    public var parent: String?
+    public var epochs = 0
+    public var steps = 0
+    public var trainingSeconds = 0.0
+    public var origin: ModelOrigin = .trained
+    /// Chosen with `model use`: serves whatever the scores say, until unpinned.
+    public var pinned = false
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public enum ModelOrigin: String, Codable, Sendable, DatabaseValueConvertible {
+    case trained, imported
 }
 
 public struct Score: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {

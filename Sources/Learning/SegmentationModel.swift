@@ -15,6 +15,7 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case needsPositiveClick
     /// Training asked for, and no study has a final label.
     case nothingToTrainOn
+    case everyStudyValidates
     /// The model does not predict this label value.
     case unknownLabel(model: String, label: UInt16)
     /// A folder with no study fit for the job.
@@ -29,6 +30,7 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .wrongKind(let path, let has, let wanted): "\(path): a \(has.rawValue) model, not \(wanted.rawValue)"
         case .needsPositiveClick: "DeepGrow needs a positive click on the structure"
         case .nothingToTrainOn: "nothing to train on: no study has a final label"
+        case .everyStudyValidates: "nothing to train on: every labeled study is a validation study (train --validation names fewer)"
         case .unknownLabel(let model, let label): "\(model) does not know label \(label)"
         case .noStudies(let folder, let wanted): "\(folder): no \(wanted)"
         }
@@ -51,6 +53,12 @@ public final class SegmentationModel: @unchecked Sendable {
         network = BasicUNet(spatialDims: config.kind.spatialDims, inChannels: config.inChannels, outChannels: config.outChannels,
                             features: config.features, dropout: config.dropout, seed: seed)
         self.path = path
+    }
+
+    /// The configuration saved inside a weights file (nil for a bare state dict).
+    public static func configuration(of path: String) throws -> ModelConfig? {
+        guard let json = try Safetensors.read(path).metadata[ModelConfig.metadataKey] else { return nil }
+        return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
     }
 
     /// A weights file written by `save` (its configuration inside), or any BasicUNet state dict with `config`.

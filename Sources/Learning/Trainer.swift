@@ -32,6 +32,9 @@ public struct TrainingOptions: Sendable {
     /// Share of the studies held out for validation (at least one when there are two or more; 0: none, and
     /// validation runs on the training studies).
     public var validationShare = 0.2
+    /// The studies to validate on, as the folder's stored split says (the others train); nil: the last
+    /// `validationShare` of the studies by id. Empty: validation runs on the training studies.
+    public var validationStudies: [String]?
     /// DeepEdit: share of steps with simulated clicks (the rest train automatic mode).
     public var interactiveShare = 0.8
     /// DeepEdit: share of the steps with clicks whose structures' intensities are shifted (`shiftStructures`).
@@ -123,19 +126,29 @@ public final class Trainer {
             }
             return prepared
         }
-        let held = prepared.count >= 2 && options.validationShare > 0
-            ? max(1, Int((Double(prepared.count) * options.validationShare).rounded())) : 0
-        training = Array(prepared.dropLast(held))
-        // With a single study, validation runs on it (the figure then says how well it fits, not how it generalises).
-        validation = held > 0 ? Array(prepared.suffix(held)) : prepared
+        if let chosen = options.validationStudies.map(Set.init) {
+            training = prepared.filter { !chosen.contains($0.id) }
+            let held = prepared.filter { chosen.contains($0.id) }
+            validation = held.isEmpty ? training : held
+        } else {
+            let held = prepared.count >= 2 && options.validationShare > 0
+                ? max(1, Int((Double(prepared.count) * options.validationShare).rounded())) : 0
+            training = Array(prepared.dropLast(held))
+            // With a single study, validation runs on it (the figure then says how well it fits, not how it generalises).
+            validation = held > 0 ? Array(prepared.suffix(held)) : prepared
+        }
     }
 
     public var trainingIds: [String] { training.map(\.id) }
     public var validationIds: [String] { validation.map(\.id) }
 
+    /// Validation Dice per label of the model as it is, on the validation studies (no training).
+    public func validationDice() -> [String: Double] { validate() }
+
     /// Trains; `checkpoint` receives the model after each epoch that improves validation Dice (with the figures).
     public func run(progress: (TrainingProgress) -> Void = { _ in },
                     checkpoint: (SegmentationModel, TrainingSummary) throws -> Void = { _, _ in }) throws -> TrainingSummary {
+        guard !training.isEmpty else { throw ModelError.everyStudyValidates }
         let optimizer = Optimizer.adam(model.network.parameters, learningRate: options.learningRate)
         // Cosine decay to a twentieth: large steps while far off, small ones to settle.
         let total = Float(max(1, options.epochs * options.stepsPerEpoch)), peak = options.learningRate

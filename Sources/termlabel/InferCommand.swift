@@ -1,4 +1,4 @@
-// `termlabel infer DIR --study ID --model KIND`: the folder's newest model of a kind on one study, with or without clicks.
+// `termlabel infer DIR --study ID --model KIND`: the model a kind serves in the folder on one study, with or without clicks.
 
 import App
 import ArgumentParser
@@ -13,7 +13,7 @@ import Volume
 struct InferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Run the folder's newest model of a kind on one study and write the label volume."
+        abstract: "Run the model a kind serves (termlabel model list) on one study and write the label volume."
     )
 
     @OptionGroup var studyFolder: StudyFolderArgument

@@ -15,6 +15,6 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "The folder's model registry.",
-        subcommands: [ModelListCommand.self, ModelImportCommand.self, ModelRunCommand.self]
+        subcommands: [ModelListCommand.self, ModelUseCommand.self, ModelRemoveCommand.self, ModelExportCommand.self, ModelImportCommand.self, ModelRunCommand.self]
     )
 }

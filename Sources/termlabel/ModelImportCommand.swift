@@ -60,7 +60,8 @@ struct ModelImportCommand: ParsableCommand {
         let path = database.modelsFolder + "/\(name).safetensors"
         // Saved again with its configuration, so the registry's copy is self-describing.
         try model.save(to: path, metadata: ["importedFrom": weights])
-        let record = try database.registerModel(name: name, kind: kind, weightsPath: path, trainedOn: [], metrics: [:])
+        let record = try database.registerModel(name: name, kind: kind, weightsPath: path, trainedOn: [], metrics: [:],
+                                                parent: (weights as NSString).lastPathComponent, origin: .imported)
         print("registered \(record.name) (\(kind), features \(model.config.features.map(String.init).joined(separator: ",")), "
               + "\(model.config.inChannels) in, \(model.config.outChannels) out) → \(path)")
     }

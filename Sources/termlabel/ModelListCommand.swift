@@ -1,26 +1,66 @@
-// `termlabel model list DIR`: the registered models, newest first.
+// `termlabel model list DIR`: the registry as model cards, and which model each kind serves.
 
 import App
 import ArgumentParser
 import CommandOptions
 import Datastore
-import Engine
 import Foundation
 import Learning
-import Segmenters
 import Volume
 
 struct ModelListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Registered models, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "The registered models as cards, newest first; ▶ marks the one each kind serves."
+    )
 
     @OptionGroup var studyFolder: StudyFolderArgument
 
+    @Flag(help: "One JSON object per model and line.")
+    var json = false
+
     func run() throws {
         let database = try studyFolder.database(synced: false)
-        let formatter = ISO8601DateFormatter()
-        for m in try database.models() {
-            let dice = m.metrics["dice"].map { String(format: "Dice %.3f", $0) } ?? ""
-            print("\(m.kind.padding(toLength: 11, withPad: " ", startingAt: 0)) \(m.name)  \(formatter.string(from: m.createdAt))  \(dice)  \(m.weightsPath)")
+        let models = try database.models()
+        let serving = Set(try Set(models.map(\.kind)).compactMap { try database.servingModel(kind: $0)?.name })
+        let dates = ISO8601DateFormatter()
+        func bytes(_ record: ModelRecord) -> Int64? {
+            (try? FileManager.default.attributesOfItem(atPath: record.weightsPath)[.size] as? NSNumber)?.int64Value
+        }
+        // A missing or unreadable weights file shows as such in its columns ("missing", "?"), not as an error that
+        // would hide the other models.
+        func config(_ record: ModelRecord) -> ModelConfig? { try? SegmentationModel.configuration(of: record.weightsPath) }
+        if json {
+            for m in models {
+                let c = config(m)
+                let object: [String: Any] = [
+                    "name": m.name, "kind": m.kind, "serving": serving.contains(m.name), "pinned": m.pinned, "origin": m.origin.rawValue,
+                    "score": m.score ?? NSNull(), "dice": m.metrics.filter { !["dice", "epoch", "seconds"].contains($0.key) },
+                    "trained_on": m.trainedOn, "validated_on": m.validatedOn, "epochs": m.epochs, "steps": m.steps,
+                    "training_seconds": m.trainingSeconds, "parent": m.parent ?? NSNull(), "created_at": dates.string(from: m.createdAt),
+                    "spacing_mm": c?.spacingMM.map { $0 ?? 0 } ?? NSNull(), "patch": c?.patch ?? NSNull(),
+                    "bytes": bytes(m) ?? NSNull(), "path": m.weightsPath,
+                ]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            }
+            return
+        }
+        print("  kind        name                                score  Dice per label              trained val  epochs steps   time  parent                         spacing mm    patch        MB")
+        for m in models {
+            let c = config(m)
+            let mark = serving.contains(m.name) ? "▶ " : "  "
+            let perLabel = m.metrics.filter { !["dice", "epoch", "seconds"].contains($0.key) }.sorted { $0.key < $1.key }
+                .map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: " ")
+            let columns: [(String, Int)] = [
+                (m.kind, 11), (TerminalText.escaped(m.name) + (m.pinned ? " (pinned)" : ""), 35), (m.score.map { String(format: "%.3f", $0) } ?? "—", 6), (perLabel.isEmpty ? "—" : perLabel, 27),
+                ("\(m.trainedOn.count)", 7), ("\(m.validatedOn.count)", 4), ("\(m.epochs)", 7), ("\(m.steps)", 6),
+                (m.trainingSeconds > 0 ? String(format: "%.0fs", m.trainingSeconds) : "—", 6),
+                (m.origin == .imported ? "import " + TerminalText.escaped(m.parent ?? "") : TerminalText.escaped(m.parent ?? "—"), 30),
+                (c.map { $0.spacingMM.map { $0.map { String(format: "%g", $0) } ?? "-" }.joined(separator: "×") } ?? "?", 13),
+                (c.map { $0.patch.map(String.init).joined(separator: "×") } ?? "?", 12),
+                (bytes(m).map { String(format: "%.1f", Double($0) / 1e6) } ?? "missing", 8),
+            ]
+            print(mark + columns.map { text, width in text.count >= width ? text + " " : text.padding(toLength: width + 1, withPad: " ", startingAt: 0) }.joined())
         }
     }
 }

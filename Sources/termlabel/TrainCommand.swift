@@ -1,4 +1,5 @@
-// `termlabel train DIR --model KIND`: trains on the studies with final labels; each better checkpoint is registered.
+// `termlabel train DIR --model KIND`: trains on the studies with final labels under the folder's rules (stored
+// validation split, the best model serves, retention); says what serves afterwards and why.
 
 import App
 import ArgumentParser
@@ -13,7 +14,13 @@ import Volume
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a model on the folder's studies with final labels; each better checkpoint is registered."
+        abstract: "Train a model on the folder's studies with final labels; the best model serves, not the newest.",
+        discussion: """
+            Validation runs on the folder's stored validation studies (about a fifth, each study's side decided once), so \
+            that the scores of all runs compare. Before training, the serving model is scored on them if they changed. \
+            A checkpoint serves only if it scores higher than the serving model; a pinned model (model use) serves \
+            regardless. Afterwards the kind keeps its serving, pinned and imported models and the --keep best and newest.
+            """
     )
 
     @OptionGroup var studyFolder: StudyFolderArgument
@@ -39,28 +46,46 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of the crops, augmentation and simulated clicks.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Start from fresh weights instead of the newest model of this kind.")
+    @Flag(help: "Start from fresh weights instead of the serving model of this kind.")
     var fresh = false
 
+    @Option(help: ArgumentHelp("Validate on these studies from now on (stored; the others train).", valueName: "id,id,…"))
+    var validation: String?
+
+    @Option(help: "Keep the best and the newest this many models of the kind (with the serving, pinned and imported ones).")
+    var keep = 3
+
+    func validate() throws {
+        if keep < 1 { throw ValidationError("--keep is at least 1") }
+    }
+
     func run() throws {
-        let database = try studyFolder.database()
-        let shelf = ModelShelf(database: database)
-        let model = try shelf.startingPoint(self.model, fresh: fresh, seed: seed)
-        var options = try shelf.trainingOptions(self.model, epochs: epochs, steps: steps, seed: seed)
-        options.learningRate = learningRate
-        options.clickRounds = clickRounds
-        options.interactiveShare = interactiveShare
-        let trainer = try shelf.trainer(model, options: options)
-        print("training \(self.model.rawValue) on \(trainer.trainingIds.joined(separator: ", ")); validating on \(trainer.validationIds.joined(separator: ", "))")
-        let run = ModelShelf.runStamp()
+        let shelf = ModelShelf(database: try studyFolder.database())
+        var request = TrainingRequest(kind: model)
+        (request.epochs, request.steps, request.seed, request.fresh) = (epochs, steps, seed, fresh)
+        (request.learningRate, request.clickRounds, request.interactiveShare, request.keep) = (learningRate, clickRounds, interactiveShare, keep)
+        request.validation = validation.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let bar = ProgressLine()
-        let summary = try trainer.run(progress: { bar.show(TrainCommand.describe($0)) }) { model, summary in
-            let record = try shelf.register(model, summary: summary, run: run)
-            bar.finish("epoch \(summary.bestEpoch ?? 0): best so far, saved as \(record.name) (\(record.weightsPath))")
+        let (outcome, failure) = shelf.train(request) { event in
+            switch event {
+            case .rescored(let name, let score):
+                print("\(name) (serving) scores \(String(format: "%.3f", score)) on the validation studies")
+            case .started(let training, let validation):
+                print("training \(model.rawValue) on \(training.joined(separator: ", ")); validating on \(validation.joined(separator: ", "))")
+            case .progress(let p):
+                bar.show(TrainCommand.describe(p))
+            case .checkpoint(let record):
+                bar.finish("epoch \(record.epochs): best of this run, \(String(format: "%.3f", record.score ?? 0)), saved as \(record.name)")
+            }
         }
         bar.finish("")
-        print(String(format: "done in %.0f s: best validation Dice %.3f at epoch %d", summary.seconds, summary.bestDice, summary.bestEpoch ?? 0))
-        for (name, dice) in summary.validation.sorted(by: { $0.key < $1.key }) { print(String(format: "  %-16@ %.3f", name, dice)) }
+        if let summary = outcome.summary {
+            print(String(format: "done in %.0f s: best validation Dice %.3f at epoch %d", summary.seconds, summary.bestDice, summary.bestEpoch ?? 0))
+            for (name, dice) in summary.validation.sorted(by: { $0.key < $1.key }) { print(String(format: "  %-16@ %.3f", name, dice)) }
+        }
+        print(outcome.message)
+        if !outcome.removed.isEmpty { print("removed \(outcome.removed.count) older models: \(outcome.removed.joined(separator: ", "))") }
+        if let failure { throw failure }
     }
 
     static func describe(_ p: TrainingProgress) -> String {
