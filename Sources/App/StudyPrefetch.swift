@@ -1,6 +1,6 @@
-// In review mode the next study of the queue is read while the reviewer looks at the current one, so that a step
-// shows it at once. Reading happens on its own queue, never on the study queue, so that journaling an edit never
-// waits behind a large image; one study is kept at most.
+// In review mode the studies on either side of the current one in the queue are read while the reviewer looks at
+// it, so that a step either way shows its study at once. Reading happens on its own queue, never on the study
+// queue, so that journaling an edit never waits behind a large image; two studies are kept at most.
 
 import Datastore
 import Foundation
@@ -17,8 +17,10 @@ final class StudyPrefetch: @unchecked Sendable {
     private let database: AppDatabase
     private let queue = DispatchQueue(label: "termlabel.prefetch", qos: .utility)
     private let lock = NSLock()
-    private var ready: (id: String, study: Study)?
-    private var reading: String?
+    /// Read studies, the most recently asked for last.
+    private var ready: [(id: String, study: Study)] = []
+    private var reading: Set<String> = []
+    static let capacity = 2
     private let running = DispatchGroup()
 
     init(database: AppDatabase) {
@@ -29,16 +31,23 @@ final class StudyPrefetch: @unchecked Sendable {
     func start(_ id: String) {
         lock.lock()
         defer { lock.unlock() }
-        guard ready?.id != id, reading != id else { return }
-        reading = id
+        if let n = ready.firstIndex(where: { $0.id == id }) {
+            ready.append(ready.remove(at: n))
+            return
+        }
+        guard !reading.contains(id) else { return }
+        reading.insert(id)
         running.enter()
         let database = self.database
         queue.async {
             // A study that cannot be read here is read again by the open that wants it, which reports why.
             let study = try? StudyPrefetch.read(id, database: database)
             self.lock.lock()
-            if let study { self.ready = (id, study) }
-            if self.reading == id { self.reading = nil }
+            if let study {
+                self.ready.append((id, study))
+                if self.ready.count > StudyPrefetch.capacity { self.ready.removeFirst() }
+            }
+            self.reading.remove(id)
             self.lock.unlock()
             self.running.leave()
         }
@@ -48,13 +57,13 @@ final class StudyPrefetch: @unchecked Sendable {
     /// final version); waits for a read of it that is under way. The study is handed over, not kept.
     func take(_ id: String, record: Datastore.Study, newest: LabelVersion?) -> Study? {
         lock.lock()
-        let underWay = reading == id
+        let underWay = reading.contains(id)
         lock.unlock()
         if underWay { running.wait() }
         lock.lock()
         defer { lock.unlock() }
-        guard let (readId, study) = ready, readId == id else { return nil }
-        ready = nil
+        guard let n = ready.firstIndex(where: { $0.id == id }) else { return nil }
+        let study = ready.remove(at: n).study
         guard record.fileSize == study.record.fileSize, record.modifiedAt == study.record.modifiedAt,
               newest?.id == study.label?.version.id else { return nil }
         return study

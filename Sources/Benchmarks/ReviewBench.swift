@@ -23,6 +23,9 @@ struct ReviewBench: ParsableCommand {
     @Option(help: "Slices per study (512×512 each).")
     var slices = 300
 
+    @Option(help: "Seconds the reviewer looks at each study before the next step (the next study is read meanwhile).")
+    var look = 3.0
+
     func run() throws {
         let folder = NSTemporaryDirectory() + "termlabel-bench-review-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
@@ -41,8 +44,11 @@ struct ReviewBench: ParsableCommand {
         let app = AnnotationApp(database: database, state: AppState(folder: folder, studies: []), console: console)
         defer { app.close() }
 
-        /// Key to complete frame: the key reduced, the work it starts finished and reduced, the frame drawn.
+        /// Key to complete frame: the key reduced, the work it starts finished and reduced, the frame drawn; the
+        /// reviewer looked at the study for `look` seconds first.
         func step(_ key: Key) -> Double {
+            usleep(UInt32(look * 1e6))
+            app.settle()
             let start = DispatchTime.now()
             app.send(.key(key))
             app.settle()
@@ -61,8 +67,9 @@ struct ReviewBench: ParsableCommand {
         guard app.state.open?.id == "ct_\(studies - 1)", app.state.review?.figures != nil else {
             throw ValidationError("the app did not reach the last study with its figures: \(app.state.message)")
         }
-        printFigure("review", ["first_study_ms": first, "step_new_figures_ms_median": median(forward), "step_new_figures_ms_max": forward.max() ?? 0,
+        printFigure("review", ["look_seconds": look, "first_study_ms": first, "step_new_figures_ms_median": median(forward), "step_new_figures_ms_max": forward.max() ?? 0,
                                "step_cached_figures_ms_median": median(back + again), "step_cached_figures_ms_max": (back + again).max() ?? 0,
-                               "voxels_per_study_millions": Double(512 * 512 * slices) / 1e6, "studies": Double(studies)], json: false)
+                               "voxels_per_study_millions": Double(512 * 512 * slices) / 1e6, "studies": Double(studies),
+                               "peak_resident_mb": ProcessMemory.resident().map { Double($0.peak) / 1e6 } ?? .nan], json: false)
     }
 }

@@ -144,9 +144,9 @@ extension Reducer {
             }
             state.message = (state.review?.lastDecision.map { $0 + "; " } ?? "") + summary(id, figures, decisions)
             state.review?.lastDecision = nil
-            // The study a step forward would open, read while this one is looked at.
-            guard let here = state.studies.firstIndex(where: { $0.id == id }), here + 1 < state.studies.count else { return [] }
-            return [.prefetch(studyId: state.studies[here + 1].id)]
+            // The studies a step either way would open, read while this one is looked at (forward first).
+            guard let here = state.studies.firstIndex(where: { $0.id == id }) else { return [] }
+            return [here + 1, here - 1].filter { state.studies.indices.contains($0) }.map { .prefetch(studyId: state.studies[$0].id) }
         case .decided(let decision, let id):
             if let n = state.studies.firstIndex(where: { $0.id == id }) {
                 state.studies[n].status = decision.decision == .flagged ? "flagged \(decision.level ?? 1)" : decision.decision.rawValue
