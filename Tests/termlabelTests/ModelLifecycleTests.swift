@@ -22,19 +22,12 @@ final class ModelLifecycleTests: XCTestCase {
             try phantom.labels.write(to: folder + "/labels/final/case_\(n).nii.gz")
         }
         try Data(#"{"labels": {"liver": 1}, "modality": "CT"}"#.utf8).write(to: URL(fileURLWithPath: folder + "/labels.json"))
-        // A plan with a small network, so that a run takes seconds in a debug build.
         let database = try AppDatabase(folder: folder)
         try database.sync()
         let fingerprint = DatasetFingerprint(studies: 3, labeledStudies: 3, medianSpacingMM: [9, 9, 14], medianExtentMM: [288, 288, 168],
                                              largestVoxelCount: 32 * 32 * 12, modality: "CT", bodyPercentiles: [], labelCount: 1,
                                              smallestStructureMM3: nil)
-        var plan = Planner.plan(fingerprint, machine: MachineProfile(cores: 2, freeMemoryBytes: 8 << 30, budgetSeconds: 60))
-        for n in plan.models.indices {
-            plan.models[n].config.features = [4, 4, 8, 8, 16, 4]
-            plan.models[n].config.patch = [32, 32, 16]
-            plan.models[n].config.spacingMM = [9, 9, 14]
-        }
-        try database.savePlan(String(decoding: try JSONEncoder().encode(plan), as: UTF8.self))
+        try saveSmallPlan(database, fingerprint, patch: [32, 32, 16], spacingMM: [9, 9, 14])
     }
 
     override func tearDownWithError() throws { try FileManager.default.removeItem(atPath: folder) }

@@ -106,15 +106,7 @@ final class TerminalEndToEndTests: XCTestCase {
         for file in ["ct_001.nii.gz", "labels/final/ct_001.nii.gz", "labels.json"] {
             try FileManager.default.copyItem(atPath: samples.appendingPathComponent(file).path, toPath: folder + "/" + file)
         }
-        let fingerprint = DatasetFingerprint(studies: 2, labeledStudies: 1, medianSpacingMM: [6, 6, 6], medianExtentMM: [288, 288, 162],
-                                             largestVoxelCount: 160 * 160 * 56, modality: "CT", bodyPercentiles: [], labelCount: 5,
-                                             smallestStructureMM3: nil)
-        var plan = Planner.plan(fingerprint, machine: MachineProfile(cores: 2, freeMemoryBytes: 8 << 30, budgetSeconds: 60))
-        for n in plan.models.indices {
-            plan.models[n].config.features = [4, 4, 8, 8, 16, 4]
-            plan.models[n].config.patch = plan.models[n].config.kind == .deepgrow2d ? [48, 48, 1] : [48, 48, 16]
-        }
-        try AppDatabase(folder: folder).savePlan(String(decoding: try JSONEncoder().encode(plan), as: UTF8.self))
+        try saveSmallPlan(AppDatabase(folder: folder), ctSampleFingerprint, patch: [48, 48, 16])
         start()
         waitFor("Studies (2)")
         send("j")

@@ -15,15 +15,7 @@ extension TerminalEndToEndTests {
         }
         let database = try AppDatabase(folder: folder)
         try database.sync()
-        let fingerprint = DatasetFingerprint(studies: 2, labeledStudies: 1, medianSpacingMM: [6, 6, 6], medianExtentMM: [288, 288, 162],
-                                             largestVoxelCount: 160 * 160 * 56, modality: "CT", bodyPercentiles: [], labelCount: 5,
-                                             smallestStructureMM3: nil)
-        var plan = Planner.plan(fingerprint, machine: MachineProfile(cores: 2, freeMemoryBytes: 8 << 30, budgetSeconds: 60))
-        for n in plan.models.indices {
-            plan.models[n].config.features = [4, 4, 8, 8, 16, 4]
-            plan.models[n].config.patch = [48, 48, 16]
-        }
-        try database.savePlan(String(decoding: try JSONEncoder().encode(plan), as: UTF8.self))
+        try saveSmallPlan(database, ctSampleFingerprint, patch: [48, 48, 16])
         let trained = try runTermlabel(["train", folder, "--model", "deepgrow3d", "--epochs", "1", "--steps", "2"])
         XCTAssertEqual(trained.status, 0, trained.err)
         // Its score stands for a model trained to 0.99 (training one that far takes many minutes in a debug build):
