@@ -56,8 +56,7 @@ final class TerminalEndToEndTests: XCTestCase {
         guard posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0 else { return "" }
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        // Read as bytes: String(contentsOfFile:) leaks its buffer (LeakSanitizer shows it on every capture).
-        return FileManager.default.contents(atPath: output).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
     /// Starts the app in a 200×60 pane; `inShell` keeps a job-control shell around it so that the terminal can be
