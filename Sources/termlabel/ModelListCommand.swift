@@ -45,22 +45,25 @@ struct ModelListCommand: ParsableCommand {
             }
             return
         }
-        print("  kind        name                                score  Dice per label              trained val  epochs steps   time  parent                         spacing mm    patch        MB")
+        // Dice per label last: its length depends on the labels.
+        print("  kind        name                                score  trained val  epochs steps   time  parent                         spacing mm    patch        MB       Dice per label")
         for m in models {
             let c = config(m)
             let mark = serving.contains(m.name) ? "▶ " : "  "
             let perLabel = m.metrics.filter { !["dice", "epoch", "seconds"].contains($0.key) }.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: " ")
             let columns: [(String, Int)] = [
-                (m.kind, 11), (TerminalText.escaped(m.name) + (m.pinned ? " (pinned)" : ""), 35), (m.score.map { String(format: "%.3f", $0) } ?? "—", 6), (perLabel.isEmpty ? "—" : perLabel, 27),
+                (m.kind, 11), (TerminalText.escaped(m.name) + (m.pinned ? " (pinned)" : ""), 35), (m.score.map { String(format: "%.3f", $0) } ?? "—", 6),
                 ("\(m.trainedOn.count)", 7), ("\(m.validatedOn.count)", 4), ("\(m.epochs)", 7), ("\(m.steps)", 6),
                 (m.trainingSeconds > 0 ? String(format: "%.0fs", m.trainingSeconds) : "—", 6),
                 (m.origin == .imported ? "import " + TerminalText.escaped(m.parent ?? "") : TerminalText.escaped(m.parent ?? "—"), 30),
                 (c.map { $0.spacingMM.map { $0.map { String(format: "%g", $0) } ?? "-" }.joined(separator: "×") } ?? "?", 13),
                 (c.map { $0.patch.map(String.init).joined(separator: "×") } ?? "?", 12),
                 (bytes(m).map { String(format: "%.1f", Double($0) / 1e6) } ?? "missing", 8),
+                (perLabel.isEmpty ? "—" : perLabel, 0),
             ]
-            print(mark + columns.map { text, width in text.count >= width ? text + " " : text.padding(toLength: width + 1, withPad: " ", startingAt: 0) }.joined())
+            let line = mark + columns.map { text, width in text.count >= width ? text + " " : text.padding(toLength: width + 1, withPad: " ", startingAt: 0) }.joined()
+            print(line.hasSuffix(" ") ? String(line.dropLast()) : line)
         }
     }
 }
