@@ -112,7 +112,14 @@ public final class ModelShelf: @unchecked Sendable {
                          stepsPerEpoch: Int = 0) throws -> ModelRecord {
         try FileManager.default.createDirectory(atPath: database.modelsFolder, withIntermediateDirectories: true)
         let kind = model.config.kind.rawValue
-        let name = "\(kind)-\(run)-e\(summary.bestEpoch ?? 0)"
+        // Runs are named by the second they start: two short runs in one second must not share a name (and file).
+        let base = "\(kind)-\(run)-e\(summary.bestEpoch ?? 0)"
+        let taken = Set(try database.models(kind: kind).map(\.name))
+        var name = base, n = 1
+        while taken.contains(name) || FileManager.default.fileExists(atPath: database.modelsFolder + "/\(name).safetensors") {
+            n += 1
+            name = base + "-\(n)"
+        }
         let path = database.modelsFolder + "/\(name).safetensors"
         try model.save(to: path, metadata: ["trainedOn": summary.trainedOn.joined(separator: ",")])
         var metrics = summary.validation.mapValues { $0 }

@@ -125,12 +125,14 @@ extension AppDatabase {
         }
     }
 
-    /// Studies whose newest final label can be trained on, with that label's version.
+    /// Studies whose newest final label can be trained on (not one a reviewer rejected), with that label's version.
     public func finalLabels() throws -> [(study: Study, label: LabelVersion)] {
         try writer.read { db in
             try Study.order(Column("imageId")).fetchAll(db).compactMap { study in
                 guard study.status != .missing, let label = try LabelVersion.newest(db, studyId: study.id!, tag: "final") else { return nil }
-                return (study, label)
+                // A version a reviewer sent back is not something to learn from.
+                let settled = try ReviewDecision.filter(Column("labelId") == label.id!).order(Column("id").desc).fetchAll(db).first { $0.decision.settles }
+                return settled?.decision == .rejected ? nil : (study, label)
             }
         }
     }

@@ -101,6 +101,10 @@ final class ModelShelfTests: XCTestCase {
         XCTAssertEqual(registered.first?.trainedOn, ["img_001"])
         XCTAssertNotNil(registered.first?.metrics["organ"])
         XCTAssertEqual(try shelf.current(.auto)?.record.name, names.last)
+        // A second run named by the same second: its checkpoints get names (and files) of their own.
+        _ = try trainer.run(checkpoint: { model, summary in names.append(try shelf.register(model, summary: summary, run: "test").name) })
+        XCTAssertEqual(Set(names).count, names.count, "\(names)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: database.modelsFolder).count, names.count)
     }
 
     func testScoresAreComputedOncePerModelAndAgainForANewerOne() throws {

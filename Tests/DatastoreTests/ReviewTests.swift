@@ -98,6 +98,7 @@ final class ReviewTests: XCTestCase {
         try database.decide("other", version: 1, reviewer: "rev", verdict: .rejected, comment: "spleen missing")
         XCTAssertEqual(try database.study("other").status, .inProgress)
         XCTAssertEqual(try database.rejection("other")?.comment, "spleen missing")
+        XCTAssertEqual(try database.finalLabels().map(\.study.imageId), ["case"], "a rejected version is not trained on")
         try database.saveLabel(block(), imageId: "other", basedOn: 1, author: "bob")
         XCTAssertNil(try database.rejection("other"))
         XCTAssertEqual(try database.study("other").status, .labeled)
