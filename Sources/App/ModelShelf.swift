@@ -101,12 +101,6 @@ public final class ModelShelf: @unchecked Sendable {
         return options
     }
 
-    /// A trainer for `model` on the folder's labeled studies.
-    public func trainer(_ model: SegmentationModel, options: TrainingOptions) throws -> Trainer {
-        let (ids, load) = try trainingStudies()
-        return try Trainer(model: model, studies: ids, options: options, load: load)
-    }
-
     /// Saves a checkpoint as a new weights file and registers it with its card; it serves once it scores best.
     public func register(_ model: SegmentationModel, summary: TrainingSummary, run: String, parent: String? = nil,
                          stepsPerEpoch: Int = 0) throws -> ModelRecord {

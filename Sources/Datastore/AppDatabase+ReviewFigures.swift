@@ -88,7 +88,7 @@ extension AppDatabase {
 
 extension ReviewItem {
     /// One line of `termlabel review --json`: the study, its final version, the decisions on it and the figures.
-    public func json(figures: ReviewFigures) -> String {
+    public func json(figures: ReviewFigures) throws -> String {
         let dates = ISO8601DateFormatter()
         func number(_ value: Double?, _ places: Double = 1000) -> Any { value.map { ($0 * places).rounded() / places } ?? NSNull() }
         let object: [String: Any] = [
@@ -110,8 +110,6 @@ extension ReviewItem {
                  "dice_previous": number(s.diceWithPrevious, 10000), "ml_change_previous": number(s.millilitresChangeFromPrevious)]
             },
         ]
-        // Every value above is a string, number, array, dictionary or null: serialisation cannot fail.
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 }

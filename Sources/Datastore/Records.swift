@@ -184,4 +184,7 @@ public struct ReviewDecision: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var decidedAt: Date
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// "accepted", "rejected" or "flagged 2", as lists show a decision.
+    public var verdictText: String { decision == .flagged ? "flagged \(level ?? 1)" : decision.rawValue }
 }

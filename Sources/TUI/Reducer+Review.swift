@@ -149,7 +149,7 @@ extension Reducer {
             return [here + 1, here - 1].filter { state.studies.indices.contains($0) }.map { .prefetch(studyId: state.studies[$0].id) }
         case .decided(let decision, let id):
             if let n = state.studies.firstIndex(where: { $0.id == id }) {
-                state.studies[n].status = decision.decision == .flagged ? "flagged \(decision.level ?? 1)" : decision.decision.rawValue
+                state.studies[n].status = decision.verdictText
             }
             if state.open?.id == id { state.review?.decisions.append(decision) }
             let done = "\(id) v\(decision.version) \(decision.decision.rawValue)"
@@ -190,13 +190,16 @@ extension Reducer {
     /// The cursor to the active label's next slice of interest (first, largest, last along the slice axis),
     /// at the structure's centre in that slice, in the view that shows such slices.
     static func jump(to open: OpenStudy, on state: inout AppState) {
+        // The figures have the span already; without them (outside review) one pass over the labels finds it.
         let known = state.review?.figures?.structures.first { $0.measure.label == state.activeLabel }?.measure
-        guard let structure = known ?? open.labels.structureMeasures().first(where: { $0.label == state.activeLabel }), structure.voxels > 0 else {
+        let span = known.flatMap { $0.voxels > 0 ? ($0.firstSlice, $0.largestSlice, $0.lastSlice) : nil }
+            ?? open.labels.sliceSpan(of: state.activeLabel)
+        guard let span else {
             state.message = "label \(state.activeLabel) has no voxels in this study"
             return
         }
         let which = (state.review?.nextJump ?? 0) % 3
-        let k = [structure.firstSlice, structure.largestSlice, structure.lastSlice][which]
+        let k = [span.0, span.1, span.2][which]
         let shape = open.labels.shape
         var (sumI, sumJ, n) = (0, 0, 0)
         for j in 0..<shape[1] {

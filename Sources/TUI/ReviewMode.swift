@@ -26,9 +26,7 @@ public struct ReviewMode: Sendable {
 
     /// A queue entry's status as the list shows it.
     public static func status(of item: ReviewItem) -> String {
-        guard let latest = item.latest else { return "pending" }
-        if latest.decision == .flagged { return "flagged \(latest.level ?? 1)" }
-        return latest.decision.rawValue
+        item.latest?.verdictText ?? "pending"
     }
 }
 

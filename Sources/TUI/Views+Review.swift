@@ -25,8 +25,7 @@ extension Screen {
         ]
         // Decisions before the structures: they must stay in view however many structures follow.
         for decision in review.decisions {
-            let what = decision.decision == .flagged ? "flagged \(decision.level ?? 1)" : decision.decision.rawValue
-            lines.append(("\(what) by \(decision.reviewer)" + (decision.comment.isEmpty ? "" : ": \(decision.comment)"), bold))
+            lines.append(("\(decision.verdictText) by \(decision.reviewer)" + (decision.comment.isEmpty ? "" : ": \(decision.comment)"), bold))
         }
         for structure in figures.structures {
             let m = structure.measure

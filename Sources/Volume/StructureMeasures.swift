@@ -51,13 +51,28 @@ extension LabelVolume {
         let components = componentCounts()
         let millilitres = voxelMillilitres
         return present.sorted().map { label in
-            let slices = perSlice[(Int(row[Int(label)]) * nz)..<(Int(row[Int(label)]) * nz + nz)]
-            let first = slices.firstIndex { $0 > 0 }! - slices.startIndex, last = slices.lastIndex { $0 > 0 }! - slices.startIndex
-            let largest = slices.indices.max { slices[$0] < slices[$1] || (slices[$0] == slices[$1] && $0 > $1) }! - slices.startIndex
+            let slices = Array(perSlice[(Int(row[Int(label)]) * nz)..<(Int(row[Int(label)]) * nz + nz)])
+            let span = LabelVolume.span(slices)!
             let count = slices.reduce(0, +)
             return StructureMeasure(label: label, voxels: count, millilitres: Double(count) * millilitres,
-                                    components: components[label] ?? 0, firstSlice: first, largestSlice: largest, lastSlice: last)
+                                    components: components[label] ?? 0, firstSlice: span.first, largestSlice: span.largest, lastSlice: span.last)
         }
+    }
+
+    /// Where one label lies along the slice axis: its first and last slice and the one holding most of it (nil when
+    /// absent). One pass and no flood fill, for a jump that cannot wait for the whole measure.
+    public func sliceSpan(of label: UInt16) -> (first: Int, largest: Int, last: Int)? {
+        let plane = grid.shape[0] * grid.shape[1]
+        var slices = [Int](repeating: 0, count: grid.shape[2])
+        for n in 0..<voxels.count where voxels[n] == label { slices[n / plane] += 1 }
+        return LabelVolume.span(slices)
+    }
+
+    /// First, largest (the first of equals) and last slice with a voxel, from voxel counts per slice.
+    static func span(_ slices: [Int]) -> (first: Int, largest: Int, last: Int)? {
+        guard let first = slices.firstIndex(where: { $0 > 0 }), let last = slices.lastIndex(where: { $0 > 0 }) else { return nil }
+        let largest = slices.indices.max { slices[$0] < slices[$1] || (slices[$0] == slices[$1] && $0 > $1) }!
+        return (first, largest, last)
     }
 
     /// Pieces per label: a flood fill from every voxel not yet reached, over neighbours with the same value.

@@ -65,7 +65,7 @@ struct ListCommand: ParsableCommand {
 
     /// "accepted by bob", "flagged 2 by bob: check the pole".
     static func describe(_ decision: ReviewDecision) -> String {
-        (decision.decision == .flagged ? "flagged \(decision.level ?? 1)" : decision.decision.rawValue) + " by \(decision.reviewer)"
+        decision.verdictText + " by \(decision.reviewer)"
             + (decision.comment.isEmpty ? "" : ": \(decision.comment)")
     }
 }

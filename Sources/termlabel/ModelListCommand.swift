@@ -24,12 +24,19 @@ struct ModelListCommand: ParsableCommand {
         let models = try database.models()
         let serving = Set(try Set(models.map(\.kind)).compactMap { try database.servingModel(kind: $0)?.name })
         let dates = ISO8601DateFormatter()
-        func bytes(_ record: ModelRecord) -> Int64? {
-            (try? FileManager.default.attributesOfItem(atPath: record.weightsPath)[.size] as? NSNumber)?.int64Value
+        // A weights file that is missing or unreadable is named on stderr with the reason, and its card shows
+        // "missing" or "?" in those columns: one bad file does not hide the other models.
+        var configs: [String: ModelConfig] = [:], sizes: [String: Int64] = [:]
+        for m in models {
+            do {
+                sizes[m.name] = (try FileManager.default.attributesOfItem(atPath: m.weightsPath)[.size] as? NSNumber)?.int64Value
+                configs[m.name] = try SegmentationModel.configuration(of: m.weightsPath)
+            } catch {
+                printError("\(m.name): \(error)")
+            }
         }
-        // A missing or unreadable weights file shows as such in its columns ("missing", "?"), not as an error that
-        // would hide the other models.
-        func config(_ record: ModelRecord) -> ModelConfig? { try? SegmentationModel.configuration(of: record.weightsPath) }
+        func bytes(_ record: ModelRecord) -> Int64? { sizes[record.name] }
+        func config(_ record: ModelRecord) -> ModelConfig? { configs[record.name] }
         if json {
             for m in models {
                 let c = config(m)

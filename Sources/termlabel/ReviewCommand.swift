@@ -94,7 +94,7 @@ struct ReviewCommand: ParsableCommand {
         }
         let queue = try database.reviewQueue(filter)
         if json {
-            for item in queue { print(item.json(figures: try database.reviewFigures(item.study.imageId, version: item.version.version))) }
+            for item in queue { print(try item.json(figures: database.reviewFigures(item.study.imageId, version: item.version.version))) }
             return
         }
         try OpenCommand.openApp(on: database, report: report, review: filter)

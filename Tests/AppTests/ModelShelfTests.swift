@@ -91,7 +91,8 @@ final class ModelShelfTests: XCTestCase {
         var options = TrainingOptions()
         options.epochs = 2
         options.stepsPerEpoch = 2
-        let trainer = try shelf.trainer(try SegmentationModel(config: config), options: options)
+        let (ids, load) = try shelf.trainingStudies()
+        let trainer = try Trainer(model: try SegmentationModel(config: config), studies: ids, options: options, load: load)
         XCTAssertEqual(trainer.trainingIds, ["img_001"])
         XCTAssertEqual(trainer.validationIds, ["img_001"], "one study: validated on itself")
         var names: [String] = []

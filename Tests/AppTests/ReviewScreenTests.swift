@@ -64,6 +64,10 @@ extension AppScreenTests {
         XCTAssertTrue(list[2].hasPrefix(" ct_002        in progress │"), list[2])
         let reopened = press(app, .enter)
         XCTAssertEqual(reopened[23].trimmingCharacters(in: .whitespaces), "ct_002: v1 sent back by rev: no")
+        // Outside review, z finds the liver's first slice from the labels themselves.
+        let liver = phantoms["ct_002"]!.labels
+        let first = (0..<liver.shape[2]).first { k in (0..<liver.shape[1]).contains { j in (0..<liver.shape[0]).contains { liver[$0, j, k] == 1 } } }!
+        XCTAssertEqual(press(app, .character("z"))[23].trimmingCharacters(in: .whitespaces), "liver: first slice, \(first + 1) of 10 (z: next)")
         XCTAssertEqual(try database.reviewDecisions("ct_001").map(\.decision), [.accepted])
         XCTAssertEqual(try database.reviewDecisions("ct_002").map { [$0.decision.rawValue, $0.reviewer, $0.comment] }, [["rejected", "rev", "no"]])
     }
