@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         // Tier 0: system-library shims. nifti2_io.h includes <znzlib.h> with angle brackets, so CNifti is a
@@ -51,6 +52,13 @@ let package = Package(
         .target(name: "CMalloc"),
         .target(name: "App", dependencies: ["TUI", "Cells", "Render", "Volume", "Segmenters", "Datastore", "Learning", "CMalloc"]),
 
+        // Tier 4: MONAI Label's REST API over the same study list (SwiftNIO's HTTP/1.1; the routes are plain Swift).
+        .target(name: "Server", dependencies: [
+            "App", "Datastore", "Volume", "Segmenters", "Learning",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+
         // Tier 5: the command line. Option groups and the error policy shared by the verbs; the benchmarks and
         // evaluations; the executable, one verb per file.
         .target(name: "CommandOptions", dependencies: [
@@ -63,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "termlabel",
             dependencies: [
-                "App", "Benchmarks", "CommandOptions", "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render",
+                "App", "Server", "Benchmarks", "CommandOptions", "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render",
                 "Cells", "Learning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

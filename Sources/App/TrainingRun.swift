@@ -76,6 +76,9 @@ extension ModelShelf {
         var outcome = TrainingOutcome(kind: request.kind)
         let kind = request.kind.rawValue
         var failure: Error?
+        let lock: TrainingLock
+        do { lock = try TrainingLock(database: database) } catch { return (outcome, error) }
+        defer { withExtendedLifetime(lock) {} }
         do {
             let (ids, load) = try trainingStudies()
             guard !ids.isEmpty else { throw ModelError.nothingToTrainOn }

@@ -51,7 +51,7 @@ public struct StudyFolder: Sendable {
 
     /// Why an entry cannot be a study's file, if it cannot: a name that would become a path, something other than a
     /// regular file (a FIFO would hang the reader), a link that leaves the folder.
-    static func refusal(_ path: String, name: String, inside root: String) -> String? {
+    public static func refusal(_ path: String, name: String, inside root: String) -> String? {
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "its name has control characters" }
         var info = stat()
         guard stat(path, &info) == 0 else { return "unreadable (\(String(cString: strerror(errno))))" }

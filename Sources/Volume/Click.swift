@@ -29,6 +29,13 @@ public enum ClickJSON {
         func bad(_ reason: String) -> VolumeError { .malformed(path: path, reason: reason) }
         let expected = "not click JSON ({\"foreground\": [[i,j,k]…], \"background\": […]} or one list per label name)"
         guard let lists = try json(data, else: expected, bad: bad) as? [String: Any] else { throw bad(expected) }
+        return try clicks(lists, labels: labels, within: grid, source: path)
+    }
+
+    /// The clicks of parsed click JSON (`source` names it in errors), as `read` takes them from a file.
+    public static func clicks(_ lists: [String: Any], labels: [String: UInt16] = [:], within grid: Grid? = nil,
+                              source: String) throws -> [Click] {
+        func bad(_ reason: String) -> VolumeError { .malformed(path: source, reason: reason) }
         var clicks: [(order: Int, click: Click)] = []
         for (key, value) in lists {
             let label: UInt16
