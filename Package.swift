@@ -87,6 +87,7 @@ let package = Package(
         .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Cells", "Volume", "VolumeTesting", "Datastore"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Randomness", "Datastore", "Volume", "VolumeTesting"]),
         .testTarget(name: "AppTests", dependencies: ["App", "TUI", "Cells", "CellsTesting", "Datastore", "Volume", "VolumeTesting", "Learning", "Segmenters", "Engine"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "App", "Datastore", "Volume", "VolumeTesting", "Learning"]),
         // The executable's tests run it as a child process (it is a dependency so that it is built first).
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning"]),
         // The fuzz targets (Tests/Fuzz/README.md), their libFuzzer program, and the replay of their corpus.
