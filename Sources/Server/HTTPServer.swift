@@ -131,6 +131,11 @@ final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
+    /// A request NIO could not parse was answered 400 by its error handler; the connection cannot go on.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
     private func refuse(_ head: HTTPRequestHead, channel: Channel) {
         refused = true
         let response = ServerResponse.error(APIError(413, "the request body is larger than the server accepts (\(context.limit) bytes; --max-upload)"))

@@ -92,9 +92,6 @@ extension MonaiAPI {
                 let serving = try ModelKind.allCases.filter { try database.servingModel(kind: $0.rawValue) != nil }
                 kinds = serving.isEmpty ? [.deepedit] : serving
             }
-            guard !(try shelf.trainingStudies().ids.isEmpty) else { throw APIError(400, ModelError.nothingToTrainOn.description) }
-            // Refused now if another process trains on this folder, rather than failing in the background.
-            try TrainingLock.probe(database: database)
             var requests: [TrainingRequest] = []
             for kind in kinds {
                 var options = (params[InferenceTool.names.first { $0.1 == .model(kind) }!.0] as? [String: Any]) ?? params
@@ -105,6 +102,9 @@ extension MonaiAPI {
                 training.fresh = options["fresh"] as? Bool ?? false
                 requests.append(training)
             }
+            guard !(try shelf.trainingStudies().ids.isEmpty) else { throw APIError(400, ModelError.nothingToTrainOn.description) }
+            // Refused now if another process trains on this folder, rather than failing in the background.
+            try TrainingLock.probe(database: database)
             let (shelf, runs) = (self.shelf, requests)
             let task = try training.start(params) { cancellation, report in
                 var messages: [String] = []
