@@ -23,6 +23,9 @@ public final class AnnotationApp {
     private let runner: EffectRunner
     /// The console shows the frame of the current state.
     private var drawn = false
+    /// The study list's stamp when last shown, and when it was last compared (other processes change the list).
+    private var shownStamp: String?
+    private var stampCheckedAt = Date.distantPast
 
     /// The app on `database`'s study list; `state` carries the settings (theme, keys, colour depth, message).
     public init(database: AppDatabase, state: AppState, console: any Console, clock: any AppClock = SystemClock(),
@@ -47,6 +50,10 @@ public final class AnnotationApp {
                 continue
             }
             present()
+            if Date().timeIntervalSince(stampCheckedAt) >= 3 {
+                stampCheckedAt = Date()
+                noticeOutsideChanges()
+            }
             let finished = takeFinished()
             if let event = console.nextEvent(timeout: finished ? 0 : 100) { send(event) }
         }
@@ -87,6 +94,14 @@ public final class AnnotationApp {
             default: runner.start(effect)
             }
         }
+    }
+
+    /// Reads the study list again when another process changed it (a label saved from 3D Slicer through `termlabel
+    /// serve`, a colleague's submit, a new model), so that the list is current without a restart.
+    public func noticeOutsideChanges() {
+        guard let stamp = runner.changeStamp() else { return }
+        defer { shownStamp = stamp }
+        if let shownStamp, shownStamp != stamp { start([.listStudies]) }
     }
 
     /// Reduces what background work finished since the last call; true when there was something.

@@ -109,6 +109,11 @@ final class EffectRunner: @unchecked Sendable {
 
     var isTraining: Bool { training.isRunning }
 
+    /// The study list's change stamp; nil when it cannot be read now (the next look will try again).
+    func changeStamp() -> String? {
+        try? database.changeStamp()
+    }
+
     /// Stops training, waits for the study queue (every journaled edit on disk), and lets go of the open study.
     func close() {
         training.stop()

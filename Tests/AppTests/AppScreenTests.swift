@@ -131,6 +131,22 @@ final class AppScreenTests: XCTestCase {
         XCTAssertEqual(press(app, .character("?")), start, "? closes the overlay")
     }
 
+    func testALabelSavedByAnotherProcessShowsInTheListWithoutARestart() throws {
+        let (app, _, database) = try makeApp()
+        defer { app.close() }
+        app.noticeOutsideChanges()
+        XCTAssertEqual(press(app)[1], " ct_001        unlabeled   │  Select a study and press Enter.  ? shows every key.                   ")
+        // A Slicer user saves through `termlabel serve`, another process writing the same study list.
+        var liver = phantoms["ct_001"]!.labels
+        for n in liver.voxels.indices where liver.voxels[n] != 1 { liver.voxels[n] = 0 }
+        let other = try AppDatabase(folder: folder)
+        try other.saveLabel(liver, imageId: "ct_001", basedOn: nil, author: "slicer-bob")
+        app.noticeOutsideChanges()
+        let screen = press(app)
+        XCTAssertTrue(screen[1...3].contains { $0.hasPrefix(" ct_001        labeled ") }, screen[1...3].joined(separator: "\n"))
+        XCTAssertEqual(try database.newestLabel("ct_001")?.author, "slicer-bob")
+    }
+
     func testOpeningAStudyAndMovingTheCursor() throws {
         try writeLabel(of: "ct_002")
         let (app, _, _) = try makeApp()
