@@ -65,7 +65,7 @@ let package = Package(
             "Datastore", "Segmenters", "Volume", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Benchmarks", dependencies: [
-            "CommandOptions", "App", "Volume", "VolumeTesting", "Segmenters", "Datastore", "Render", "Cells", "Terminal", "Engine",
+            "CommandOptions", "App", "Server", "Volume", "VolumeTesting", "Segmenters", "Datastore", "Render", "Cells", "Terminal", "Engine",
             "Learning", "CMalloc", "Randomness", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(
@@ -87,9 +87,10 @@ let package = Package(
         .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Cells", "Volume", "VolumeTesting", "Datastore"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Randomness", "Datastore", "Volume", "VolumeTesting"]),
         .testTarget(name: "AppTests", dependencies: ["App", "TUI", "Cells", "CellsTesting", "Datastore", "Volume", "VolumeTesting", "Learning", "Segmenters", "Engine"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "App", "Datastore", "Volume", "VolumeTesting", "Learning"]),
+        .target(name: "ServerTesting", path: "Tests/ServerTesting"),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "App", "Datastore", "Volume", "VolumeTesting", "Learning"]),
         // The executable's tests run it as a child process (it is a dependency so that it is built first).
-        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning"]),
+        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning", "ServerTesting"]),
         // The fuzz targets (Tests/Fuzz/README.md), their libFuzzer program, and the replay of their corpus.
         .target(name: "FuzzTargets", dependencies: ["Volume", "Engine", "Learning", "TUI"], path: "Tests/FuzzTargets"),
         .executableTarget(name: "termlabel-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz", exclude: ["README.md"]),

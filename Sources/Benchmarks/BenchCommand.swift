@@ -10,7 +10,7 @@ public struct BenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed and memory (build with -c release).",
-        subcommands: [NiftiBench.self, GraphCutBench.self, ClickBench.self, SyncBench.self, RenderBench.self, ReviewBench.self, EngineBench.self, ModelBench.self]
+        subcommands: [NiftiBench.self, GraphCutBench.self, ClickBench.self, SyncBench.self, RenderBench.self, ReviewBench.self, ServeBench.self, EngineBench.self, ModelBench.self]
     )
 }
 

@@ -3,6 +3,7 @@
 
 import Datastore
 import Foundation
+import ServerTesting
 import Volume
 import XCTest
 

@@ -3,6 +3,7 @@
 
 import Datastore
 import Foundation
+import ServerTesting
 import Server
 import Volume
 import XCTest

@@ -4,6 +4,7 @@
 @testable import App
 import Datastore
 import Foundation
+import ServerTesting
 import Learning
 import Server
 import Volume

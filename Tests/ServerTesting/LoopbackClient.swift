@@ -3,26 +3,28 @@
 
 import Foundation
 
-struct HTTPReply {
-    var status: Int
+public struct HTTPReply {
+    public var status: Int
     /// Names in lower case.
-    var headers: [String: String]
-    var body: Data
+    public var headers: [String: String]
+    public var body: Data
 
-    var json: Any? { try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) }
-    var object: [String: Any] { json as? [String: Any] ?? [:] }
-    var detail: String { object["detail"] as? String ?? "" }
+    public var json: Any? { try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) }
+    public var object: [String: Any] { json as? [String: Any] ?? [:] }
+    public var detail: String { object["detail"] as? String ?? "" }
 }
 
-struct LoopbackClient {
-    let port: Int
+public struct LoopbackClient {
+    public let port: Int
 
-    func get(_ path: String, headers: [String: String] = [:]) throws -> HTTPReply {
+    public init(port: Int) { self.port = port }
+
+    public func get(_ path: String, headers: [String: String] = [:]) throws -> HTTPReply {
         try send(method: "GET", path, headers: headers)
     }
 
     /// A request with a body; Content-Length is set unless `headers` sets it.
-    func send(method: String, _ path: String, headers: [String: String] = [:], body: Data = Data()) throws -> HTTPReply {
+    public func send(method: String, _ path: String, headers: [String: String] = [:], body: Data = Data()) throws -> HTTPReply {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         var fields = headers
         if fields["Content-Length"] == nil { fields["Content-Length"] = String(body.count) }
@@ -31,7 +33,7 @@ struct LoopbackClient {
     }
 
     /// A multipart/form-data request as MONAI Label's client writes one: text fields, then files.
-    func multipart(method: String, _ path: String, fields: [String: String] = [:], files: [(name: String, filename: String, data: Data)] = [],
+    public func multipart(method: String, _ path: String, fields: [String: String] = [:], files: [(name: String, filename: String, data: Data)] = [],
                    headers: [String: String] = [:]) throws -> HTTPReply {
         let boundary = "----------lImIt_of_THE_fIle_eW_$"
         var body = Data()
@@ -47,7 +49,7 @@ struct LoopbackClient {
     }
 
     /// Sends bytes as they are and reads the answer until the server closes the connection.
-    func raw(_ request: Data, bodyExpected: Bool = true) throws -> HTTPReply {
+    public func raw(_ request: Data, bodyExpected: Bool = true) throws -> HTTPReply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError("socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -82,14 +84,14 @@ struct LoopbackClient {
     }
 }
 
-struct ClientError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ClientError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 extension HTTPReply {
     /// `bodyExpected` false: an answer to HEAD, whose Content-Length describes a body that is not sent.
-    init(parsing answer: Data, bodyExpected: Bool = true) throws {
+    public init(parsing answer: Data, bodyExpected: Bool = true) throws {
         guard let end = answer.firstRange(of: Data("\r\n\r\n".utf8)),
               let head = String(data: answer[..<end.lowerBound], encoding: .utf8) else { throw ClientError("no HTTP answer (\(answer.count) bytes)") }
         let lines = head.components(separatedBy: "\r\n")
@@ -109,7 +111,7 @@ extension HTTPReply {
     }
 
     /// The parts of a multipart answer: name → (filename, bytes).
-    func parts() throws -> [String: (filename: String?, data: Data)] {
+    public func parts() throws -> [String: (filename: String?, data: Data)] {
         guard let type = headers["content-type"], let range = type.range(of: "boundary=") else { throw ClientError("not multipart: \(headers)") }
         let delimiter = Data(("--" + type[range.upperBound...]).utf8)
         var out: [String: (String?, Data)] = [:]
