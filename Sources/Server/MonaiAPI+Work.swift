@@ -158,11 +158,14 @@ extension MonaiAPI {
             guard try shelf.wholeStudyModel() != nil else {
                 throw APIError(404, ModelError.noModel([.auto, .deepedit], hint: "scoring needs one; train one first").description)
             }
+            let body = try request.jsonBody()
+            // Passes of dropout or augmentation per study (more: steadier scores, longer).
+            let passes = try positive(body["passes"], name: "passes") ?? 8
             let ranking = StudyRanking(database: database)
-            let task = try scoring.start(try request.jsonBody()) { cancellation, report in
+            let task = try scoring.start(body) { cancellation, report in
                 do {
                     for strategy in strategies {
-                        let ranked = try ranking.rank(strategy, cancellation: cancellation, progress: report)
+                        let ranked = try ranking.rank(strategy, passes: passes, cancellation: cancellation, progress: report)
                         report("\(strategy.rawValue): \(ranked.filter { $0.score != nil }.count) studies scored")
                     }
                     return (true, "scored")

@@ -98,6 +98,46 @@ final class InferenceRouteTests: XCTestCase {
     }
 }
 
+extension InferenceRouteTests {
+    func testATrainingRunIsStoppedFromTheAPIAndScoringStoresItsScores() throws {
+        let served = try ServedFolder(count: 3, labeled: 2)
+        try saveSmallPlan(served.database)
+        let started = try served.client.send(method: "POST", "/train/deepedit", body: Data(#"{"max_epochs": 200, "steps_per_epoch": 50}"#.utf8))
+        XCTAssertEqual(started.status, 200, started.detail)
+        XCTAssertEqual(try served.client.get("/train/?check_if_running=true").object["id"] as? String, started.object["id"] as? String)
+        let stopped = try served.client.send(method: "DELETE", "/train/")
+        XCTAssertEqual(stopped.object["status"] as? String, "STOPPED")
+        // The run ends after its current step and lets go of the folder: the next one may start.
+        var next: HTTPReply?
+        for _ in 0..<600 {
+            next = try served.client.send(method: "POST", "/train/deepedit", body: Data(#"{"max_epochs": 1, "steps_per_epoch": 1}"#.utf8))
+            if next?.status != 429 { break }
+            usleep(100_000)
+        }
+        XCTAssertEqual(next?.status, 200, next?.detail ?? "")
+        for _ in 0..<600 where try served.client.get("/train/").object["status"] as? String == "RUNNING" { usleep(200_000) }
+        let runs = try XCTUnwrap(try served.client.get("/train/?all=true").json as? [[String: Any]])
+        XCTAssertEqual(runs.map { $0["status"] as? String }, ["STOPPED", "DONE"])
+        XCTAssertEqual(try served.client.send(method: "DELETE", "/train/").json as? NSNull, NSNull(), "nothing runs: null, as MONAI Label answers")
+
+        // The run registered a DeepEdit model: scoring the unlabeled study with it stores its score.
+        let scoring = try served.client.send(method: "POST", "/scoring/epistemic", body: Data(#"{"passes": 2}"#.utf8))
+        XCTAssertEqual(scoring.status, 200, scoring.detail)
+        var status: [String: Any] = [:]
+        for _ in 0..<600 {
+            status = try served.client.get("/scoring/").object
+            if status["status"] as? String != "RUNNING" { break }
+            usleep(200_000)
+        }
+        XCTAssertEqual(status["status"] as? String, "DONE", "\(status)")
+        let model = try XCTUnwrap(try served.database.servingModel(kind: "deepedit"))
+        XCTAssertNotNil(try served.database.score("case_02", strategy: "epistemic", modelId: model.id))
+        let next2 = try served.client.send(method: "POST", "/activelearning/epistemic", body: Data(#"{"client_id": "bob"}"#.utf8))
+        XCTAssertEqual(next2.object["id"] as? String, "case_02")
+        XCTAssertNotNil(next2.object["score"] as? Double)
+    }
+}
+
 /// A plan with a small network, so that a training run takes seconds in a debug build.
 func saveSmallPlan(_ database: AppDatabase) throws {
     let fingerprint = DatasetFingerprint(studies: 2, labeledStudies: 2, medianSpacingMM: [4.5, 4.5, 8], medianExtentMM: [288, 288, 160],
