@@ -47,7 +47,7 @@ public final class HTTPServer: Sendable {
             channel = try bootstrap.bind(host: options.host, port: options.port).wait()
         } catch {
             try? group.syncShutdownGracefully()
-            throw APIError(0, "cannot listen on \(options.host):\(options.port): \(error)")
+            throw ServerSetupError("cannot listen on \(options.host):\(options.port): \(error)")
         }
         self.group = group
         port = channel.localAddress?.port ?? options.port

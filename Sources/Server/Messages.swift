@@ -102,6 +102,15 @@ public struct ServerResponse: @unchecked Sendable {
     }
 }
 
+/// Why the server cannot start: the address cannot be listened on, the token file is not what it should be.
+public struct ServerSetupError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
 /// An answer other than 200, with the reason a client shows its user.
 public struct APIError: Error, Sendable, CustomStringConvertible {
     public var status: Int

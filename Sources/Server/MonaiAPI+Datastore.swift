@@ -113,8 +113,11 @@ extension MonaiAPI {
         try PathName.check(id, as: "image id")
         let author = actingUser(user, params: try MonaiAPI.params(parts))
         let folder = database.location.folder
-        let taken = { FileManager.default.fileExists(atPath: folder + "/\(id).nii.gz") || FileManager.default.fileExists(atPath: folder + "/\(id).nii") }
-        if taken() || (try? database.study(id)) != nil { throw APIError(409, "the image id \(id) is taken; upload under another name") }
+        let listed: Bool
+        do { _ = try database.study(id); listed = true } catch DatastoreError.unknownStudy { listed = false }
+        if listed || FileManager.default.fileExists(atPath: folder + "/\(id).nii.gz") || FileManager.default.fileExists(atPath: folder + "/\(id).nii") {
+            throw APIError(409, "the image id \(id) is taken; upload under another name")
+        }
 
         let received = scratch + "/upload-\(UUID().uuidString)" + (NrrdFile.isNrrd(uploadName) || file.data.starts(with: Data("NRRD".utf8)) ? ".nrrd" : ".nii.gz")
         try file.data.write(to: URL(fileURLWithPath: received))

@@ -162,8 +162,9 @@ public struct AccessTokens: Sendable {
 
     /// "user token" per line; blank lines and lines starting with # are skipped.
     public static func read(_ path: String) throws -> AccessTokens {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw APIError(0, "\(TerminalText.escaped(path)): cannot be read as text")
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ServerSetupError("\(TerminalText.escaped(path)): cannot be read as text (\(error.localizedDescription))")
         }
         var tokens = AccessTokens()
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -171,12 +172,12 @@ public struct AccessTokens: Sendable {
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count == 2, fields[1].count >= 8 else {
-                throw APIError(0, "\(TerminalText.escaped(path)) line \(n + 1): expected \"user token\" with a token of at least 8 characters")
+                throw ServerSetupError("\(TerminalText.escaped(path)) line \(n + 1): expected \"user token\" with a token of at least 8 characters")
             }
             try PathName.check(String(fields[0]), as: "user name")
             tokens.users[String(fields[1])] = String(fields[0])
         }
-        guard tokens.isEnabled else { throw APIError(0, "\(TerminalText.escaped(path)): no \"user token\" line") }
+        guard tokens.isEnabled else { throw ServerSetupError("\(TerminalText.escaped(path)): no \"user token\" line") }
         return tokens
     }
 }

@@ -61,8 +61,8 @@ struct ServeCommand: ParsableCommand {
                 output.write(Data((line + "\n").utf8))
                 logLock.unlock()
             }
-        } catch let error as APIError {
-            throw ValidationError(error.detail)
+        } catch let error as ServerSetupError {
+            throw ValidationError(error.description)
         }
         let shown = host == "0.0.0.0" ? ProcessInfo.processInfo.hostName : host
         let studies = try database.studies().filter { $0.status != .missing }.count

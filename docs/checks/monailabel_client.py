@@ -7,6 +7,8 @@ Run outside CI, in a virtual environment with `pip install monailabel --no-deps 
     python docs/checks/monailabel_client.py http://127.0.0.1:8123
 
 Every step prints what it got; a step that fails raises, so the script ends with "all steps passed" or a trace.
+With --dice (no training, nothing saved): for every study with a final label, one click on the voxel of the label
+nearest its centre, sent to Clicks+GraphCut, and the answer's Dice against that label, as a Slicer user would see it.
 """
 import json
 import os
@@ -19,7 +21,8 @@ import nibabel as nib
 import numpy as np
 from monailabel.client import MONAILabelClient
 
-server = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
+server = arguments[0] if arguments else "http://127.0.0.1:8000"
 client = MONAILabelClient(server, tmpdir=tempfile.mkdtemp(), client_id="slicer-user")
 work = tempfile.mkdtemp()
 
@@ -28,6 +31,25 @@ def step(name, value):
     text = json.dumps(value, default=str) if not isinstance(value, str) else value
     print(f"{name}: {text[:300]}")
 
+
+if "--dice" in sys.argv:
+    objects = client.datastore()["objects"]
+    for image_id, entry in sorted(objects.items()):
+        if "final" not in entry["labels"]:
+            continue
+        truth = nib.load(client.download_label(image_id, "final"))
+        data = np.asarray(truth.dataobj).astype(np.int64)
+        for value in sorted(set(np.unique(data)) - {0}):
+            inside = np.argwhere(data == value)
+            click = inside[np.argmin(((inside - inside.mean(axis=0)) ** 2).sum(axis=1))].tolist()
+            started = time.time()
+            result, params = client.infer("Clicks+GraphCut", image_id, {"foreground": [click], "background": []})
+            answer = np.asarray(nib.load(result).dataobj) > 0
+            wanted = data == value
+            dice = 2 * (answer & wanted).sum() / max(1, answer.sum() + wanted.sum())
+            step(f"{image_id} label {value}", {"click": click, "dice": round(float(dice), 3), "seconds": round(time.time() - started, 2),
+                                               "voxels": int(wanted.sum())})
+    sys.exit(0)
 
 info = client.info()
 step("info models", {k: v["type"] for k, v in info["models"].items()})
