@@ -47,6 +47,7 @@ let package = Package(
         // Test support
         .target(name: "VolumeTesting", dependencies: ["Volume", "Randomness"]),
         .target(name: "CellsTesting", dependencies: ["Cells"]),
+        .target(name: "ServerTesting"),
 
         // Tier 4: the application, driven by any console (the terminal, or memory in tests).
         .target(name: "CMalloc"),
@@ -65,7 +66,7 @@ let package = Package(
             "Datastore", "Segmenters", "Volume", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Benchmarks", dependencies: [
-            "CommandOptions", "App", "Server", "Volume", "VolumeTesting", "Segmenters", "Datastore", "Render", "Cells", "Terminal", "Engine",
+            "CommandOptions", "App", "Server", "ServerTesting", "Volume", "VolumeTesting", "Segmenters", "Datastore", "Render", "Cells", "Terminal", "Engine",
             "Learning", "CMalloc", "Randomness", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(
@@ -87,7 +88,6 @@ let package = Package(
         .testTarget(name: "TUITests", dependencies: ["TUI", "Render", "Cells", "Volume", "VolumeTesting", "Datastore"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Randomness", "Datastore", "Volume", "VolumeTesting"]),
         .testTarget(name: "AppTests", dependencies: ["App", "TUI", "Cells", "CellsTesting", "Datastore", "Volume", "VolumeTesting", "Learning", "Segmenters", "Engine"]),
-        .target(name: "ServerTesting", path: "Tests/ServerTesting"),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "App", "Datastore", "Volume", "VolumeTesting", "Learning"]),
         // The executable's tests run it as a child process (it is a dependency so that it is built first).
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning", "ServerTesting"]),

@@ -10,6 +10,7 @@ import Datastore
 import Foundation
 import Learning
 import Server
+import ServerTesting
 import Volume
 import VolumeTesting
 
@@ -54,16 +55,17 @@ struct ServeBench: ParsableCommand {
         options.port = 0
         let server = try HTTPServer(responder: try MonaiAPI(database: database), options: options) { _ in }
         defer { server.stop() }
-        let port = server.port
+        let client = LoopbackClient(port: server.port)
 
         // The study-list routes under concurrent clients.
         let results = LatencyLog()
         let started = DispatchTime.now()
-        DispatchQueue.concurrentPerform(iterations: clients) { client in
+        DispatchQueue.concurrentPerform(iterations: clients) { _ in
             for n in 0..<requests {
                 let path = n % 2 == 0 ? "/info/" : "/datastore/?output=all"
                 let start = DispatchTime.now()
-                let status = (try? HTTPProbe.request(port: port, "GET \(path)")) ?? 0
+                // A request that fails to connect or is answered wrongly counts as an error.
+                let status = (try? client.get(path))?.status
                 results.add(path, seconds(since: start), ok: status == 200)
             }
         }
@@ -81,7 +83,7 @@ struct ServeBench: ParsableCommand {
                 let v = liver.grid.voxel(atOffset: inside[(n * 7919) % inside.count])
                 let params = #"{"foreground": [[\#(v.i), \#(v.j), \#(v.k)]], "background": []}"#
                 let start = DispatchTime.now()
-                let status = (try? HTTPProbe.multipart(port: port, "POST /infer/\(model)?image=ct_0", params: params)) ?? 0
+                let status = (try? client.multipart(method: "POST", "/infer/\(model)?image=ct_0", fields: ["params": params]))?.status
                 results.add(model, seconds(since: start), ok: status == 200)
             }
             printFigure("serve infer \(model) 160×160×56", results.figures(model), json: json)
@@ -110,39 +112,5 @@ final class LatencyLog: @unchecked Sendable {
         func quantile(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1)] * 1000 }
         return ["p50 ms": quantile(0.5), "p99 ms": quantile(0.99), "max ms": sorted.last! * 1000, "count": Double(sorted.count),
                 "errors": Double(failures[route] ?? 0)]
-    }
-}
-
-/// One HTTP/1.1 request per connection on loopback; the status code of the answer, read whole.
-enum HTTPProbe {
-    static func request(port: Int, _ line: String, headers: String = "", body: Data = Data()) throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ValidationError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ValidationError("connect: \(String(cString: strerror(errno)))") }
-        let request = Data("\(line) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n\(headers)\r\n".utf8) + body
-        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        var answer = Data()
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            answer.append(contentsOf: buffer[0..<n])
-        }
-        let status = String(decoding: answer.prefix(12), as: UTF8.self).split(separator: " ").dropFirst().first
-        return status.flatMap { Int($0) } ?? 0
-    }
-
-    static func multipart(port: Int, _ line: String, params: String) throws -> Int {
-        let boundary = "bench-boundary"
-        let body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"params\"\r\n\r\n\(params)\r\n--\(boundary)--\r\n".utf8)
-        return try request(port: port, line, headers: "Content-Type: multipart/form-data; boundary=\(boundary)\r\n", body: body)
     }
 }

@@ -71,12 +71,7 @@ final class InferenceRouteTests: XCTestCase {
         XCTAssertEqual(started.status, 200, started.detail)
         XCTAssertEqual(started.object["status"] as? String, "RUNNING")
         XCTAssertEqual(try served.client.send(method: "POST", "/train/deepgrow_3d", body: Data("{}".utf8)).status, 429)
-        var status: [String: Any] = [:]
-        for _ in 0..<600 {
-            status = try served.client.get("/train/").object
-            if status["status"] as? String != "RUNNING" { break }
-            usleep(200_000)
-        }
+        let status = try served.finished("/train/")
         XCTAssertEqual(status["status"] as? String, "DONE", "\(status)")
         XCTAssertEqual(try served.client.get("/train/?check_if_running=true").status, 404)
         let info = try served.client.get("/info/").object
@@ -115,7 +110,7 @@ extension InferenceRouteTests {
             usleep(100_000)
         }
         XCTAssertEqual(next?.status, 200, next?.detail ?? "")
-        for _ in 0..<600 where try served.client.get("/train/").object["status"] as? String == "RUNNING" { usleep(200_000) }
+        _ = try served.finished("/train/")
         let runs = try XCTUnwrap(try served.client.get("/train/?all=true").json as? [[String: Any]])
         XCTAssertEqual(runs.map { $0["status"] as? String }, ["STOPPED", "DONE"])
         XCTAssertEqual(try served.client.send(method: "DELETE", "/train/").json as? NSNull, NSNull(), "nothing runs: null, as MONAI Label answers")
@@ -123,12 +118,7 @@ extension InferenceRouteTests {
         // The run registered a DeepEdit model: scoring the unlabeled study with it stores its score.
         let scoring = try served.client.send(method: "POST", "/scoring/epistemic", body: Data(#"{"passes": 2}"#.utf8))
         XCTAssertEqual(scoring.status, 200, scoring.detail)
-        var status: [String: Any] = [:]
-        for _ in 0..<600 {
-            status = try served.client.get("/scoring/").object
-            if status["status"] as? String != "RUNNING" { break }
-            usleep(200_000)
-        }
+        let status = try served.finished("/scoring/")
         XCTAssertEqual(status["status"] as? String, "DONE", "\(status)")
         let model = try XCTUnwrap(try served.database.servingModel(kind: "deepedit"))
         XCTAssertNotNil(try served.database.score("case_02", strategy: "epistemic", modelId: model.id))

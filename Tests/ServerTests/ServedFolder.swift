@@ -61,6 +61,17 @@ final class ServedFolder {
         }!
     }
 
+    /// The status of the last task of a route (/train/, /scoring/) once it no longer runs (two minutes at most).
+    func finished(_ route: String) throws -> [String: Any] {
+        var status: [String: Any] = [:]
+        for _ in 0..<600 {
+            status = try client.get(route).object
+            if status["status"] as? String != "RUNNING" { break }
+            usleep(200_000)
+        }
+        return status
+    }
+
     func bytes(_ relative: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path + "/" + relative)) }
 
     /// Every file under the folder with its size and bytes' hash (the study list's own database files aside), and the

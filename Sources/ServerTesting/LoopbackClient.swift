@@ -1,5 +1,6 @@
-// A plain HTTP/1.1 client over a loopback socket, written for the tests: it sends exactly the bytes it is given
-// (malformed ones included) and parses the answer by hand, so that it checks the server rather than agreeing with it.
+// A plain HTTP/1.1 client over a loopback socket, for the tests and `bench serve`: it sends exactly the bytes it is
+// given (malformed ones included) and parses the answer by hand, so that it checks the server rather than agreeing
+// with it. One connection per request, as MONAI Label's Python client makes them.
 
 import Foundation
 
