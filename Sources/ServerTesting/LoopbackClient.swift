@@ -15,7 +15,7 @@ public struct HTTPReply {
     public var detail: String { object["detail"] as? String ?? "" }
 }
 
-public struct LoopbackClient {
+public struct LoopbackClient: Sendable {
     public let port: Int
 
     public init(port: Int) { self.port = port }
