@@ -47,6 +47,8 @@ let package = Package(
         // Test support
         .target(name: "VolumeTesting", dependencies: ["Volume", "Randomness"]),
         .target(name: "CellsTesting", dependencies: ["Cells"]),
+        // Synthetic training studies (random shapes, contrasts and acquisitions) for models that must generalise.
+        .target(name: "Synthesis", dependencies: ["Volume", "VolumeTesting", "Randomness"]),
         .target(name: "ServerTesting"),
 
         // Tier 4: the application, driven by any console (the terminal, or memory in tests).
@@ -72,13 +74,14 @@ let package = Package(
         .executableTarget(
             name: "termlabel",
             dependencies: [
-                "App", "Server", "Benchmarks", "CommandOptions", "Volume", "VolumeTesting", "Segmenters", "Datastore", "TUI", "Terminal", "Render",
+                "App", "Server", "Benchmarks", "CommandOptions", "Volume", "VolumeTesting", "Synthesis", "Segmenters", "Datastore", "TUI", "Terminal", "Render",
                 "Cells", "Learning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting", "Randomness"]),
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Volume", "Segmenters"]),
         .testTarget(name: "EngineTests", dependencies: ["Randomness", "Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LearningTests", dependencies: ["Randomness", "Learning", "Engine", "Volume", "VolumeTesting", "Segmenters"]),
         .testTarget(name: "SegmentersTests", dependencies: ["Randomness", "Segmenters", "Volume", "VolumeTesting"]),
@@ -92,7 +95,7 @@ let package = Package(
         // The executable's tests run it as a child process (it is a dependency so that it is built first).
         .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning", "ServerTesting"]),
         // The fuzz targets (Tests/Fuzz/README.md), their libFuzzer program, and the replay of their corpus.
-        .target(name: "FuzzTargets", dependencies: ["Volume", "Engine", "Learning", "TUI"], path: "Tests/FuzzTargets"),
+        .target(name: "FuzzTargets", dependencies: ["Volume", "Engine", "Learning", "TUI", "Server"], path: "Tests/FuzzTargets"),
         .executableTarget(name: "termlabel-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz", exclude: ["README.md"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], resources: [.copy("Corpus")]),
         // A child process for the crash tests of the study list.

@@ -5,11 +5,12 @@
 import Engine
 import Foundation
 import Learning
+import Server
 import TUI
 import Volume
 
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case nifti, safetensors, theme, keymap, clicks
+    case nifti, safetensors, theme, keymap, clicks, nrrd, multipart
 
     /// Reads `data` as this target's kind of file. Errors are swallowed: they are the expected outcome.
     public func run(_ data: Data) {
@@ -24,6 +25,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .theme: "input.toml"
         case .keymap: "keys.toml"
         case .clicks: "input.json"
+        case .nrrd: "input.nrrd"
+        case .multipart: "body"
         }
         let path = folder + "/" + name
         guard FileManager.default.createFile(atPath: path, contents: data) else { return }
@@ -46,6 +49,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .clicks:
             _ = try? ClickJSON.read(path, labels: ["liver": 1, "spleen": 2])
             _ = try? ClickJSON.readPoints(path)
+        case .nrrd:
+            // An upload or a label sent to `termlabel serve`.
+            _ = try? NrrdFile.readVolume(path)
+            _ = try? LabelVolume(contentsOfAnyFormat: path)
+        case .multipart:
+            // A request body sent to `termlabel serve`, with the boundary its Content-Type would name.
+            _ = try? Multipart.parse(data, boundary: "XyZ")
+            _ = try? ServerRequest(method: "PUT", uri: "/datastore/label?image=a%2F..&tag=%ZZ",
+                                   headers: ["Content-Type": "multipart/form-data; boundary=XyZ"], body: data).parts()
         }
     }
 }
