@@ -9,6 +9,7 @@ import Engine
 import Foundation
 import Learning
 import Segmenters
+import Synthesis
 import Volume
 
 struct TrainCommand: ParsableCommand {
@@ -55,11 +56,23 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Keep the best and the newest this many models of the kind (with the serving, pinned and imported ones).")
     var keep = 3
 
+    @Option(help: """
+        Train a generic click model (deepgrow2d or deepgrow3d) from fresh weights on this many synthetic studies \
+        (seeds from --seed on; termlabel samples --synthetic writes the same ones), validating on the folder's \
+        labeled studies; its checkpoints are registered in the folder like any other model's.
+        """)
+    var synthetic: Int?
+
     func validate() throws {
         if keep < 1 { throw ValidationError("--keep is at least 1") }
+        if let synthetic {
+            guard synthetic > 0 else { throw ValidationError("--synthetic takes a number of studies, at least 1") }
+            guard model.isDeepGrow else { throw ValidationError("--synthetic trains the class-agnostic click models: deepgrow2d or deepgrow3d") }
+        }
     }
 
     func run() throws {
+        if let synthetic { return try trainOnSynthetic(synthetic) }
         let shelf = ModelShelf(database: try studyFolder.database())
         var request = TrainingRequest(kind: model)
         (request.epochs, request.steps, request.seed, request.fresh) = (epochs, steps, seed, fresh)
@@ -86,6 +99,36 @@ struct TrainCommand: ParsableCommand {
         print(outcome.message)
         if !outcome.removed.isEmpty { print("removed \(outcome.removed.count) older models: \(outcome.removed.joined(separator: ", "))") }
         if let failure { throw failure }
+    }
+
+    /// Synthetic studies to train on, the folder's labeled studies to validate on (judged as the folder's own
+    /// models are), every better checkpoint registered.
+    func trainOnSynthetic(_ count: Int) throws {
+        let shelf = ModelShelf(database: try studyFolder.database())
+        let (labeled, loadLabeled) = try shelf.trainingStudies()
+        var options = try shelf.trainingOptions(model, epochs: epochs, steps: steps, seed: seed)
+        (options.learningRate, options.clickRounds, options.interactiveShare) = (learningRate, clickRounds, interactiveShare)
+        options.validationStudies = labeled
+        // Per-image intensity normalisation: the same network for CT and MRI.
+        let network = try SegmentationModel(config: ModelConfig.defaults(model, labels: [], modality: "other"), seed: seed)
+        let prefix = "synthetic-"
+        let ids = (0..<UInt64(count)).map { prefix + String(seed + $0) }
+        let bar = ProgressLine()
+        bar.show("drawing \(count) synthetic studies…")
+        let trainer = try Trainer(model: network, studies: ids + labeled, options: options) { id in
+            guard id.hasPrefix(prefix), let studySeed = UInt64(id.dropFirst(prefix.count)) else { return try loadLabeled(id) }
+            let study = SyntheticStudy.make(seed: studySeed)
+            return TrainingCase(id: id, image: study.image, labels: study.labels)
+        }
+        bar.finish("training \(model.rawValue) on \(count) synthetic studies; validating on \(labeled.isEmpty ? "them (the folder has no labeled study)" : labeled.joined(separator: ", "))")
+        let run = "generic-" + ModelShelf.runStamp()
+        let summary = try trainer.run(progress: { bar.show(TrainCommand.describe($0)) }) { network, summary in
+            let record = try shelf.register(network, summary: summary, run: run, stepsPerEpoch: options.stepsPerEpoch)
+            bar.finish("epoch \(record.epochs): best of this run, \(String(format: "%.3f", record.score ?? 0)), saved as \(record.name)")
+        }
+        bar.finish("")
+        print(String(format: "done in %.0f s: best validation Dice %.3f at epoch %d", summary.seconds, summary.bestDice, summary.bestEpoch ?? 0))
+        if let serving = try shelf.database.servingModel(kind: model.rawValue) { print("\(model.rawValue): \(serving.name) serves") }
     }
 
     static func describe(_ p: TrainingProgress) -> String {
