@@ -63,8 +63,12 @@ struct TrainCommand: ParsableCommand {
         """)
     var synthetic: Int?
 
+    @Option(help: "With --synthetic: the model's grid in mm (default: the kind's, 4 mm for DeepGrow 3D).")
+    var grid: Double?
+
     func validate() throws {
         if keep < 1 { throw ValidationError("--keep is at least 1") }
+        if let grid, synthetic == nil || !(0.5...10).contains(grid) { throw ValidationError("--grid is 0.5–10 mm, with --synthetic") }
         if let synthetic {
             guard synthetic > 0 else { throw ValidationError("--synthetic takes a number of studies, at least 1") }
             guard model.isDeepGrow else { throw ValidationError("--synthetic trains the class-agnostic click models: deepgrow2d or deepgrow3d") }
@@ -110,7 +114,9 @@ struct TrainCommand: ParsableCommand {
         (options.learningRate, options.clickRounds, options.interactiveShare) = (learningRate, clickRounds, interactiveShare)
         options.validationStudies = labeled
         // Per-image intensity normalisation: the same network for CT and MRI.
-        let network = try SegmentationModel(config: ModelConfig.defaults(model, labels: [], modality: "other"), seed: seed)
+        var config = ModelConfig.defaults(model, labels: [], modality: "other")
+        if let grid { config.spacingMM = config.spacingMM.map { $0 == nil ? nil : grid } }
+        let network = try SegmentationModel(config: config, seed: seed)
         let prefix = "synthetic-"
         let ids = (0..<UInt64(count)).map { prefix + String(seed + $0) }
         let bar = ProgressLine()
