@@ -64,8 +64,8 @@ extension MonaiAPI {
                 throw APIError(404, "\(name): no \(kind.rawValue) model in this folder yet (train one, or use Clicks+GraphCut)")
             }
             served = record.name
-            let folderLabels = try shelf.labels()
-            let value = try deepGrowLabel(params, labels: folderLabels)
+            // DeepGrow writes one label, named by params.label; DeepEdit and automatic write their own.
+            let value: (name: String, value: UInt16) = kind.isDeepGrow ? try deepGrowLabel(params, labels: try shelf.labels()) : ("", 1)
             let byName = Dictionary(model.config.labels.map { ($0.name, $0.value) }) { a, _ in a }
             var clicks = try clickLists(params, labels: byName, grid: image.grid)
             if kind.isDeepGrow {
