@@ -41,6 +41,20 @@ struct ClickBench: ParsableCommand {
             try figure(name, large.image, Seeds(scribbles: scribbles, backgroundValue: background), GraphCutOptions(),
                        truth: large.labels, label: 1)
         }
+
+        // The filter bank a seed classifier would learn from: 6 features at 3 scales on the whole large volume
+        // (the output alone is 18 floats a voxel).
+        let window = IntensityWindow.automatic(for: large.image)
+        let windowed = large.image.voxels.map { window.normalise($0) }
+        var best = Double.infinity
+        for _ in 0..<max(repeats, 1) {
+            let start = DispatchTime.now()
+            let bank = FilterBank(windowed, shape: large.image.shape, spacing: large.image.spacingMM, scalesMM: [1, 2, 4])
+            best = min(best, seconds(since: start))
+            _ = bank
+        }
+        printFigure("filter_bank_197x233x189", ["total_s": best, "features": 18, "voxels": Double(large.image.voxels.count),
+                                                "output_MB": Double(18 * large.image.voxels.count * 4) / 1e6], json: json)
     }
 
     func figure(_ name: String, _ image: Volume, _ seeds: Seeds, _ options: GraphCutOptions, truth: LabelVolume, label: UInt16) throws {
