@@ -64,9 +64,8 @@ struct ServeBench: ParsableCommand {
             for n in 0..<requests {
                 let path = n % 2 == 0 ? "/info/" : "/datastore/?output=all"
                 let start = DispatchTime.now()
-                // A request that fails to connect or is answered wrongly counts as an error.
-                let status = (try? client.get(path))?.status
-                results.add(path, seconds(since: start), ok: status == 200)
+                let reply = Result { try client.get(path) }
+                results.add(path, seconds(since: start), reply)
             }
         }
         let wall = seconds(since: started)
@@ -83,8 +82,8 @@ struct ServeBench: ParsableCommand {
                 let v = liver.grid.voxel(atOffset: inside[(n * 7919) % inside.count])
                 let params = #"{"foreground": [[\#(v.i), \#(v.j), \#(v.k)]], "background": []}"#
                 let start = DispatchTime.now()
-                let status = (try? client.multipart(method: "POST", "/infer/\(model)?image=ct_0", fields: ["params": params]))?.status
-                results.add(model, seconds(since: start), ok: status == 200)
+                let reply = Result { try client.multipart(method: "POST", "/infer/\(model)?image=ct_0", fields: ["params": params]) }
+                results.add(model, seconds(since: start), reply)
             }
             printFigure("serve infer \(model) 160×160×56", results.figures(model), json: json)
         }
@@ -96,11 +95,24 @@ final class LatencyLog: @unchecked Sendable {
     private let lock = NSLock()
     private var seconds: [String: [Double]] = [:]
     private var failures: [String: Int] = [:]
+    /// The first failure's reason per route, said on standard error.
+    private var reasons: [String: String] = [:]
 
-    func add(_ route: String, _ value: Double, ok: Bool) {
+    /// A request that failed to connect or was not answered 200 counts as an error.
+    func add(_ route: String, _ value: Double, _ reply: Result<HTTPReply, Error>) {
+        let reason: String? = switch reply {
+        case .success(let answer): answer.status == 200 ? nil : "\(answer.status) \(answer.detail)"
+        case .failure(let error): "\(error)"
+        }
         lock.lock()
         seconds[route, default: []].append(value)
-        if !ok { failures[route, default: 0] += 1 }
+        if let reason {
+            failures[route, default: 0] += 1
+            if reasons[route] == nil {
+                reasons[route] = reason
+                FileHandle.standardError.write(Data("\(route): \(reason)\n".utf8))
+            }
+        }
         lock.unlock()
     }
 

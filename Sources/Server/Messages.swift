@@ -82,8 +82,21 @@ public struct ServerResponse: @unchecked Sendable {
 
     /// `value` as JSON (objects' keys sorted, so answers are stable).
     public static func json(_ value: Any, status: Int = 200) -> ServerResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])) ?? Data("null".utf8)
-        return ServerResponse(status: status, headers: [("Content-Type", "application/json")], body: .data(data))
+        do {
+            let data = try encode(value)
+            return ServerResponse(status: status, headers: [("Content-Type", "application/json")], body: .data(data))
+        } catch {
+            // Never an answer that says less than it should: a client told so rather than handed "null".
+            var response = ServerResponse(status: 500, headers: [("Content-Type", "application/json")],
+                                          body: .data(Data(#"{"detail": "the answer could not be written as JSON"}"#.utf8)))
+            response.detail = "the answer could not be written as JSON: \(error)"
+            return response
+        }
+    }
+
+    /// JSON with sorted keys (answers are stable) and slashes left as they are.
+    static func encode(_ value: Any) throws -> Data {
+        try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
     }
 
     public static func error(_ error: APIError) -> ServerResponse {

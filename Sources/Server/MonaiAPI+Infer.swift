@@ -129,9 +129,8 @@ extension MonaiAPI {
             return ServerResponse(headers: [("Content-Type", "application/octet-stream"), ("Content-Disposition", "attachment; filename=\"\(filename)\"")],
                                   body: .data(bytes))
         }
-        let json = (try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys])) ?? Data("{}".utf8)
         let (type, body) = Multipart.encode([
-            MultipartPart(name: "params", contentType: "application/json", data: json),
+            MultipartPart(name: "params", contentType: "application/json", data: try ServerResponse.encode(answer)),
             MultipartPart(name: "image", filename: filename, contentType: "application/octet-stream", data: bytes),
         ])
         return ServerResponse(headers: [("Content-Type", type)], body: .data(body))

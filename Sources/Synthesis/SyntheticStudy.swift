@@ -94,11 +94,7 @@ struct Scene {
     var twins: [[UInt16]] = []
     private var tissueField: SmoothField?
     private var tissueCuts: [Double] = []
-    private var shapes: [(value: UInt16, shape: Shape, box: Box)] = [] {
-        didSet { ordered = shapes.reversed() }
-    }
-    /// The shapes last painted first, as `label(at:)` looks them up.
-    private var ordered: [(value: UInt16, shape: Shape, box: Box)] = []
+    private var shapes: [(value: UInt16, shape: Shape, box: Box)] = []
 
     /// World-space bounds of a shape, to skip it quickly where it cannot be.
     struct Box {
@@ -183,17 +179,13 @@ struct Scene {
             // A wall around a lumen: two labels, the lumen painted inside the wall.
             let outer = Blob(center: centre(), radii: radii(0.12 * small, 0.4 * small), yaw: random.uniform(0, .pi),
                              roughness: random.uniform(0, 0.15), random: &random)
-            var inner = outer
-            let scale = random.uniform(0.45, 0.8)
-            inner.radii = (outer.radii.0 * scale, outer.radii.1 * scale, outer.radii.2 * scale)
+            let inner = Scene.scaled(outer, by: random.uniform(0.45, 0.8))
             shapes.append((add(.shell), .blob(outer), Box(outer)))
             shapes.append((add(.lumen), .blob(inner), Box(inner)))
         case .holed:
             let outer = Blob(center: centre(), radii: radii(0.15 * small, 0.4 * small), yaw: random.uniform(0, .pi),
                              roughness: random.uniform(0, 0.2), random: &random)
-            var hole = outer
-            let scale = random.uniform(0.3, 0.6)
-            hole.radii = (outer.radii.0 * scale, outer.radii.1 * scale, outer.radii.2 * scale)
+            var hole = Scene.scaled(outer, by: random.uniform(0.3, 0.6))
             hole.center = (outer.center.0 + random.uniform(-0.2, 0.2) * outer.radii.0, outer.center.1, outer.center.2)
             shapes.append((add(.holed), .holed(outer: outer, hole: hole), Box(outer)))
         case .twin:
@@ -214,6 +206,13 @@ struct Scene {
         }
     }
 
+    /// The same blob, its radii times `scale` (a lumen in its wall, a hole in its structure).
+    static func scaled(_ blob: Blob, by scale: Double) -> Blob {
+        var copy = blob
+        copy.radii = (blob.radii.0 * scale, blob.radii.1 * scale, blob.radii.2 * scale)
+        return copy
+    }
+
     /// Catmull–Rom through the points, 8 samples per segment.
     static func smoothCurve(_ points: [(Double, Double, Double)]) -> [(Double, Double, Double)] {
         var out: [(Double, Double, Double)] = []
@@ -232,7 +231,7 @@ struct Scene {
 
     /// The label at a world point: the last shape that holds it, else the tissue there.
     func label(at p: (Double, Double, Double)) -> UInt16 {
-        for (value, shape, box) in ordered where box.holds(p) && Scene.holds(shape, p) { return value }
+        for (value, shape, box) in shapes.reversed() where box.holds(p) && Scene.holds(shape, p) { return value }
         let t = tissueField?.value(p.0, p.1, p.2) ?? 0
         return UInt16(1 + tissueCuts.filter { t > $0 }.count)
     }
