@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Engine", dependencies: ["COpenBLAS", "CConvKernels", "Randomness", "Parallelism"]),
         .target(name: "EngineTesting", dependencies: ["Engine", "Randomness"]),
         .target(name: "Render", dependencies: ["Volume", "Cells"]),
-        .target(name: "Terminal", dependencies: ["Cells", "CNCursesW", "CTerminalGuard"]),
+        .target(name: "Terminal", dependencies: ["Cells", "CNCursesW", "CTerminalGuard", "CDeflate", "Parallelism"]),
         .target(name: "CTerminalGuard"),
 
         // Tier 3
@@ -46,7 +46,7 @@ let package = Package(
 
         // Test support
         .target(name: "VolumeTesting", dependencies: ["Volume", "Randomness"]),
-        .target(name: "CellsTesting", dependencies: ["Cells"]),
+        .target(name: "CellsTesting", dependencies: ["Cells", "CDeflate"]),
         // Synthetic training studies (random shapes, contrasts and acquisitions) for models that must generalise.
         .target(name: "Synthesis", dependencies: ["Volume", "VolumeTesting", "Randomness"]),
         .target(name: "ServerTesting"),

@@ -121,7 +121,8 @@ public final class AnnotationApp {
         // The state changes only by actions: with none since the last frame, the frame on screen is still right
         // (an idle app draws nothing, instead of ten frames a second).
         if drawn { return }
-        console.present(Screen.render(state, width: size.width, height: size.height))
+        console.present(Screen.render(state, width: size.width, height: size.height),
+                        pictures: Screen.pictures(state, width: size.width, height: size.height))
         drawn = true
     }
 

@@ -27,9 +27,11 @@ public final class MemoryConsole: Console {
 
     /// The frame shown last.
     public var frame: CellBuffer { memory.frame }
+    public var pictures: [Picture] { memory.pictures }
     public var size: (width: Int, height: Int) { memory.size }
 
     public func present(_ frame: CellBuffer) { memory.present(frame) }
+    public func present(_ frame: CellBuffer, pictures: [Picture]) { memory.present(frame, pictures: pictures) }
     public func invalidate() { memory.invalidate() }
 
     /// Events still to come.

@@ -25,3 +25,7 @@ static inline int cn_keypad(bool on) { return keypad(stdscr, on); }
 static inline int cn_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int cn_err(void) { return ERR; }
 
+// term.h's macros (lines, columns, …) would clash with Swift names: declare only what is used.
+extern int setupterm(const char *term, int fildes, int *errret);
+/// Loads TERM's terminfo entry without taking the screen (for tigetflag/tigetstr outside the app); 0 on success.
+static inline int cn_setupterm(void) { int error = 0; return setupterm(NULL, 1, &error) == OK ? 0 : -1; }

@@ -60,6 +60,22 @@ public struct SliceMapping: Sendable {
         return (c, r)
     }
 
+    /// Which slice column each screen column shows (nearest), -1 outside the slice.
+    public func sliceColumns(_ sliceWidth: Int) -> [Int] {
+        (0..<width).map { x in
+            let u = originU + Double(x) * stepU
+            return u >= 0 && Int(u) < sliceWidth ? Int(u) : -1
+        }
+    }
+
+    /// Which slice row each screen row shows (nearest), -1 outside the slice.
+    public func sliceRows(_ sliceHeight: Int) -> [Int] {
+        (0..<height).map { y in
+            let v = originV + Double(y) * stepV
+            return v >= 0 && Int(v) < sliceHeight ? Int(v) : -1
+        }
+    }
+
     /// The screen pixel showing a slice pixel's centre.
     public func screenPixel(column: Int, row: Int) -> (x: Int, y: Int) {
         (Int(((Double(column) + 0.5 - originU) / stepU + 0.5).rounded(.down)), Int(((Double(row) + 0.5 - originV) / stepV + 0.5).rounded(.down)))
@@ -81,40 +97,47 @@ public struct SliceRaster: Sendable {
         let mapping = SliceMapping(slice: image.geometry, width: width, height: height, viewport: viewport)
         self.mapping = mapping
         var pixels = [RGB](repeating: background, count: width * height)
-        var labelAt = [UInt16](repeating: 0, count: labels == nil ? 0 : width * height)
-        // Which slice column/row each screen column/row shows (nearest), computed once.
-        let columns = (0..<width).map { x -> Int in
-            let u = mapping.originU + Double(x) * mapping.stepU
-            return u >= 0 && Int(u) < image.width ? Int(u) : -1
-        }
-        let rows = (0..<height).map { y -> Int in
-            let v = mapping.originV + Double(y) * mapping.stepV
-            return v >= 0 && Int(v) < image.height ? Int(v) : -1
-        }
+        let columns = mapping.sliceColumns(image.width), rows = mapping.sliceRows(image.height)
         for y in 0..<height where rows[y] >= 0 {
             let base = rows[y] * image.width
             for x in 0..<width where columns[x] >= 0 {
                 pixels[y * width + x] = RGB(gray: window.gray(image.pixels[base + columns[x]]))
-                if let labels { labelAt[y * width + x] = labels.pixels[base + columns[x]] }
             }
         }
-        if labels != nil && overlay != .hidden {
-            for y in 0..<height {
-                for x in 0..<width {
-                    let label = labelAt[y * width + x]
-                    guard label != 0 else { continue }
-                    if overlay == .outline {
-                        // A pixel of the label's edge: a neighbour (on screen) shows another label.
-                        let edge = (x == 0 || labelAt[y * width + x - 1] != label) || (x == width - 1 || labelAt[y * width + x + 1] != label)
-                            || (y == 0 || labelAt[(y - 1) * width + x] != label) || (y == height - 1 || labelAt[(y + 1) * width + x] != label)
-                        if edge { pixels[y * width + x] = palette.color(label) }
-                    } else {
-                        pixels[y * width + x] = Blend.over(pixels[y * width + x], palette.color(label), alpha: opacity)
-                    }
-                }
+        if let labels {
+            let shown = SliceRaster.labelsShown(labels, mapping: mapping, overlay: overlay)
+            for n in 0..<shown.count where shown[n] != 0 {
+                let color = palette.color(shown[n])
+                pixels[n] = overlay == .outline ? color : Blend.over(pixels[n], color, alpha: opacity)
             }
         }
         self.pixels = pixels
+    }
+
+    /// The label under each screen pixel as the overlay shows it: all of it (fill), its edge on screen (outline),
+    /// or none (hidden); 0 where nothing is shown.
+    public static func labelsShown(_ labels: Slice<UInt16>, mapping: SliceMapping, overlay: OverlayMode) -> [UInt16] {
+        let (width, height) = (mapping.width, mapping.height)
+        guard overlay != .hidden else { return [UInt16](repeating: 0, count: width * height) }
+        let columns = mapping.sliceColumns(labels.width), rows = mapping.sliceRows(labels.height)
+        var labelAt = [UInt16](repeating: 0, count: width * height)
+        for y in 0..<height where rows[y] >= 0 {
+            let base = rows[y] * labels.width
+            for x in 0..<width where columns[x] >= 0 { labelAt[y * width + x] = labels.pixels[base + columns[x]] }
+        }
+        guard overlay == .outline else { return labelAt }
+        var edges = [UInt16](repeating: 0, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                let label = labelAt[y * width + x]
+                guard label != 0 else { continue }
+                // A pixel of the label's edge: a neighbour (on screen) shows another label.
+                let edge = (x == 0 || labelAt[y * width + x - 1] != label) || (x == width - 1 || labelAt[y * width + x + 1] != label)
+                    || (y == 0 || labelAt[(y - 1) * width + x] != label) || (y == height - 1 || labelAt[(y + 1) * width + x] != label)
+                if edge { edges[y * width + x] = label }
+            }
+        }
+        return edges
     }
 
     public subscript(x: Int, y: Int) -> RGB {

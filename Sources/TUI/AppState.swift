@@ -118,6 +118,9 @@ public struct AppState: Sendable {
     public var showHelp = false
     public var message = ""
     public var colorDepth: ColorDepth = .truecolor
+    /// Slices as real pixels (kitty, sixel, iTerm2) or half-block cells, and the size of a cell in pixels.
+    public var graphics: GraphicsMode = .cells
+    public var cellPixels = (width: 10, height: 20)
     public var theme = Theme.dark {
         didSet { opacity = theme.opacity }
     }

@@ -74,22 +74,38 @@ public enum Screen {
         guard let study = state.open,
               let rect = views(state, width: state.screen.width, height: state.screen.height).first(where: { $0.1 == plane })?.0
         else { return nil }
-        let inner = rect.inset(by: 1)
-        return SliceMapping(slice: PlaneGeometry(grid: study.image.grid, plane: plane), width: inner.width, height: inner.height * 2,
-                            viewport: viewport(state, plane: plane))
+        return mapping(state, plane: plane, geometry: PlaneGeometry(grid: study.image.grid, plane: plane), inner: rect.inset(by: 1))
+    }
+
+    /// The view's pixels: two per cell with half blocks; the cell's pixels with an image protocol, or, where the
+    /// terminal scales the picture and the screen has more pixels than the slice shows, one per slice pixel (less
+    /// to send; labels and seeds have no finer detail).
+    static func mapping(_ state: AppState, plane: SlicePlane, geometry: PlaneGeometry, inner: Rect) -> SliceMapping {
+        let viewport = viewport(state, plane: plane)
+        guard state.graphics != .cells else {
+            return SliceMapping(slice: geometry, width: inner.width, height: inner.height * 2, viewport: viewport)
+        }
+        let full = SliceMapping(slice: geometry, width: inner.width * state.cellPixels.width, height: inner.height * state.cellPixels.height,
+                                viewport: viewport)
+        let factor = state.graphics.scales ? 1 / max(full.stepU, full.stepV, 1e-6) : 1
+        guard factor > 1 else { return full }
+        return SliceMapping(slice: geometry, width: max(1, Int((Double(full.width) / factor).rounded())),
+                            height: max(1, Int((Double(full.height) / factor).rounded())), viewport: viewport)
     }
 
     /// The viewport a plane is shown with (the zoom and pan belong to the focused plane).
     static func viewport(_ state: AppState, plane: SlicePlane) -> Viewport { plane == state.plane ? state.viewport : Viewport() }
 
-    /// The plane and voxel under a screen cell (its upper pixel), if a slice is shown there.
+    /// The plane and voxel under a screen cell (its upper half), if a slice is shown there.
     public static func voxel(atCellX x: Int, y: Int, state: AppState) -> (SlicePlane, VoxelIndex)? {
         guard let study = state.open else { return nil }
         for (rect, plane) in views(state, width: state.screen.width, height: state.screen.height) {
             let inner = rect.inset(by: 1)
             guard inner.contains(x: x, y: y), let mapping = mapping(state, plane: plane) else { continue }
             let geometry = PlaneGeometry(grid: study.image.grid, plane: plane)
-            guard let p = mapping.slicePixel(x: x - inner.x, y: 2 * (y - inner.y), sliceWidth: geometry.width, sliceHeight: geometry.height)
+            let perCellX = Double(mapping.width) / Double(inner.width), perCellY = Double(mapping.height) / Double(inner.height)
+            let px = Int((Double(x - inner.x) + 0.5) * perCellX), py = Int((Double(y - inner.y) + 0.25) * perCellY)
+            guard let p = mapping.slicePixel(x: px, y: py, sliceWidth: geometry.width, sliceHeight: geometry.height)
             else { return nil }
             return (plane, geometry.voxel(column: p.column, row: p.row, slice: geometry.position(of: state.cursor).slice))
         }
@@ -126,39 +142,24 @@ public enum Screen {
         for y in rect.y..<rect.maxY { buffer[rect.maxX - 1, y] = Cell("│", style: Style(attributes: .dim)) }
     }
 
-    /// A slice in a rectangle: the image inside a one-cell margin holding the orientation letters.
+    /// A slice in a rectangle: the image inside a one-cell margin holding the orientation letters. With an image
+    /// protocol the inside stays blank cells and `pictures` gives the image.
     static func drawSlice(_ state: AppState, plane: SlicePlane, into buffer: inout CellBuffer, at rect: Rect) {
         guard let study = state.open, rect.width > 4, rect.height > 3 else { return }
         let geometry = PlaneGeometry(grid: study.image.grid, plane: plane)
         let p = geometry.position(of: state.cursor)
-        let image = study.image.slice(plane, at: p.slice)
-        // In review, the difference overlay takes the labels' place while it is on.
-        let labels = (state.review?.difference ?? study.labels).slice(plane, at: p.slice)
         let inner = rect.inset(by: 1)
-        let viewport = viewport(state, plane: plane)
-        var raster = SliceRaster(image: image, labels: labels, window: state.window, palette: state.palette,
-                                 overlay: state.overlay, opacity: state.opacity, width: inner.width, height: inner.height * 2,
-                                 viewport: viewport, background: state.theme.background)
-        // Seeds on top: the label's colour at full strength for its clicks and scribbles, white for background.
-        let seeds = study.draft.seeds.slice(plane, at: p.slice)
-        if seeds.pixels.contains(where: { $0 != 0 }) {
-            for y in 0..<raster.height {
-                for x in 0..<raster.width {
-                    guard let q = raster.mapping.slicePixel(x: x, y: y, sliceWidth: seeds.width, sliceHeight: seeds.height) else { continue }
-                    let seed = seeds[q.column, q.row]
-                    if seed == Draft.backgroundSeed { raster[x, y] = state.theme.backgroundSeed } else if seed != 0 { raster[x, y] = state.palette.color(seed) }
-                }
+        if state.graphics == .cells {
+            let mapping = mapping(state, plane: plane, geometry: geometry, inner: inner)
+            var raster = SliceRaster(image: study.image.slice(plane, at: p.slice), labels: labelsShown(state, plane: plane, slice: p.slice),
+                                     window: state.window, palette: state.palette, overlay: state.overlay, opacity: state.opacity,
+                                     width: mapping.width, height: mapping.height, viewport: viewport(state, plane: plane),
+                                     background: state.theme.background)
+            for (n, color) in marks(state, plane: plane, mapping: mapping) where color.a != 0 {
+                raster.pixels[n] = color.a == 255 ? RGB(color.r, color.g, color.b) : Blend.over(raster.pixels[n], RGB(color.r, color.g, color.b), alpha: crosshairAlpha)
             }
+            HalfBlocks.draw(raster, into: &buffer, at: inner)
         }
-        // The shared 3D cursor as a crosshair, with a gap so the voxel under it stays visible.
-        let s = raster.mapping.screenPixel(column: p.column, row: p.row)
-        for x in 0..<raster.width where abs(x - s.x) > 2 && s.y >= 0 && s.y < raster.height {
-            raster[x, s.y] = Blend.over(raster[x, s.y], state.theme.crosshair, alpha: 0.6)
-        }
-        for y in 0..<raster.height where abs(y - s.y) > 2 && s.x >= 0 && s.x < raster.width {
-            raster[s.x, y] = Blend.over(raster[s.x, y], state.theme.crosshair, alpha: 0.6)
-        }
-        HalfBlocks.draw(raster, into: &buffer, at: inner)
         let letters = geometry.edgeLetters
         let dim = Style(attributes: .bold)
         buffer.write(letters.top, x: rect.x + rect.width / 2, y: rect.y, style: dim)
@@ -167,6 +168,83 @@ public enum Screen {
         buffer.write(letters.right, x: rect.maxX - 1, y: rect.y + rect.height / 2, style: dim)
         buffer.write("\(plane.rawValue) \(p.slice + 1)/\(geometry.depth)", x: rect.x + 1, y: rect.y, style: Style(attributes: .dim),
                      limit: rect.width / 2 - 2)
+    }
+
+    static let crosshairAlpha = 0.6
+
+    /// The labels a plane shows: in review, the difference overlay takes the labels' place while it is on.
+    static func labelsShown(_ state: AppState, plane: SlicePlane, slice: Int) -> Slice<UInt16>? {
+        guard let study = state.open else { return nil }
+        return (state.review?.difference ?? study.labels).slice(plane, at: slice)
+    }
+
+    /// What is drawn over the labels, by screen pixel: seeds at full strength (the label's colour for its clicks and
+    /// scribbles, the theme's for background), and the shared 3D cursor as a crosshair, with a gap so that the voxel
+    /// under it stays visible (alpha below 255).
+    static func marks(_ state: AppState, plane: SlicePlane, mapping: SliceMapping) -> [Int: RGBA] {
+        guard let study = state.open else { return [:] }
+        let geometry = PlaneGeometry(grid: study.image.grid, plane: plane)
+        let p = geometry.position(of: state.cursor)
+        var marks: [Int: RGBA] = [:]
+        let seeds = study.draft.seeds.slice(plane, at: p.slice)
+        if seeds.pixels.contains(where: { $0 != 0 }) {
+            let columns = mapping.sliceColumns(seeds.width), rows = mapping.sliceRows(seeds.height)
+            for y in 0..<mapping.height where rows[y] >= 0 {
+                for x in 0..<mapping.width where columns[x] >= 0 {
+                    let seed = seeds[columns[x], rows[y]]
+                    if seed == Draft.backgroundSeed { marks[y * mapping.width + x] = RGBA(state.theme.backgroundSeed, alpha: 255) }
+                    else if seed != 0 { marks[y * mapping.width + x] = RGBA(state.palette.color(seed), alpha: 255) }
+                }
+            }
+        }
+        // The gap scales with the view's pixels per cell, so that it looks the same with half blocks and pixels.
+        let s = mapping.screenPixel(column: p.column, row: p.row)
+        let gap = state.graphics == .cells ? 2 : 2 * max(1, mapping.width / max(1, state.screen.width))
+        let line = RGBA(state.theme.crosshair, alpha: UInt8(crosshairAlpha * 255))
+        for x in 0..<mapping.width where abs(x - s.x) > gap && s.y >= 0 && s.y < mapping.height {
+            let n = s.y * mapping.width + x
+            if marks[n] == nil { marks[n] = line }
+        }
+        for y in 0..<mapping.height where abs(y - s.y) > gap && s.x >= 0 && s.x < mapping.width {
+            let n = y * mapping.width + s.x
+            if marks[n] == nil { marks[n] = line }
+        }
+        return marks
+    }
+
+    /// The views as images, for a terminal that shows pixels: the windowed slice, and over it the labels, seeds and
+    /// crosshair. Empty with half blocks.
+    public static func pictures(_ state: AppState, width: Int, height: Int) -> [Picture] {
+        guard state.graphics != .cells, let study = state.open, !state.showHelp else { return [] }
+        return views(state, width: width, height: height).enumerated().compactMap { slot, view in
+            let (rect, plane) = view
+            guard rect.width > 4, rect.height > 3 else { return nil }
+            let inner = rect.inset(by: 1)
+            let geometry = PlaneGeometry(grid: study.image.grid, plane: plane)
+            let p = geometry.position(of: state.cursor)
+            let mapping = mapping(state, plane: plane, geometry: geometry, inner: inner)
+            let base = SliceRaster(image: study.image.slice(plane, at: p.slice), window: state.window, palette: state.palette,
+                                   width: mapping.width, height: mapping.height, viewport: viewport(state, plane: plane),
+                                   background: state.theme.background)
+            var overlay = [RGBA](repeating: .clear, count: mapping.width * mapping.height)
+            if let labels = labelsShown(state, plane: plane, slice: p.slice) {
+                let shown = SliceRaster.labelsShown(labels, mapping: mapping, overlay: state.overlay)
+                let alpha = UInt8(state.overlay == .outline ? 255 : (state.opacity * 255).rounded())
+                for n in 0..<shown.count where shown[n] != 0 { overlay[n] = RGBA(state.palette.color(shown[n]), alpha: alpha) }
+            }
+            for (n, mark) in marks(state, plane: plane, mapping: mapping) {
+                overlay[n] = mark.a == 255 || overlay[n].a == 0 ? mark : over(overlay[n], mark)
+            }
+            return Picture(slot: slot, rect: inner, width: mapping.width, height: mapping.height, base: base.pixels, overlay: overlay)
+        }
+    }
+
+    /// `top` over `bottom`, both with alpha.
+    static func over(_ bottom: RGBA, _ top: RGBA) -> RGBA {
+        let at = Double(top.a) / 255, ab = Double(bottom.a) / 255 * (1 - at)
+        let a = at + ab
+        func mix(_ b: UInt8, _ t: UInt8) -> UInt8 { UInt8(((Double(t) * at + Double(b) * ab) / a).rounded()) }
+        return RGBA(mix(bottom.r, top.r), mix(bottom.g, top.g), mix(bottom.b, top.b), UInt8((a * 255).rounded()))
     }
 
     static func statusText(_ state: AppState) -> String {
@@ -183,7 +261,7 @@ public enum Screen {
             + " │ \(state.activeLabel) \(study.name(of: state.activeLabel)) │ \(state.tool.rawValue)"
             + (state.tool == .navigate ? "" : " r\(format(state.brushRadiusMM))mm\(state.brush3D ? " 3D" : "")")
             + (state.viewport.zoom != 1 ? " │ zoom \(Screen.format(state.viewport.zoom))×" : "")
-            + " │ \(state.overlay.rawValue)\(state.overlay == .fill ? " \(Int((state.opacity * 100).rounded()))%" : "") │ \(state.colorDepth.rawValue)"
+            + " │ \(state.overlay.rawValue)\(state.overlay == .fill ? " \(Int((state.opacity * 100).rounded()))%" : "") │ \(state.colorDepth.rawValue)\(state.graphics == .cells ? "" : " " + state.graphics.rawValue)"
             + (state.assistant == .classical ? "" : " │ \(state.assistant.rawValue)")
             + (state.unsaved ? " │ ● unsaved" : "") + (state.busy.map { " │ ⧗ " + $0 } ?? "")
     }

@@ -11,6 +11,8 @@ public final class TerminalSession: Backend {
     public let colorDepth: ColorDepth
     private var shadow: CellBuffer?
     private let encoder = FrameEncoder()
+    public let graphics: GraphicsChoice
+    private var pictures: PictureWriter
     private var active = false
 
     /// Chooses the colour depth: `forced`, else COLORTERM, else terminfo's RGB/Tc flags, else its colour count.
@@ -22,7 +24,11 @@ public final class TerminalSession: Backend {
         return cn_colors() >= 256 ? .palette256 : .palette16
     }
 
-    public init(color forced: String? = nil) {
+    /// Takes the terminal; `graphics` is what `GraphicsChoice.choose` made of the terminal's replies (asked for
+    /// before, while the terminal's modes were still the shell's).
+    public init(color forced: String? = nil, graphics: GraphicsChoice = GraphicsChoice(mode: .cells, reason: "not asked", cellPixels: (10, 20))) {
+        self.graphics = graphics
+        pictures = PictureWriter(mode: graphics.mode)
         setlocale(LC_ALL, "")
         if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_ALL, "C.UTF-8") }
         if ProcessInfo.processInfo.environment["ESCDELAY"] == nil { set_escdelay(25) }
@@ -89,11 +95,21 @@ public final class TerminalSession: Backend {
 
     public var size: (width: Int, height: Int) { (Int(cn_cols()), Int(cn_lines())) }
 
-    public func present(_ frame: CellBuffer) {
+    public func present(_ frame: CellBuffer) { present(frame, pictures: []) }
+
+    public func present(_ frame: CellBuffer, pictures shown: [Picture]) {
+        let (deletions, wipe) = pictures.retire(keeping: shown)
+        // Cells under a picture that is gone are sent again, which wipes its pixels.
+        if !wipe.isEmpty, var stale = shadow {
+            for rect in wipe { stale.fill(rect, with: Cell("\u{0}")) }
+            shadow = stale
+        }
         let changes = frame.changes(since: shadow)
         shadow = frame
-        guard !changes.isEmpty else { return }
-        let bytes = encoder.encode(changes)
+        var bytes = deletions
+        if !changes.isEmpty { bytes += encoder.encode(changes) }
+        bytes += pictures.draw(shown, cellsChanged: changes)
+        guard !bytes.isEmpty else { return }
         bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
@@ -106,8 +122,14 @@ public final class TerminalSession: Backend {
 
     public func invalidate() {
         shadow = nil
+        forgetPictures()
         clearok(cn_stdscr(), true)
         wrefresh(cn_stdscr())
+    }
+
+    private func forgetPictures() {
+        let bytes = pictures.forget()
+        if !bytes.isEmpty { FileHandle.standardOutput.write(Data(bytes)) }
     }
 
     /// Waits up to `milliseconds` for input.
@@ -148,6 +170,7 @@ public final class TerminalSession: Backend {
         case KEY_DC: return .key(.delete)
         case KEY_RESIZE:
             shadow = nil
+            forgetPictures()
             return .resize(width: Int(cn_cols()), height: Int(cn_lines()))
         case KEY_MOUSE:
             var event = MEVENT()

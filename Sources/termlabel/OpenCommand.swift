@@ -24,6 +24,9 @@ struct OpenCommand: ParsableCommand {
     @Option(help: "Colour depth: truecolor, 256 or 16 (default: what the terminal says; see README).")
     var color: String?
 
+    @Option(help: "Slices as pixels: kitty, sixel, iterm2, or cells (half blocks); default: what the terminal answers (termlabel doctor says).")
+    var graphics: String?
+
     @Option(help: "Colour theme: dark, light, high-contrast, colorblind, or your own in ~/.config/termlabel/themes/.")
     var theme = "dark"
 
@@ -32,6 +35,7 @@ struct OpenCommand: ParsableCommand {
 
     func validate() throws {
         if let color, ColorDepth(rawValue: color) == nil { throw ValidationError("--color is truecolor, 256 or 16") }
+        if let graphics, GraphicsMode(rawValue: graphics) == nil { throw ValidationError("--graphics is kitty, sixel, iterm2 or cells") }
     }
 
     func run() throws {
@@ -43,12 +47,12 @@ struct OpenCommand: ParsableCommand {
             message = "Samples in \(workspace) (MRI: termlabel \(workspace)/mri-head).  ? shows every key."
         }
         let database = try AppDatabase(folder: folder)
-        try OpenCommand.openApp(on: database, report: try database.sync(), theme: theme, color: color, message: message,
+        try OpenCommand.openApp(on: database, report: try database.sync(), theme: theme, color: color, graphics: graphics, message: message,
                                 trainOnSubmit: trainOnSubmit)
     }
 
     /// The app on a synced study list, in review mode on the queue `review` selects when given.
-    static func openApp(on database: AppDatabase, report: SyncReport, theme: String = "dark", color: String? = nil,
+    static func openApp(on database: AppDatabase, report: SyncReport, theme: String = "dark", color: String? = nil, graphics: String? = nil,
                         message: String = "? shows every key.", trainOnSubmit: Bool = false, review: ReviewQueueFilter? = nil) throws {
         var state = AppState(folder: database.location.folder,
                              studies: try StudyEntry.all(in: database, skipped: report.skippedImages, at: Date()))
@@ -57,11 +61,12 @@ struct OpenCommand: ParsableCommand {
         state.message = message
         state.trainOnSubmit = trainOnSubmit
 
-        let session = TerminalSession(color: color)
+        let session = TerminalSession(color: color, graphics: TerminalProbe.choose(forced: graphics).choice)
         defer { session.restore() }
         signal(SIGTERM) { _ in quitRequested = 1 }
         signal(SIGHUP) { _ in quitRequested = 1 }
         state.colorDepth = session.colorDepth
+        (state.graphics, state.cellPixels) = (session.graphics.mode, session.graphics.cellPixels)
         let app = AnnotationApp(database: database, state: state, console: session)
         if let review { app.startReview(review) }
         app.run { quitRequested != 0 }

@@ -15,7 +15,7 @@ struct TermLabel: ParsableCommand {
             e.g. 4G; an image that needs more is refused before anything is allocated. Default: three quarters of \
             the memory available at the start.
             """,
-        subcommands: [OpenCommand.self, InfoCommand.self, ImportCommand.self, ListCommand.self, SubmitCommand.self, ReviewCommand.self, ExportCommand.self, StatsCommand.self, SegmentCommand.self, InterpolateCommand.self, TrainCommand.self, InferCommand.self, ServeCommand.self, ModelCommand.self, RankCommand.self, PlanCommand.self, EvalCommand.self, SamplesCommand.self, KeysCommand.self, BenchCommand.self],
+        subcommands: [OpenCommand.self, InfoCommand.self, ImportCommand.self, ListCommand.self, SubmitCommand.self, ReviewCommand.self, ExportCommand.self, StatsCommand.self, SegmentCommand.self, InterpolateCommand.self, TrainCommand.self, InferCommand.self, ServeCommand.self, ModelCommand.self, RankCommand.self, PlanCommand.self, EvalCommand.self, SamplesCommand.self, KeysCommand.self, DoctorCommand.self, BenchCommand.self],
         defaultSubcommand: OpenCommand.self
     )
 
