@@ -1,5 +1,6 @@
 // Downgrading 24-bit colour for terminals that have less: 256 colours with a 4×4 ordered (Bayer) dither fixed in
-// screen space (so it does not crawl as slices change), or the 16 theme colours as best effort. Image pixels
+// screen space (so it does not crawl as slices change), or the 16 theme colours as best effort: greys dithered over
+// their four greys, other colours to the nearest hue. Image pixels
 // never use palette entries 0–15, whose colours depend on the user's theme.
 
 import Cells
@@ -52,10 +53,24 @@ public enum ColorQuantizer {
         RGB(0, 0, 0), RGB(205, 0, 0), RGB(0, 205, 0), RGB(205, 205, 0), RGB(0, 0, 238), RGB(205, 0, 205), RGB(0, 205, 205), RGB(229, 229, 229),
         RGB(127, 127, 127), RGB(255, 0, 0), RGB(0, 255, 0), RGB(255, 255, 0), RGB(92, 92, 255), RGB(255, 0, 255), RGB(0, 255, 255), RGB(255, 255, 255),
     ]
+    /// The four greys of the 16 (black, bright black, white, bright white), darkest first.
+    static let sixteenGrays: [(level: Int, index: UInt8)] = [(0, 0), (127, 8), (229, 7), (255, 15)]
+    static let sixteenHues: [Int] = [1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14]
 
-    public static func index16(_ color: RGB) -> UInt8 {
-        var best = 0, bestDistance = Int.max
-        for (n, c) in sixteen.enumerated() {
+    /// A 16-colour index for a colour at screen pixel (x, y): a grey is dithered over the four greys (so that a slice
+    /// keeps its shades), any other colour is the nearest hue (so that a label stays a colour, never a grey).
+    public static func index16(_ color: RGB, x: Int, y: Int) -> UInt8 {
+        if color.r == color.g && color.g == color.b {
+            let v = Int(color.r)
+            var upper = 0
+            while upper < sixteenGrays.count - 1 && sixteenGrays[upper].level < v { upper += 1 }
+            guard upper > 0 && sixteenGrays[upper].level != v else { return sixteenGrays[upper].index }
+            let a = sixteenGrays[upper - 1], b = sixteenGrays[upper]
+            return Double(v - a.level) / Double(b.level - a.level) > threshold(x, y) ? b.index : a.index
+        }
+        var best = sixteenHues[0], bestDistance = Int.max
+        for n in sixteenHues {
+            let c = sixteen[n]
             let d = (Int(c.r) - Int(color.r)) * (Int(c.r) - Int(color.r)) + (Int(c.g) - Int(color.g)) * (Int(c.g) - Int(color.g))
                 + (Int(c.b) - Int(color.b)) * (Int(c.b) - Int(color.b))
             if d < bestDistance { bestDistance = d; best = n }
@@ -73,7 +88,7 @@ public enum ColorQuantizer {
                 var cell = buffer[x, y]
                 func convert(_ color: Color, row: Int) -> Color {
                     guard case .rgb(let rgb) = color else { return color }
-                    return .indexed(depth == .palette256 ? index256(rgb, x: x, y: row) : index16(rgb))
+                    return .indexed(depth == .palette256 ? index256(rgb, x: x, y: row) : index16(rgb, x: x, y: row))
                 }
                 cell.style.foreground = convert(cell.style.foreground, row: 2 * y)
                 cell.style.background = convert(cell.style.background, row: 2 * y + 1)

@@ -30,6 +30,7 @@ public enum Screen {
             for (rect, plane) in views(state, width: width, height: height) {
                 drawSlice(state, plane: plane, into: &buffer, at: rect)
             }
+            if let panel = quarters(viewRect, state: state)?.last { drawStudyPanel(state, into: &buffer, at: panel) }
         } else {
             buffer.write("Select a study and press Enter.  ? shows every key.", x: viewRect.x + 2, y: viewRect.y + 1,
                          style: Style(attributes: .dim), limit: viewRect.width - 2)
@@ -61,12 +62,42 @@ public enum Screen {
 
     static func width(_ rect: Rect) -> Int { rect.width }
 
-    /// The slice views on screen and their planes.
+    /// The slice views on screen and their planes. Three views go in three columns or in a 2×2 grid (the fourth
+    /// quarter a study panel), whichever gives each view the larger square: cells are twice as tall as wide.
     public static func views(_ state: AppState, width: Int, height: Int) -> [(Rect, SlicePlane)] {
-        let body = Rect(x: 0, y: 0, width: width, height: height).splitBottom(2).rest
-        let view = split(body, state: state).view
-        let planes: [SlicePlane] = state.layout == .threeUp && view.width >= 90 ? [.axial, .coronal, .sagittal] : [state.plane]
-        return Array(zip(view.columns(planes.count), planes))
+        let view = split(Rect(x: 0, y: 0, width: width, height: height).splitBottom(2).rest, state: state).view
+        guard state.layout == .threeUp, view.width >= 60, view.height >= 12 else { return [(view, state.plane)] }
+        let planes: [SlicePlane] = [.axial, .coronal, .sagittal]
+        guard let grid = quarters(view, state: state) else { return Array(zip(view.columns(3), planes)) }
+        return Array(zip(grid.prefix(3), planes))
+    }
+
+    /// The view area's four quarters when three views fit it better that way than in columns; nil otherwise.
+    static func quarters(_ view: Rect, state: AppState) -> [Rect]? {
+        guard state.layout == .threeUp, view.width >= 60, view.height >= 12, min(view.width / 2, view.height) > min(view.width / 3, 2 * view.height)
+        else { return nil }
+        let (top, bottom) = view.splitTop(view.height / 2)
+        return top.columns(2) + bottom.columns(2)
+    }
+
+    /// The fourth quarter of a 2×2 layout: the study, its grid and its labels with their colours.
+    static func drawStudyPanel(_ state: AppState, into buffer: inout CellBuffer, at rect: Rect) {
+        guard let study = state.open else { return }
+        let grid = study.image.grid
+        var lines: [(String, Style)] = [
+            (TerminalText.escaped(study.id), Style(attributes: .bold)),
+            (grid.shape.map(String.init).joined(separator: "×") + " voxels, " + grid.spacingMM.map { format($0) }.joined(separator: "×") + " mm", .plain),
+            ("W/L \(Int(state.window.width.rounded()))/\(Int(state.window.level.rounded())), \(state.tool.rawValue)", .plain),
+            ("", .plain),
+        ]
+        let values = Set(study.labelNames.map(\.value) + [state.activeLabel]).sorted()
+        for value in values {
+            let mark = value == state.activeLabel ? "▶ " : "  "
+            lines.append((mark + "\(value) " + TerminalText.escaped(study.name(of: value)), Style(foreground: .rgb(state.palette.color(value)))))
+        }
+        for (n, line) in lines.prefix(max(0, rect.height - 1)).enumerated() {
+            buffer.write(line.0, x: rect.x + 2, y: rect.y + 1 + n, style: line.1, limit: rect.width - 3)
+        }
     }
 
     /// Where screen pixels of a plane's view fall on its slice, if the plane is on screen.
@@ -151,8 +182,10 @@ public enum Screen {
         let inner = rect.inset(by: 1)
         if state.graphics == .cells {
             let mapping = mapping(state, plane: plane, geometry: geometry, inner: inner)
+            // In 16 colours a blended label would become a grey: labels are drawn as outlines in their own hue.
+            let overlay = state.colorDepth == .palette16 && state.overlay == .fill ? .outline : state.overlay
             var raster = SliceRaster(image: study.image.slice(plane, at: p.slice), labels: labelsShown(state, plane: plane, slice: p.slice),
-                                     window: state.window, palette: state.palette, overlay: state.overlay, opacity: state.opacity,
+                                     window: state.window, palette: state.palette, overlay: overlay, opacity: state.opacity,
                                      width: mapping.width, height: mapping.height, viewport: viewport(state, plane: plane),
                                      background: state.theme.background)
             for (n, color) in marks(state, plane: plane, mapping: mapping) where color.a != 0 {

@@ -86,7 +86,7 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(ColorQuantizer.index256(RGB(gray: 238), x: 1, y: 2), 255)
         XCTAssertEqual(ColorQuantizer.index256(RGB(gray: 0), x: 0, y: 0), 16)
         XCTAssertGreaterThanOrEqual(ColorQuantizer.index256(RGB(230, 159, 0), x: 3, y: 1), 16)
-        XCTAssertEqual(ColorQuantizer.index16(RGB(250, 5, 5)), 9)
+        XCTAssertEqual(ColorQuantizer.index16(RGB(250, 5, 5), x: 0, y: 0), 9)
         var buffer = CellBuffer(width: 1, height: 1)
         buffer[0, 0] = HalfBlocks.cell(upper: RGB(gray: 128), lower: RGB(gray: 40))
         let down = ColorQuantizer.downgrade(buffer, to: .palette256)

@@ -32,11 +32,11 @@ final class PixelTerminalTests: XCTestCase {
     }
 
     @discardableResult
-    func launch(_ path: String, _ arguments: [String], wait: Bool = false) throws -> Process {
+    func launch(_ path: String, _ arguments: [String], wait: Bool = false, environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["DISPLAY": display]) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["DISPLAY": display]) { old, _ in old }) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -66,16 +66,51 @@ final class PixelTerminalTests: XCTestCase {
         return shot
     }
 
-    func testXtermShowsTheSliceAtFullResolutionWithSixel() throws {
+    func startX() throws {
         try launch("/usr/bin/Xvfb", [display, "-screen", "0", "\(screenSize.width)x\(screenSize.height)x24", "-nolisten", "tcp"])
         let socket = "/tmp/.X11-unix/X" + display.dropFirst()
         let up = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: socket) && Date() < up { usleep(100_000) }
-        // xterm's default font is 6×13 pixels with a 2-pixel border; its device attributes list sixel in VT340 mode.
-        let (columns, rows, cell, border) = (160, 50, (width: 6, height: 13), 2)
-        try launch("/usr/bin/xterm", ["-ti", "vt340", "-xrm", "XTerm*numColorRegisters: 256", "-geometry", "\(columns)x\(rows)+0+0",
-                                      "-e", "env", "TERM=xterm-256color", "LANG=C.UTF-8", "XDG_DATA_HOME=\(folder)/data", "SWIFT_BACKTRACE=enable=no",
-                                      termlabelBinary.path, folder, "--color", "truecolor"])
+    }
+
+    /// What the terminal runs: `termlabel doctor` (its report kept for the test), then the app on the folder.
+    var command: String {
+        "\(termlabelBinary.path) doctor > \(folder)/doctor.txt; exec env TERM=xterm-256color LANG=C.UTF-8 XDG_DATA_HOME=\(folder)/data "
+            + "SWIFT_BACKTRACE=enable=no \(termlabelBinary.path) \(folder) --color truecolor"
+    }
+
+    func testXtermShowsTheSliceAtFullResolutionWithSixel() throws {
+        try startX()
+        // Debian's xterm lists sixel in its device attributes in VT340 mode; its border is 2 pixels.
+        try launch("/usr/bin/xterm", ["-ti", "vt340", "-xrm", "XTerm*numColorRegisters: 256", "-geometry", "160x50+0+0", "-e", "sh", "-c", command])
+        try checkTheViewShowsTheSlice(graphics: "sixel", border: 2)
+    }
+
+    func testKittyShowsTheSliceAtFullResolution() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/kitty") else { throw XCTSkip("kitty is not installed") }
+        try startX()
+        // Software OpenGL under Xvfb; no padding, so the cells start at the window's corner.
+        try launch("/usr/bin/kitty", ["--config", "NONE", "-o", "font_size=10", "-o", "window_padding_width=0", "-o", "initial_window_width=1100",
+                                      "-o", "initial_window_height=700", "-o", "remember_window_size=no", "sh", "-c", command],
+                   environment: ["LIBGL_ALWAYS_SOFTWARE": "1"])
+        try checkTheViewShowsTheSlice(graphics: "kitty", border: 0)
+    }
+
+    /// The doctor's report says `graphics`; the app's view shows the middle slice, then after PgDn the one before.
+    func checkTheViewShowsTheSlice(graphics: String, border: Int) throws {
+        let deadline = Date().addingTimeInterval(60)
+        var report = ""
+        while !report.contains("graphics") && Date() < deadline {
+            usleep(100_000)
+            report = (try? String(contentsOfFile: folder + "/doctor.txt", encoding: .utf8)) ?? ""
+        }
+        XCTAssertTrue(report.contains("graphics    \(graphics):"), report)
+        // "size        160×50 cells, 964×654 pixels, cell 6×13 pixels"
+        let numbers = report.split(separator: "\n").first { $0.hasPrefix("size") }.map {
+            $0.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        } ?? []
+        guard numbers.count >= 6 else { return XCTFail("no size in the doctor's report: \(report)") }
+        let (columns, rows, cell) = (numbers[0], numbers[1], (width: numbers[4], height: numbers[5]))
 
         // Where the view's image lies: the app's layout for this screen (what is tested is what is in it).
         var state = AppState(folder: folder, studies: [])
@@ -107,7 +142,7 @@ final class PixelTerminalTests: XCTestCase {
         XCTAssertGreaterThan(differing(stepped, opened, view: view), 1000, "PgDn changed the picture")
         let next = correlation(stepped, view: view, expected: expectedView(image, slice: middle - 1, width: view.width, height: view.height))
         XCTAssertGreaterThanOrEqual(next, 0.95, "the view shows the next slice")
-        print(String(format: "xterm sixel view %d×%d px: correlation %.3f, after PgDn %.3f", view.width, view.height, first, next))
+        print(String(format: "\(graphics) view %d×%d px: correlation %.3f, after PgDn %.3f", view.width, view.height, first, next))
     }
 
     /// The axial slice (as the volume library cuts it, radiological orientation) fitted by its physical size into
