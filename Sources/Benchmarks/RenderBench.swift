@@ -64,15 +64,15 @@ struct RenderBench: ParsableCommand {
                 var best = Double.infinity, bytes = 0
                 for _ in 0..<5 {
                     var fresh = writer
-                    if let from { _ = fresh.draw(Screen.pictures(from, width: 208, height: 52), cellsChanged: []) }
+                    if let from { _ = fresh.draw(Screen.pictures(from, width: 208, height: 52), overwritten: []) }
                     let start = DispatchTime.now()
-                    bytes = fresh.draw(Screen.pictures(shown, width: 208, height: 52), cellsChanged: []).count
+                    bytes = fresh.draw(Screen.pictures(shown, width: 208, height: 52), overwritten: []).count
                     best = min(best, seconds(since: start) * 1000)
                 }
                 return (Double(bytes), best)
             }
             let first = send(state, from: nil)
-            _ = writer.draw(Screen.pictures(state, width: 208, height: 52), cellsChanged: [])
+            _ = writer.draw(Screen.pictures(state, width: 208, height: 52), overwritten: [])
             let step = send(sliceStep, from: state), cursor = send(cursorStep, from: state)
             let picture = Screen.pictures(state, width: 208, height: 52)[0]
             results += [("\(mode.rawValue)_picture_px", Double(picture.width * picture.height)),

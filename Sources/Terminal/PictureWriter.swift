@@ -16,27 +16,22 @@ public struct PictureWriter {
         return mode == .kitty ? KittyGraphics.deleteAll : []
     }
 
-    /// Before the cells are written: kitty's bytes deleting the pictures that are gone or moved, and for the other
-    /// protocols the rectangles whose cells must be written again to wipe them.
-    public mutating func retire(keeping pictures: [Picture]) -> (bytes: [UInt8], wipe: [Rect]) {
-        var bytes: [UInt8] = [], wipe: [Rect] = []
+    /// The bytes that take the terminal from the pictures it shows to `pictures`: kitty's images of views that are
+    /// gone are deleted (the other protocols' are wiped by rewriting their cells, see `wiped`), and each picture that
+    /// changed, or sits in one of the `overwritten` slots, is sent at its rectangle's corner.
+    public mutating func draw(_ pictures: [Picture], overwritten: Set<Int> = []) -> [UInt8] {
+        var out: [UInt8] = []
         for (slot, old) in shown where !pictures.contains(where: { $0.slot == slot && $0.rect == old.rect }) {
             shown[slot] = nil
-            if mode == .kitty { bytes += KittyGraphics.delete(slot: slot) } else { wipe.append(old.rect) }
+            if mode == .kitty { out += KittyGraphics.delete(slot: slot) }
         }
-        return (bytes, wipe)
-    }
-
-    /// After the cells: the pictures that changed (or whose cells were rewritten), each at its rectangle's corner.
-    public mutating func draw(_ pictures: [Picture], cellsChanged: [(x: Int, y: Int, cell: Cell)]) -> [UInt8] {
-        var out: [UInt8] = []
         for picture in pictures {
             let old = shown[picture.slot]
-            let overwritten = mode != .kitty && cellsChanged.contains { picture.rect.contains(x: $0.x, y: $0.y) }
             let sameSize = old.map { $0.width == picture.width && $0.height == picture.height && $0.rect == picture.rect } ?? false
             let baseChanged = !sameSize || old!.base != picture.base
             let overlayChanged = !sameSize || old!.overlay != picture.overlay
-            guard baseChanged || overlayChanged || overwritten else { continue }
+            let rewritten = mode != .kitty && overwritten.contains(picture.slot)
+            guard baseChanged || overlayChanged || rewritten else { continue }
             let place = Array("\u{1b}[\(picture.rect.y + 1);\(picture.rect.x + 1)H".utf8)
             switch mode {
             case .kitty:
@@ -49,5 +44,17 @@ public struct PictureWriter {
             shown[picture.slot] = picture
         }
         return out
+    }
+
+    /// Slots of pictures with cells written over them by `changes`.
+    public static func overwritten(_ pictures: [Picture], by changes: [(x: Int, y: Int, cell: Cell)]) -> Set<Int> {
+        Set(pictures.filter { picture in changes.contains { picture.rect.contains(x: $0.x, y: $0.y) } }.map(\.slot))
+    }
+
+    /// Rectangles of pictures in `old` that `pictures` no longer has there: their cells must be written again to
+    /// wipe the pixels (kitty's images are deleted instead).
+    public static func wiped(mode: GraphicsMode, from old: [Int: Rect], to pictures: [Picture]) -> [Rect] {
+        guard mode != .kitty else { return [] }
+        return old.filter { slot, rect in !pictures.contains { $0.slot == slot && $0.rect == rect } }.map(\.value)
     }
 }

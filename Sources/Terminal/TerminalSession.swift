@@ -12,7 +12,11 @@ public final class TerminalSession: Backend {
     private var shadow: CellBuffer?
     private let encoder = FrameEncoder()
     public let graphics: GraphicsChoice
-    private var pictures: PictureWriter
+    private let pictures: PictureSender
+    /// Where each picture slot was last submitted (to wipe the cells of one that goes).
+    private var submitted: [Int: Rect] = [:]
+    /// The picture thread and this one both write to the terminal: one write at a time.
+    private let output = NSLock()
     private var active = false
 
     /// Chooses the colour depth: `forced`, else COLORTERM, else terminfo's RGB/Tc flags, else its colour count.
@@ -21,14 +25,19 @@ public final class TerminalSession: Backend {
         if let value = environment["TERMLABEL_COLOR"], let choice = ColorDepth(rawValue: value) { return choice }
         if let colorterm = environment["COLORTERM"]?.lowercased(), colorterm == "truecolor" || colorterm == "24bit" { return .truecolor }
         if tigetflag("RGB") > 0 || tigetflag("Tc") > 0 { return .truecolor }
-        return cn_colors() >= 256 ? .palette256 : .palette16
+        return tigetnum("colors") >= 256 ? .palette256 : .palette16
     }
 
     /// Takes the terminal; `graphics` is what `GraphicsChoice.choose` made of the terminal's replies (asked for
     /// before, while the terminal's modes were still the shell's).
     public init(color forced: String? = nil, graphics: GraphicsChoice = GraphicsChoice(mode: .cells, reason: "not asked", cellPixels: (10, 20))) {
         self.graphics = graphics
-        pictures = PictureWriter(mode: graphics.mode)
+        let output = output
+        pictures = PictureSender(mode: graphics.mode) { bytes in
+            output.lock()
+            TerminalSession.write(bytes)
+            output.unlock()
+        }
         setlocale(LC_ALL, "")
         if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_ALL, "C.UTF-8") }
         if ProcessInfo.processInfo.environment["ESCDELAY"] == nil { set_escdelay(25) }
@@ -56,6 +65,8 @@ public final class TerminalSession: Backend {
     }
 
     private func leaveModes() {
+        // Pictures finished, and kitty's deleted: nothing is drawn after the shell has the terminal.
+        forgetPictures()
         FileHandle.standardOutput.write(Data("\u{1b}[0m\u{1b}[?1002l".utf8))
         curs_set(1)
         endwin()
@@ -98,22 +109,35 @@ public final class TerminalSession: Backend {
     public func present(_ frame: CellBuffer) { present(frame, pictures: []) }
 
     public func present(_ frame: CellBuffer, pictures shown: [Picture]) {
-        let (deletions, wipe) = pictures.retire(keeping: shown)
-        // Cells under a picture that is gone are sent again, which wipes its pixels.
-        if !wipe.isEmpty, var stale = shadow {
-            for rect in wipe { stale.fill(rect, with: Cell("\u{0}")) }
-            shadow = stale
+        let wipe = PictureWriter.wiped(mode: graphics.mode, from: submitted, to: shown)
+        if !wipe.isEmpty {
+            // A picture still being written would land on the cells that wipe it.
+            pictures.waitUntilIdle()
+            // Cells under a picture that is gone are sent again, which wipes its pixels.
+            if var stale = shadow {
+                for rect in wipe { stale.fill(rect, with: Cell("\u{0}")) }
+                shadow = stale
+            }
         }
         let changes = frame.changes(since: shadow)
         shadow = frame
-        var bytes = deletions
-        if !changes.isEmpty { bytes += encoder.encode(changes) }
-        bytes += pictures.draw(shown, cellsChanged: changes)
-        guard !bytes.isEmpty else { return }
+        if !changes.isEmpty {
+            output.lock()
+            TerminalSession.write(encoder.encode(changes))
+            output.unlock()
+        }
+        if !shown.isEmpty || !submitted.isEmpty {
+            pictures.submit(shown, overwritten: PictureWriter.overwritten(shown, by: changes))
+            submitted = Dictionary(shown.map { ($0.slot, $0.rect) }) { first, _ in first }
+        }
+    }
+
+    /// All of `bytes` to the terminal.
+    static func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
-                let wrote = write(1, raw.baseAddress! + done, raw.count - done)
+                let wrote = Foundation.write(1, raw.baseAddress! + done, raw.count - done)
                 if wrote <= 0 { break }
                 done += wrote
             }
@@ -128,8 +152,8 @@ public final class TerminalSession: Backend {
     }
 
     private func forgetPictures() {
-        let bytes = pictures.forget()
-        if !bytes.isEmpty { FileHandle.standardOutput.write(Data(bytes)) }
+        pictures.forget()
+        submitted = [:]
     }
 
     /// Waits up to `milliseconds` for input.
@@ -198,6 +222,7 @@ public final class TerminalSession: Backend {
         guard active else { return }
         active = false
         leaveModes()
+        pictures.stop()
         tg_remove()
     }
 

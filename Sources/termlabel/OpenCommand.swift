@@ -67,6 +67,7 @@ struct OpenCommand: ParsableCommand {
         signal(SIGHUP) { _ in quitRequested = 1 }
         state.colorDepth = session.colorDepth
         (state.graphics, state.cellPixels) = (session.graphics.mode, session.graphics.cellPixels)
+        state.message += "  Slices: \(session.graphics.mode.rawValue) (\(session.graphics.reason))."
         let app = AnnotationApp(database: database, state: state, console: session)
         if let review { app.startReview(review) }
         app.run { quitRequested != 0 }

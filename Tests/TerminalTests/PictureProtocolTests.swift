@@ -47,7 +47,7 @@ final class PictureProtocolTests: XCTestCase {
     func testKittyCarriesTheExactPixelsAndOverlayOnlyUpdatesAreSmall() throws {
         var writer = PictureWriter(mode: .kitty)
         let first = picture(width: 960, height: 576)
-        let sent = writer.draw([first], cellsChanged: [])
+        let sent = writer.draw([first], overwritten: [])
         let commands = PictureDecoder.kitty(sent)
         XCTAssertEqual(commands.count, 2)
         let base = try XCTUnwrap(commands.first { $0.keys["f"] == "24" })
@@ -61,26 +61,30 @@ final class PictureProtocolTests: XCTestCase {
 
         // An edit: only the overlay travels, and it is small.
         let edited = picture(width: 960, height: 576, labelShift: 40)
-        let update = writer.draw([edited], cellsChanged: [])
+        let update = writer.draw([edited], overwritten: [])
         let updated = PictureDecoder.kitty(update)
         XCTAssertEqual(updated.map { $0.keys["f"] }, ["32"])
         XCTAssertEqual(updated[0].payload, edited.overlay.flatMap { [$0.r, $0.g, $0.b, $0.a] })
         XCTAssertLessThanOrEqual(update.count, 10_000)
-        XCTAssertTrue(writer.draw([edited], cellsChanged: []).isEmpty, "nothing for an unchanged picture")
+        XCTAssertTrue(writer.draw([edited], overwritten: []).isEmpty, "nothing for an unchanged picture")
         // The view gone: both images deleted.
-        let retired = writer.retire(keeping: [])
-        XCTAssertEqual(String(decoding: retired.bytes, as: UTF8.self), "\u{1b}_Ga=d,d=I,i=100,q=2\u{1b}\\\u{1b}_Ga=d,d=I,i=101,q=2\u{1b}\\")
-        XCTAssertTrue(retired.wipe.isEmpty)
+        XCTAssertEqual(String(decoding: writer.draw([]), as: UTF8.self), "\u{1b}_Ga=d,d=I,i=100,q=2\u{1b}\\\u{1b}_Ga=d,d=I,i=101,q=2\u{1b}\\")
+        XCTAssertTrue(PictureWriter.wiped(mode: .kitty, from: [0: edited.rect], to: []).isEmpty)
     }
 
     func testSixelIsResentOnlyWhenItOrTheCellsUnderItChange() {
         var writer = PictureWriter(mode: .sixel)
         let shown = picture()
-        XCTAssertFalse(writer.draw([shown], cellsChanged: []).isEmpty)
-        XCTAssertTrue(writer.draw([shown], cellsChanged: [(x: 0, y: 0, cell: Cell("x"))]).isEmpty, "cells outside the picture")
-        let again = writer.draw([shown], cellsChanged: [(x: 5, y: 4, cell: Cell(" "))])
+        XCTAssertFalse(writer.draw([shown], overwritten: []).isEmpty)
+        let outside = PictureWriter.overwritten([shown], by: [(x: 0, y: 0, cell: Cell("x"))])
+        XCTAssertTrue(writer.draw([shown], overwritten: outside).isEmpty, "cells outside the picture")
+        let inside = PictureWriter.overwritten([shown], by: [(x: 5, y: 4, cell: Cell(" "))])
+        XCTAssertEqual(inside, [0])
+        let again = writer.draw([shown], overwritten: inside)
         XCTAssertTrue(String(decoding: again.prefix(12), as: UTF8.self).hasPrefix("\u{1b}[3;4H\u{1b}P"), "redrawn at its corner")
-        XCTAssertEqual(writer.retire(keeping: []).wipe, [shown.rect], "a picture gone leaves its cells to be rewritten")
+        XCTAssertEqual(PictureWriter.wiped(mode: .sixel, from: [0: shown.rect], to: []), [shown.rect], "a picture gone leaves its cells to be rewritten")
+        XCTAssertTrue(writer.draw([]).isEmpty)
+        XCTAssertFalse(writer.draw([shown]).isEmpty, "and comes back whole")
     }
 
     func testITerm2CarriesTheCompositeAsAPNG() throws {
