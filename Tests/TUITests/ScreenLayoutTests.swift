@@ -78,4 +78,35 @@ final class ScreenLayoutTests: XCTestCase {
         XCTAssertEqual(Set(wide.map(\.0.y)).count, 1)
         XCTAssertEqual(wide.count, 3)
     }
+
+    /// With pixels the view's picture covers its cells at the terminal's resolution (kitty: one pixel per slice pixel,
+    /// scaled by the terminal), and a click on a cell still lands on the voxel shown there.
+    func testPicturesCoverTheViewAndClicksLandWhereTheyShow() {
+        var state = OpenedStudy.state()
+        state.graphics = .sixel
+        state.cellPixels = (8, 16)
+        let pictures = Screen.pictures(state, width: 100, height: 30)
+        let inner = Screen.views(state, width: 100, height: 30)[0].0.inset(by: 1)
+        XCTAssertEqual(pictures.count, 1)
+        XCTAssertEqual(pictures[0].rect, inner)
+        XCTAssertEqual(pictures[0].width, inner.width * 8)
+        XCTAssertEqual(pictures[0].height, inner.height * 16)
+        // The cells under the picture are left blank for it.
+        let frame = Screen.render(state, width: 100, height: 30)
+        XCTAssertEqual(frame[inner.x + inner.width / 2, inner.y + 3], Cell.blank)
+        // Kitty scales: the picture has about one pixel per slice pixel, in the view's shape.
+        state.graphics = .kitty
+        let scaled = Screen.pictures(state, width: 100, height: 30)[0]
+        XCTAssertLessThan(scaled.width, inner.width * 8)
+        XCTAssertEqual(Double(scaled.width) / Double(scaled.height), Double(inner.width * 8) / Double(inner.height * 16), accuracy: 0.05)
+        // A click lands on the voxel shown under it: the cell that shows slice pixel (8, 20) with half blocks (the
+        // same fit, cells of 1:2) shows it with pixels too.
+        state.graphics = .cells
+        let target = Screen.mapping(state, plane: state.plane)!.screenPixel(column: 8, row: 20)
+        state.graphics = .sixel
+        _ = Reducer.reduce(&state, .mouse(button: .left, x: inner.x + target.x, y: inner.y + target.y / 2, pressed: true))
+        let p = state.geometry!.position(of: state.cursor)
+        XCTAssertEqual(Double(p.column), 8, accuracy: 1)
+        XCTAssertEqual(Double(p.row), 20, accuracy: 1)
+    }
 }
