@@ -68,6 +68,8 @@ public struct GraphicsChoice: Sendable {
     public var mode: GraphicsMode
     public var reason: String
     public var cellPixels: (width: Int, height: Int)
+    /// Asked, but no answer came in time: over a slow link the answers may still arrive, as if typed.
+    public var answersMayFollow = false
 
     public init(mode: GraphicsMode, reason: String, cellPixels: (width: Int, height: Int)) {
         (self.mode, self.reason, self.cellPixels) = (mode, reason, cellPixels)
@@ -147,7 +149,9 @@ public enum TerminalProbe {
         var (replies, _, seconds) = asked ? ask() : (TerminalReplies(), [], 0)
         let window = windowSize()
         if replies.windowPixels == nil { replies.windowPixels = window.pixels }
-        return (GraphicsChoice.choose(forced: forced, environment: environment, replies: replies, grid: (window.columns, window.rows)), replies, seconds)
+        var choice = GraphicsChoice.choose(forced: forced, environment: environment, replies: replies, grid: (window.columns, window.rows))
+        choice.answersMayFollow = replies.asked && replies.deviceAttributes == nil
+        return (choice, replies, seconds)
     }
 
     /// The terminal's size in cells and, where the kernel knows it, in pixels (TIOCGWINSZ).

@@ -17,6 +17,8 @@ public final class TerminalSession: Backend {
     private var submitted: [Int: Rect] = [:]
     /// The picture thread and this one both write to the terminal: one write at a time.
     private let output = NSLock()
+    /// Until then, the terminal's late answers to the start-up queries are dropped rather than read as keys.
+    private let lateAnswersUntil: Date
     private var active = false
 
     /// Chooses the colour depth: `forced`, else COLORTERM, else terminfo's RGB/Tc flags, else its colour count.
@@ -32,6 +34,7 @@ public final class TerminalSession: Backend {
     /// before, while the terminal's modes were still the shell's).
     public init(color forced: String? = nil, graphics: GraphicsChoice = GraphicsChoice(mode: .cells, reason: "not asked", cellPixels: (10, 20))) {
         self.graphics = graphics
+        lateAnswersUntil = graphics.answersMayFollow ? Date().addingTimeInterval(10) : .distantPast
         let output = output
         pictures = PictureSender(mode: graphics.mode) { bytes in
             output.lock()
@@ -166,12 +169,47 @@ public final class TerminalSession: Backend {
         guard let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
         switch code {
         case 10, 13: return .key(.enter)
-        case 27: return .key(.escape)
+        case 27: return Date() < lateAnswersUntil && dropLateAnswer() ? nil : .key(.escape)
         case 9: return .key(.tab)
         case 127, 8: return .key(.backspace)
         case 1...26: return .key(.control(Character(Unicode.Scalar(code + 96)!)))
         default: return .key(.character(Character(scalar)))
         }
+    }
+
+    /// After an ESC: true if what follows is an answer to the start-up queries (device attributes `[?…c`, a size
+    /// `[…t`, kitty's `_G…ESC\\`, XTVERSION's `P>|…ESC\\`), which is then read and dropped; otherwise what was read
+    /// is given back to be read as keys.
+    private func dropLateAnswer() -> Bool {
+        var read: [wint_t] = []
+        func next() -> wint_t? {
+            cn_timeout(50)
+            var code: wint_t = 0
+            guard cn_get_wch(&code) != cn_err() else { return nil }
+            read.append(code)
+            return code
+        }
+        func character(_ code: wint_t?) -> Character? { code.flatMap { Unicode.Scalar(UInt32($0)).map(Character.init) } }
+        var isAnswer = false
+        switch character(next()) {
+        case "[":
+            // Parameters (digits, ';', '?') up to the final byte, which must be c or t.
+            while let c = character(next()) {
+                if c.isNumber || c == ";" || c == "?" { continue }
+                isAnswer = c == "c" || c == "t"
+                break
+            }
+        case "_", "P":
+            isAnswer = true
+            var previous: Character?
+            while let c = character(next()) {
+                if previous == "\u{1b}" && c == "\\" { break }
+                previous = c
+            }
+        default: break
+        }
+        if !isAnswer { for code in read.reversed() { _ = unget_wch(wchar_t(code)) } }
+        return isAnswer
     }
 
     private func special(_ code: Int32) -> InputEvent? {

@@ -1,0 +1,67 @@
+// The start-up queries to the terminal, through `script` (a pseudo-terminal whose other end is a pipe): `termlabel
+// doctor` in a terminal that answers nothing chooses half blocks and says why; the app in a terminal whose answers
+// arrive late, as over a slow SSH link, does not take them for keys.
+
+import Foundation
+import XCTest
+
+final class TerminalQueriesCLITests: XCTestCase {
+    func testASilentTerminalGetsCellsAndTheReason() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script (util-linux) is not installed") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "env TERM=xterm-256color \(termlabelBinary.path) doctor", "/dev/null"]
+        process.standardInput = FileHandle.nullDevice
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("\u{1b}_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\u{1b}\\\u{1b}[>q\u{1b}[16t\u{1b}[14t\u{1b}[c"), "the queries were sent: \(text)")
+        XCTAssertTrue(text.contains("answers     none ("), text)
+        XCTAssertTrue(text.contains("graphics    cells: the terminal answered no query"), text)
+        XCTAssertTrue(text.contains("colour      256: terminfo's colour count"), text)
+    }
+
+    func testLateAnswersAreNotTakenForKeys() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script (util-linux) is not installed") }
+        let folder = NSTemporaryDirectory() + "termlabel-late-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.copyItem(atPath: CLITests.repository.appendingPathComponent("samples/ct-abdomen/ct_004.nii.gz").path,
+                                         toPath: folder + "/ct_004.nii.gz")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qefc", "env TERM=xterm-256color XDG_DATA_HOME=\(folder)/data SWIFT_BACKTRACE=enable=no \(termlabelBinary.path) \(folder)", "/dev/null"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        let screen = ScreenLog()
+        output.fileHandleForReading.readabilityHandler = { screen.append($0.availableData) }
+        try process.run()
+        XCTAssertTrue(screen.wait(for: "Studies (1)"), "the app started: \(screen.text)")
+        // The answers (a kitty refusal, XTVERSION, device attributes with '?') after the app gave up waiting.
+        input.fileHandleForWriting.write(Data("\u{1b}_Gi=31;ENOTSUPPORTED\u{1b}\\\u{1b}P>|XTerm(379)\u{1b}\\\u{1b}[?63;1;2;4;6c".utf8))
+        // A key after them is still a key (q quits); the '?' among them must not open the help.
+        input.fileHandleForWriting.write(Data("q".utf8))
+        process.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertFalse(screen.text.contains("Keys (Esc or ? closes)"), "the '?' of the late answer opened the help")
+    }
+}
+
+/// What a process wrote, collected as it comes.
+final class ScreenLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ more: Data) { lock.lock(); data += more; lock.unlock() }
+    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+    func wait(for needle: String, timeout: Double = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline { if text.contains(needle) { return true }; usleep(20_000) }
+        return false
+    }
+}
