@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Parallelism"),
 
         // Tier 2
-        .target(name: "Segmenters", dependencies: ["Volume", "Parallelism"]),
+        .target(name: "Segmenters", dependencies: ["Volume", "Parallelism", "Randomness"]),
         .target(name: "CConvKernels"),
         .target(name: "Engine", dependencies: ["COpenBLAS", "CConvKernels", "Randomness", "Parallelism"]),
         .target(name: "EngineTesting", dependencies: ["Engine", "Randomness"]),

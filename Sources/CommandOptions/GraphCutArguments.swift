@@ -6,7 +6,7 @@ import Segmenters
 public struct GraphCutArguments: ParsableArguments {
     public init() {}
 
-    @Option(help: "Likelihood: kde (seed densities, background unmixed from the region), histogram or gmm.")
+    @Option(help: "Likelihood: kde (seed densities, background unmixed from the region), forest (kde with a random forest on a filter bank, trained on the seeds), histogram or gmm.")
     public var method = GraphCutOptions().method.rawValue
 
     @Option(help: "Smoothness weight λ.")
@@ -33,10 +33,14 @@ public struct GraphCutArguments: ParsableArguments {
     @Option(help: "Millimetres that a change across the whole intensity window is worth on a geodesic path.")
     public var geodesicContrast: Float = GraphCutOptions().geodesicContrast
 
+    @Option(help: "With --method forest: the forest's share of the data term (0–1), the rest the seed densities'.")
+    public var forestWeight: Float = GraphCutOptions().forestWeight
+
     public func validate() throws {
         guard IntensityModel.Kind(rawValue: method) != nil else {
             throw ValidationError("--method is one of " + IntensityModel.Kind.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        guard (0...1).contains(forestWeight) else { throw ValidationError("--forest-weight is 0–1") }
         guard lambda >= 0, sigma > 0, roiMargin >= 0, maxMargin >= 0, geodesicWeight >= 0, geodesicScale > 0, geodesicContrast >= 0, geodesicReach >= 0 else {
             throw ValidationError("--lambda, --roi-margin, --max-margin, --geodesic-weight, --geodesic-reach and --geodesic-contrast are ≥ 0; --sigma and --geodesic-scale > 0")
         }
@@ -53,6 +57,7 @@ public struct GraphCutArguments: ParsableArguments {
         options.geodesicScaleMM = geodesicScale
         options.geodesicContrast = geodesicContrast
         options.geodesicReachMM = geodesicReach
+        options.forestWeight = forestWeight
         return options
     }
 }

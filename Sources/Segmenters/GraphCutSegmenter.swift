@@ -37,6 +37,9 @@ public struct GraphCutOptions: Sendable {
     public var seedSurroundingMM: Double = 10
     /// Millimetres a change across the whole intensity window is worth in a geodesic path.
     public var geodesicContrast: Float = 200
+    /// With `.forest`: the forest's share of the data term; the rest is the seed densities' (`.kde`), whose
+    /// geodesic terms keep what the features alone would take from afar.
+    public var forestWeight: Float = 0.5
     /// Intensity window; automatic (CT window or percentiles) when nil.
     public var window: IntensityWindow?
     /// Block sizes to average the region by before cutting (e.g. [2, 2, 1]); the result is scaled back.
@@ -147,13 +150,19 @@ public enum GraphCutSegmenter {
         var costs: [[Float]] = []
         if let modelProbabilities {
             costs = modelCosts(modelProbabilities, intensities: region.intensities, marked: marked, options: options)
-        } else if options.method == .kde {
+        } else if options.method == .kde || options.method == .forest {
             // Neighbours averaged: the seeds' surroundings and geodesic paths should follow tissue, not noise.
             let sigma = region.shape.map { $0 > 1 ? 1.0 : 0 }
             let smoothed = GaussianSmoothing.apply(region.intensities, shape: region.shape, sigma: sigma)
             costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,
                                          background: marked.background, options: options)
+            if options.method == .forest, let forest = ForestLikelihood.costs(
+                intensities: region.intensities, shape: region.shape, spacing: region.spacing, foreground: local.foreground,
+                labels: local.labels, background: local.background, border: region.border(within: image.grid)) {
+                let weight = options.forestWeight
+                costs = zip(costs, forest).map { kde, trees in zip(kde, trees).map { (1 - weight) * $0 + weight * $1 } }
+            }
         } else if options.method != .growcut {
             // The background model also learns from the whole region, which is mostly background: what the user
             // has not marked as a structure and is common around it counts against every structure.

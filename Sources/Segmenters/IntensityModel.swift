@@ -44,12 +44,14 @@ public enum IntensityModel: Sendable {
         case histogram, gmm
         /// No likelihood and no cut: the GrowCut cellular automaton from the seeds (`GrowCut`).
         case growcut
+        /// A random forest on the filter bank, trained on the seeds and the region's border (`ForestLikelihood`).
+        case forest
     }
 
     /// Fits a model of `kind` on the features of the given voxels (indices into the region).
     public static func fit(_ kind: Kind, features: Features, samples: [Int], bins: Int = 64, components: Int = 3) -> IntensityModel {
         switch kind {
-        case .histogram, .kde, .growcut:
+        case .histogram, .kde, .growcut, .forest:
             var counts = [Float](repeating: 0, count: bins)
             for s in samples { counts[bin(features.values[0][s], bins)] += 1 }
             // Spread each count over its neighbours: a few scribbled voxels stand for nearby intensities too.
