@@ -65,7 +65,7 @@ let package = Package(
         // Tier 5: the command line. Option groups and the error policy shared by the verbs; the benchmarks and
         // evaluations; the executable, one verb per file.
         .target(name: "CommandOptions", dependencies: [
-            "Datastore", "Segmenters", "Volume", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Cells", "Datastore", "Segmenters", "Volume", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Benchmarks", dependencies: [
             "CommandOptions", "App", "Server", "ServerTesting", "Volume", "VolumeTesting", "Segmenters", "Datastore", "Render", "Cells", "Terminal", "Engine",

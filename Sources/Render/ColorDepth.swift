@@ -20,17 +20,20 @@ public enum ColorQuantizer {
     @inline(__always)
     static func threshold(_ x: Int, _ y: Int) -> Double { (Double(bayer[(y & 3) * 4 + (x & 3)]) + 0.5) / 16 }
 
+    /// The palette grey for grey level `v`: of the two levels around it, the upper where v's place between them
+    /// passes the dither threshold.
+    static func dithered(_ v: Int, over levels: [(level: Int, index: UInt8)], threshold: Double) -> UInt8 {
+        var upper = 0
+        while upper < levels.count - 1 && levels[upper].level < v { upper += 1 }
+        guard upper > 0 && levels[upper].level != v else { return levels[upper].index }
+        let a = levels[upper - 1], b = levels[upper]
+        return Double(v - a.level) / Double(b.level - a.level) > threshold ? b.index : a.index
+    }
+
     /// A 256-colour index for a colour at screen pixel (x, y).
     public static func index256(_ color: RGB, x: Int, y: Int) -> UInt8 {
         let t = threshold(x, y)
-        if color.r == color.g && color.g == color.b {
-            let v = Int(color.r)
-            var upper = 0
-            while upper < grays.count - 1 && grays[upper].level < v { upper += 1 }
-            guard upper > 0 && grays[upper].level != v else { return grays[upper].index }
-            let a = grays[upper - 1], b = grays[upper]
-            return Double(v - a.level) / Double(b.level - a.level) > t ? b.index : a.index
-        }
+        if color.r == color.g && color.g == color.b { return dithered(Int(color.r), over: grays, threshold: t) }
         func channel(_ value: UInt8) -> Int {
             let v = Int(value)
             var upper = 0
@@ -60,14 +63,7 @@ public enum ColorQuantizer {
     /// A 16-colour index for a colour at screen pixel (x, y): a grey is dithered over the four greys (so that a slice
     /// keeps its shades), any other colour is the nearest hue (so that a label stays a colour, never a grey).
     public static func index16(_ color: RGB, x: Int, y: Int) -> UInt8 {
-        if color.r == color.g && color.g == color.b {
-            let v = Int(color.r)
-            var upper = 0
-            while upper < sixteenGrays.count - 1 && sixteenGrays[upper].level < v { upper += 1 }
-            guard upper > 0 && sixteenGrays[upper].level != v else { return sixteenGrays[upper].index }
-            let a = sixteenGrays[upper - 1], b = sixteenGrays[upper]
-            return Double(v - a.level) / Double(b.level - a.level) > threshold(x, y) ? b.index : a.index
-        }
+        if color.r == color.g && color.g == color.b { return dithered(Int(color.r), over: sixteenGrays, threshold: threshold(x, y)) }
         var best = sixteenHues[0], bestDistance = Int.max
         for n in sixteenHues {
             let c = sixteen[n]

@@ -5,6 +5,7 @@ import App
 import ArgumentParser
 import Cells
 import CNCursesW
+import CommandOptions
 import Foundation
 import Terminal
 
@@ -14,21 +15,13 @@ struct DoctorCommand: ParsableCommand {
         abstract: "Report what this terminal shows (colours, pixels: kitty, sixel, iTerm2 or cells), its size and mouse."
     )
 
-    @Option(help: "As the app would be told: kitty, sixel, iterm2 or cells.")
-    var graphics: String?
-
-    @Option(help: "As the app would be told: truecolor, 256 or 16.")
-    var color: String?
+    @OptionGroup var terminal: TerminalArguments
 
     @Flag(help: "Then show each key as the app receives it, until q.")
     var keys = false
 
-    func validate() throws {
-        if let color, ColorDepth(rawValue: color) == nil { throw ValidationError("--color is truecolor, 256 or 16") }
-        if let graphics, GraphicsMode(rawValue: graphics) == nil { throw ValidationError("--graphics is kitty, sixel, iterm2 or cells") }
-    }
-
     func run() throws {
+        let (graphics, color) = (terminal.graphics, terminal.color)
         let environment = ProcessInfo.processInfo.environment
         let term = environment["TERM"] ?? "(unset)"
         let (choice, replies, seconds) = TerminalProbe.choose(forced: graphics)
@@ -66,7 +59,7 @@ struct DoctorCommand: ParsableCommand {
 
     /// Each event as the app gets it, on the message line, until q.
     func showKeys() {
-        let session = TerminalSession(color: color)
+        let session = TerminalSession(color: terminal.color)
         defer { session.restore() }
         var lines = ["Press keys (q ends): each shows as the app receives it."]
         while true {

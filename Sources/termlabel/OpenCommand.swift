@@ -4,6 +4,7 @@
 import App
 import ArgumentParser
 import Cells
+import CommandOptions
 import Datastore
 import Foundation
 import Terminal
@@ -21,22 +22,13 @@ struct OpenCommand: ParsableCommand {
     @Argument(help: "A study folder of .nii/.nii.gz images (MONAI Label layout).")
     var folder: String?
 
-    @Option(help: "Colour depth: truecolor, 256 or 16 (default: what the terminal says; see README).")
-    var color: String?
-
-    @Option(help: "Slices as pixels: kitty, sixel, iterm2, or cells (half blocks); default: what the terminal answers (termlabel doctor says).")
-    var graphics: String?
+    @OptionGroup var terminal: TerminalArguments
 
     @Option(help: "Colour theme: dark, light, high-contrast, colorblind, or your own in ~/.config/termlabel/themes/.")
     var theme = "dark"
 
     @Flag(help: "After each submit, train the click tool's model in the background (DeepEdit for the graph cut).")
     var trainOnSubmit = false
-
-    func validate() throws {
-        if let color, ColorDepth(rawValue: color) == nil { throw ValidationError("--color is truecolor, 256 or 16") }
-        if let graphics, GraphicsMode(rawValue: graphics) == nil { throw ValidationError("--graphics is kitty, sixel, iterm2 or cells") }
-    }
 
     func run() throws {
         var folder = self.folder ?? ""
@@ -47,7 +39,7 @@ struct OpenCommand: ParsableCommand {
             message = "Samples in \(workspace) (MRI: termlabel \(workspace)/mri-head).  ? shows every key."
         }
         let database = try AppDatabase(folder: folder)
-        try OpenCommand.openApp(on: database, report: try database.sync(), theme: theme, color: color, graphics: graphics, message: message,
+        try OpenCommand.openApp(on: database, report: try database.sync(), theme: theme, color: terminal.color, graphics: terminal.graphics, message: message,
                                 trainOnSubmit: trainOnSubmit)
     }
 

@@ -55,6 +55,8 @@ struct ReviewCommand: ParsableCommand {
     @Option(help: "Only versions saved on or after this day (YYYY-MM-DD).")
     var since: String?
 
+    @OptionGroup var terminal: TerminalArguments
+
     var decisions: Int { (accept ? 1 : 0) + (reject != nil ? 1 : 0) + (flag.isEmpty ? 0 : 1) }
 
     func validate() throws {
@@ -97,6 +99,6 @@ struct ReviewCommand: ParsableCommand {
             for item in queue { print(try item.json(figures: database.reviewFigures(item.study.imageId, version: item.version.version))) }
             return
         }
-        try OpenCommand.openApp(on: database, report: report, review: filter)
+        try OpenCommand.openApp(on: database, report: report, color: terminal.color, graphics: terminal.graphics, review: filter)
     }
 }
