@@ -8,6 +8,7 @@ import CNCursesW
 import CommandOptions
 import Foundation
 import Terminal
+import TUI
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,7 +47,7 @@ struct DoctorCommand: ParsableCommand {
         }
         let mouse = known ? (tigetstr("kmous").map { Int(bitPattern: $0) > 0 } ?? false) : false
         print("mouse       " + (mouse ? "reported by the terminal (clicks, drags, wheel)" : "terminfo for \(term) lists no mouse: keys only"))
-        if keys { showKeys() }
+        if keys { try showKeys() }
     }
 
     func colourReason(_ depth: ColorDepth, forced: String?, environment: [String: String], terminfo: Bool) -> String {
@@ -57,18 +58,24 @@ struct DoctorCommand: ParsableCommand {
         return depth == .truecolor ? ": terminfo says RGB" : ": terminfo's colour count (--color truecolor if the terminal has more; see README)"
     }
 
-    /// Each event as the app gets it, on the message line, until q.
-    func showKeys() {
+    /// Each event as the app gets it, with the command it runs (your keys.toml applied), until q.
+    func showKeys() throws {
+        let keymap = try Keymap.loading(overridesAt: UserFolders.keysFile())
         let session = TerminalSession(color: terminal.color)
         defer { session.restore() }
-        var lines = ["Press keys (q ends): each shows as the app receives it."]
+        var lines = ["Press keys (q ends): each shows as the app receives it and what it does."]
         while true {
             var frame = CellBuffer(width: session.size.width, height: session.size.height)
             for (n, line) in lines.suffix(max(1, session.size.height - 1)).enumerated() { frame.write(line, x: 0, y: n) }
             session.present(frame)
             guard let event = session.nextEvent(timeout: 1000) else { continue }
-            if case .key(.character("q")) = event { break }
-            lines.append(String(describing: event))
+            switch event {
+            case .key(.character("q")): return
+            case .key(let key): lines.append(Keymap.name(key) + " → " + (keymap.bindings[key].map(\.rawValue) ?? "nothing"))
+            case .mouse(let button, let x, let y, let pressed):
+                lines.append("mouse \(button) \(pressed ? "pressed" : "released") at column \(x + 1), row \(y + 1)")
+            case .resize(let width, let height): lines.append("resized to \(width)×\(height)")
+            }
         }
     }
 }

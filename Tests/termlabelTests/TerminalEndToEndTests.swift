@@ -97,6 +97,26 @@ final class TerminalEndToEndTests: XCTestCase {
         ScreenDecoder.capture(tmux(["capture-pane", "-p", "-e", "-N", "-t", "t"]), width: 200, height: 60)
     }
 
+    /// `termlabel doctor --keys` in tmux: the report (cells, since tmux shows no pixels), then each key and mouse
+    /// press as the app receives it and what it runs.
+    func testDoctorShowsWhatEachKeyDoes() {
+        tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "30",
+              "env TERM=xterm-256color LANG=C.UTF-8 XDG_CONFIG_HOME=\(data) \(termlabelBinary.path) doctor --keys; sleep 30"])
+        tmux(["set", "-sg", "escape-time", "0"])
+        waitFor("Press keys (q ends)")
+        send("j")
+        send("C-r")
+        send("PageDown")
+        tmux(["send-keys", "-t", "t", "-l", "\u{1b}[<0;20;6M"])
+        let screen = waitFor("mouse left pressed at column 20, row 6")
+        XCTAssertTrue(screen.contains("j → cursor-down"), screen)
+        XCTAssertTrue(screen.contains("Ctrl-R → redo"), screen)
+        XCTAssertTrue(screen.contains("PgDn → previous-slice"), screen)
+        send("q")
+        let report = waitFor("graphics    cells:")
+        XCTAssertTrue(report.contains("inside tmux"), report)
+    }
+
     /// Training runs in the background while the annotator keeps stepping through slices: every step shows on
     /// screen promptly, and the progress line moves on. A small plan keeps the training steps short in a debug build.
     func testWhileAModelTrainsSlicesStillStep() throws {
