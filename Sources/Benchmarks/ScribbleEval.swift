@@ -31,6 +31,15 @@ struct ScribbleEval: ParsableCommand {
     @Option(help: "Also write the simulated scribbles and the results into this folder.")
     var keep: String?
 
+    @Option(help: ArgumentHelp("Instead, each structure alone with each of these methods side by side (e.g. kde,forest,histogram,growcut), Dice and seconds.", valueName: "m,m,…"))
+    var compare: String?
+
+    func validate() throws {
+        for name in compare?.split(separator: ",") ?? [] where IntensityModel.Kind(rawValue: String(name)) == nil {
+            throw ValidationError("--compare takes methods among " + IntensityModel.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+    }
+
     func run() throws {
         let labelFolder = folder + "/labels/final"
         let ids = ((try? FileManager.default.contentsOfDirectory(atPath: labelFolder)) ?? [])
@@ -41,6 +50,10 @@ struct ScribbleEval: ParsableCommand {
         let names = Dictionary(try LabelNamesFile.read(folder + "/labels.json").map { ($0.value, $0.name) }, uniquingKeysWith: { a, _ in a })
         var options = graphCut.options
         options.localMean = localMean
+        if let compare {
+            return try compareMethods(compare.split(separator: ",").compactMap { IntensityModel.Kind(rawValue: String($0)) },
+                                      ids: ids, names: names, options: options)
+        }
         print("study    label            alone   all-at-once  seconds(alone)")
         var sums: [String: (alone: Double, together: Double, n: Int)] = [:]
         for id in ids {
@@ -75,5 +88,35 @@ struct ScribbleEval: ParsableCommand {
             print(String(format: "  %@  %.4f  %.4f", name.padding(toLength: 14, withPad: " ", startingAt: 0),
                          s.alone / Double(s.n), s.together / Double(s.n)))
         }
+    }
+
+    /// Each structure of each study alone, with each method on the same scribbles: Dice (seconds), then the means.
+    func compareMethods(_ methods: [IntensityModel.Kind], ids: [String], names: [UInt16: String], options: GraphCutOptions) throws {
+        print("study                 label           " + methods.map { $0.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+        var dice = [[Double]](repeating: [], count: methods.count), times = dice
+        for id in ids {
+            let image = try Volume(contentsOf: folder + "/\(id).nii.gz")
+            let truth = try LabelVolume(contentsOf: folder + "/labels/final/\(id).nii.gz")
+            let labels = truth.labelsPresent
+            let background = UInt16(labels.max()! + 1)
+            for label in labels {
+                let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [label], slices: slices, backgroundValue: background)
+                var row = id.padding(toLength: 22, withPad: " ", startingAt: 0) + (names[label] ?? "label \(label)").padding(toLength: 16, withPad: " ", startingAt: 0)
+                for (n, method) in methods.enumerated() {
+                    var chosen = options
+                    chosen.method = method
+                    let start = DispatchTime.now()
+                    let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: background), options: chosen)
+                    let (d, t) = (result.labels.dice(with: truth, label: label), seconds(since: start))
+                    dice[n].append(d)
+                    times[n].append(t)
+                    row += String(format: "%.4f (%5.2f s) ", d, t)
+                }
+                print(row)
+            }
+        }
+        print("mean".padding(toLength: 38, withPad: " ", startingAt: 0) + methods.indices.map {
+            String(format: "%.4f (%5.2f s) ", dice[$0].reduce(0, +) / Double(max(dice[$0].count, 1)), times[$0].reduce(0, +) / Double(max(times[$0].count, 1)))
+        }.joined())
     }
 }
