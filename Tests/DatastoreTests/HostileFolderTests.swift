@@ -12,6 +12,7 @@ final class HostileFolderTests: XCTestCase {
         let fixture = try StudyFolderFixture(count: 2, labeled: 0)
         let outside = NSTemporaryDirectory() + "termlabel-outside-\(getpid())"
         try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
         try fixture.images["case_00"]!.write(to: outside + "/elsewhere.nii.gz")
         // pixdim[1] = inf in a copy of a good file.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.path + "/case_01.nii.gz"))

@@ -33,6 +33,7 @@ final class SessionExportTests: XCTestCase {
         let database = try AppDatabase(folder: fixture.path)
         for format in ExportFormat.allCases {
             let output = fixture.path + "-\(format.rawValue)"
+            defer { try? FileManager.default.removeItem(atPath: output) }
             let summary = try database.export(to: output, format: format)
             XCTAssertEqual([summary.training, summary.test], [2, 1])
             let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/dataset.json"))) as? [String: Any])

@@ -1,10 +1,10 @@
-// Small study folders in MONAI Label's layout, made on the fly from phantoms.
+// Small study folders in MONAI Label's layout, made on the fly from phantoms, removed when the fixture goes.
 
 import Foundation
 import Volume
 import VolumeTesting
 
-struct StudyFolderFixture {
+final class StudyFolderFixture {
     let path: String
     let images: [String: Volume]
 
@@ -22,6 +22,8 @@ struct StudyFolderFixture {
         }
         self.images = images
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
 
     func labelMap(_ id: String, value: UInt16, at offsets: [Int]) -> LabelVolume {
         var label = LabelVolume(grid: images[id]!.grid)

@@ -63,6 +63,7 @@ final class SyncTests: XCTestCase {
     func testReadOnlyFolderKeepsItsListUnderXDGDataHome() throws {
         let fixture = try StudyFolderFixture(count: 1, labeled: 0)
         let data = NSTemporaryDirectory() + "termlabel-xdg-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: data) }
         let location = try StoreLocation(folder: fixture.path, environment: ["XDG_DATA_HOME": data], writable: false)
         XCTAssertFalse(location.insideFolder)
         XCTAssertTrue(location.databasePath.hasPrefix(data + "/termlabel/"))

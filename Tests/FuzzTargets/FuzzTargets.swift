@@ -30,7 +30,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         let path = folder + "/" + name
         guard FileManager.default.createFile(atPath: path, contents: data) else { return }
-        defer { unlink(path) }
+        defer {
+            unlink(path)
+            rmdir(folder)
+        }
         switch self {
         case .nifti:
             _ = try? ImageSummary(path: path)

@@ -25,6 +25,7 @@ final class ThemeTests: XCTestCase {
     func testTheUserFolderComesFirstAndErrorsNameTheFile() throws {
         let folder = NSTemporaryDirectory() + "termlabel-themes-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         try String(contentsOfFile: Self.bundled + "/dark.toml", encoding: .utf8).replacingOccurrences(of: "#e69f00\"\n", with: "#123456\"\n")
             .write(toFile: folder + "/dark.toml", atomically: true, encoding: .utf8)
         XCTAssertEqual(try Theme.named("dark", in: [folder, Self.bundled]).crosshair, RGB(0x12, 0x34, 0x56))

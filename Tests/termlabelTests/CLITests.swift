@@ -114,6 +114,7 @@ final class SegmentCLITests: XCTestCase {
     func temporary() throws -> String {
         let folder = NSTemporaryDirectory() + "termlabel-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
         return folder
     }
 
@@ -226,6 +227,7 @@ final class StudyListCLITests: XCTestCase {
     func testImportListAndStatusFilterOnACopyOfTheSamples() throws {
         let folder = NSTemporaryDirectory() + "termlabel-list-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.copyItem(atPath: CLITests.repository.appendingPathComponent("samples/mri-head").path, toPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let imported = try runTermlabel(["import", folder])
         XCTAssertEqual(imported.status, 0, imported.err)
         XCTAssertTrue(imported.out.hasPrefix("3 added, 0 changed, 0 missing, 0 back, 2 label versions registered"), imported.out)

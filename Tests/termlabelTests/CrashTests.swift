@@ -17,6 +17,10 @@ final class CrashTests: XCTestCase {
         try phantom.image.write(to: path + "/case.nii.gz")
         // Label files handed to `submit` live beside the study folder, not in it (they would be images there).
         try FileManager.default.createDirectory(atPath: path + "-inbox", withIntermediateDirectories: true)
+        addTeardownBlock {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: path + "-inbox")
+        }
         return (path, phantom.image)
     }
 

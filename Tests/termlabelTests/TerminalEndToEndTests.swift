@@ -19,10 +19,11 @@ final class TerminalEndToEndTests: XCTestCase {
     var socket = "termlabel-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     var folder = ""
     var data = ""
+    var root = ""
 
     override func setUpWithError() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
-        let root = NSTemporaryDirectory() + socket
+        root = NSTemporaryDirectory() + socket
         folder = root + "/studies"
         data = root + "/data"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -30,7 +31,20 @@ final class TerminalEndToEndTests: XCTestCase {
                                          toPath: folder + "/ct_004.nii.gz")
     }
 
-    override func tearDown() { _ = tmux(["kill-server"]) }
+    override func tearDown() {
+        _ = tmux(["kill-server"])
+        // The app lets go of its study as it ends (SIGHUP): wait for it, or it writes into the folder being removed.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && runningCommandLines().contains(where: { $0.contains(root) }) { usleep(50_000) }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// Command lines of the processes running now.
+    func runningCommandLines() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { Int($0) != nil }.compactMap { pid in
+            (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
 
     /// Ends the tmux server and moves to a new socket: a server being killed may still answer on the old one.
     func restartServer() {
@@ -42,7 +56,7 @@ final class TerminalEndToEndTests: XCTestCase {
     /// hold the test's pipes, and Foundation's Process does not always reap the client here.
     @discardableResult
     func tmux(_ arguments: [String]) -> String {
-        let output = NSTemporaryDirectory() + socket + ".out"
+        let output = root + "/tmux.out"
         let argv = ["/usr/bin/tmux", "-L", socket, "-f", "/dev/null"] + arguments
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
