@@ -4,10 +4,14 @@ import Foundation
 import Volume
 import XCTest
 
-func temporaryFolder(_ name: String = #function) throws -> String {
-    let path = NSTemporaryDirectory() + "termlabel-tests-\(getpid())-\(name.filter { $0.isLetter })-\(UInt32.random(in: 0...UInt32.max))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+extension XCTestCase {
+    /// A new folder, removed when the test ends.
+    func temporaryFolder(_ label: String = #function) throws -> String {
+        let path = NSTemporaryDirectory() + "termlabel-tests-\(getpid())-\(label.filter { $0.isLetter })-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
 }
 
 /// A volume whose voxel value encodes its index, so that every permutation or flip shows.
