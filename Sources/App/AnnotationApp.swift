@@ -118,6 +118,7 @@ public final class AnnotationApp {
     public func present() {
         let size = console.size
         if size != state.screen { handle(.resize(width: size.width, height: size.height)) }
+        if let cell = console.cellPixels, cell != state.cellPixels { handle(.cellSize(width: cell.width, height: cell.height)) }
         // The state changes only by actions: with none since the last frame, the frame on screen is still right
         // (an idle app draws nothing, instead of ten frames a second).
         if drawn { return }

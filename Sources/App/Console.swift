@@ -12,6 +12,8 @@ public protocol Console: Backend {
     func wasContinued() -> Bool
     /// Gives the terminal back to the shell until the user resumes the app.
     func suspend()
+    /// The size of a cell in pixels as the terminal says it now, if it says.
+    var cellPixels: (width: Int, height: Int)? { get }
 }
 
 /// Events from a script, frames kept in memory: the whole app without a terminal.
@@ -42,6 +44,7 @@ public final class MemoryConsole: Console {
     }
 
     public var isForeground: Bool { true }
+    public var cellPixels: (width: Int, height: Int)?
     public func wasContinued() -> Bool { false }
     public func suspend() { suspensions += 1 }
 }

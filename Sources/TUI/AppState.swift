@@ -173,6 +173,8 @@ public enum Action: Sendable {
     case key(Key)
     case mouse(button: MouseButton, x: Int, y: Int, pressed: Bool)
     case resize(width: Int, height: Int)
+    /// The terminal's cells are now this many pixels (its font changed): pictures are drawn at the new size.
+    case cellSize(width: Int, height: Int)
     /// A study opened; `note` says what the message line should (a restored draft, why it is read-only).
     case studyLoaded(OpenStudy, note: String? = nil)
     /// The study list as stored now (after a submit).

@@ -46,6 +46,9 @@ public enum Reducer {
         case .resize(let width, let height):
             state.screen = (width, height)
             return [.invalidateScreen]
+        case .cellSize(let width, let height):
+            state.cellPixels = (width, height)
+            return []
         case .studyLoaded(let study, let note):
             state.open = study
             state.unsaved = false

@@ -34,6 +34,7 @@ public final class TerminalSession: Backend {
     /// before, while the terminal's modes were still the shell's).
     public init(color forced: String? = nil, graphics: GraphicsChoice = GraphicsChoice(mode: .cells, reason: "not asked", cellPixels: (10, 20))) {
         self.graphics = graphics
+        cellPixels = graphics.cellPixels
         lateAnswersUntil = graphics.answersMayFollow ? Date().addingTimeInterval(10) : .distantPast
         let output = output
         pictures = PictureSender(mode: graphics.mode) { bytes in
@@ -108,6 +109,10 @@ public final class TerminalSession: Backend {
     }
 
     public var size: (width: Int, height: Int) { (Int(cn_cols()), Int(cn_lines())) }
+
+    /// The cell size measured at start, then after each resize from the kernel's window size in pixels (a font
+    /// change resizes the grid), where the terminal reports it.
+    public private(set) var cellPixels: (width: Int, height: Int)?
 
     public func present(_ frame: CellBuffer) { present(frame, pictures: []) }
 
@@ -233,6 +238,10 @@ public final class TerminalSession: Backend {
         case KEY_RESIZE:
             shadow = nil
             forgetPictures()
+            let window = TerminalProbe.windowSize()
+            if let pixels = window.pixels, window.columns > 0, window.rows > 0 {
+                cellPixels = (pixels.width / window.columns, pixels.height / window.rows)
+            }
             return .resize(width: Int(cn_cols()), height: Int(cn_lines()))
         case KEY_MOUSE:
             var event = MEVENT()

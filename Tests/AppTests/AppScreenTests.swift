@@ -50,6 +50,25 @@ final class AppScreenTests: XCTestCase {
         return (app, console, database)
     }
 
+    /// With pixels, each view is a picture at the cells' pixel size; when the terminal's font changes (the console
+    /// reports another cell size), the next frame's pictures follow.
+    func testPicturesFollowTheTerminalsCellSize() throws {
+        let database = try AppDatabase(folder: folder)
+        var state = AppState(folder: database.location.folder, studies: try StudyEntry.all(in: database, skipped: try database.sync().skippedImages, at: Date()))
+        (state.graphics, state.cellPixels) = (.sixel, (8, 16))
+        let console = MemoryConsole(width: 100, height: 30)
+        let app = AnnotationApp(database: database, state: state, console: console, clock: ManualClock())
+        press(app, .enter)
+        let first = try XCTUnwrap(console.pictures.first)
+        XCTAssertEqual([first.width, first.height], [first.rect.width * 8, first.rect.height * 16])
+        XCTAssertTrue(console.frame.lines[first.rect.y + 2].dropFirst(first.rect.x).prefix(first.rect.width).allSatisfy { $0 == " " },
+                      "the cells under the picture are blank")
+        console.cellPixels = (10, 20)
+        app.present()
+        let second = try XCTUnwrap(console.pictures.first)
+        XCTAssertEqual([second.width, second.height], [second.rect.width * 10, second.rect.height * 20])
+    }
+
     /// Presses keys one by one, lets the work they start finish, and returns the screen.
     @discardableResult
     func press(_ app: AnnotationApp, _ keys: Key...) -> [String] {
