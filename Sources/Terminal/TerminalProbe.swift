@@ -85,11 +85,10 @@ public struct GraphicsChoice: Sendable {
         }
         let measured = cell.flatMap { $0.width > 0 && $0.height > 0 ? $0 : nil }
         let size = measured ?? (10, 20)
-        if let forced, let mode = GraphicsMode(rawValue: forced) {
-            return GraphicsChoice(mode: mode, reason: "--graphics \(forced)" + (measured == nil && mode != .cells ? "; cell size unknown, 10×20 assumed" : ""), cellPixels: size)
-        }
-        if let value = environment["TERMLABEL_GRAPHICS"], let mode = GraphicsMode(rawValue: value) {
-            return GraphicsChoice(mode: mode, reason: "TERMLABEL_GRAPHICS=\(value)" + (measured == nil && mode != .cells ? "; cell size unknown, 10×20 assumed" : ""), cellPixels: size)
+        let told = forced.flatMap { f in GraphicsMode(rawValue: f).map { ($0, "--graphics \(f)") } }
+            ?? environment["TERMLABEL_GRAPHICS"].flatMap { v in GraphicsMode(rawValue: v).map { ($0, "TERMLABEL_GRAPHICS=\(v)") } }
+        if let (mode, source) = told {
+            return GraphicsChoice(mode: mode, reason: source + (measured == nil && mode != .cells ? "; cell size unknown, 10×20 assumed" : ""), cellPixels: size)
         }
         let version = replies.version.map { " (\($0))" } ?? ""
         let offered: (GraphicsMode, String)?

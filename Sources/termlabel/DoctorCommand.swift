@@ -42,8 +42,8 @@ struct DoctorCommand: ParsableCommand {
         }
         print("graphics    \(choice.mode.rawValue): \(choice.reason)")
         if environment["TMUX"] != nil {
-            print("tmux        slices use cells inside tmux (no sixel in tmux 3.3; kitty images need allow-passthrough and")
-            print("            Unicode placeholders); run termlabel outside tmux for pixels, and see README for 24-bit colour")
+            print("tmux        slices use cells inside tmux: tmux 3.3 has no sixel, and termlabel does not pass kitty images")
+            print("            through tmux; run termlabel outside tmux for pixels, and see README for 24-bit colour")
         }
         let mouse = known ? (tigetstr("kmous").map { Int(bitPattern: $0) > 0 } ?? false) : false
         print("mouse       " + (mouse ? "reported by the terminal (clicks, drags, wheel)" : "terminfo for \(term) lists no mouse: keys only"))
