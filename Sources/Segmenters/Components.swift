@@ -55,11 +55,13 @@ public enum Components {
         return labels.map { keep[Int($0)] }
     }
 
-    /// Sets the background components that do not touch the region's border.
-    static func fillHoles(_ mask: [Bool], shape: [Int]) -> [Bool] {
+    /// Sets the background components that do not touch the region's border and hold none of `open` (the user's
+    /// background seeds: a negative click inside a structure makes a hole there, not nothing).
+    static func fillHoles(_ mask: [Bool], shape: [Int], open: [Int] = []) -> [Bool] {
         let labels = label(mask.map { !$0 }, shape: shape).labels
         var outside = [Bool](repeating: false, count: Int(labels.max() ?? 0) + 1)
         outside[0] = true
+        for v in open { outside[Int(labels[v])] = true }
         for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
             let onBorder = i == 0 || j == 0 || k == 0 || i == shape[0] - 1 || j == shape[1] - 1 || k == shape[2] - 1
             if onBorder { outside[Int(labels[i + shape[0] * (j + shape[1] * k)])] = true }

@@ -33,6 +33,11 @@ public struct GraphCutOptions: Sendable {
     public var geodesicScaleMM: Float = 40
     /// A label pays one nat for each this many mm-equivalents of geodesic distance from its seeds (0: nothing).
     public var geodesicReachMM: Float = 200
+    /// Where a background stroke marks a label's own tissue (the other ventricle beside one), the weight of seed
+    /// competition on that tissue: −log of each class's share of a softmin of the geodesic distances.
+    public var contestedWeight: Float = 2
+    /// The geodesic distance (mm-equivalents) by which a class's share of that softmin falls by e.
+    public var contestedScaleMM: Float = 10
     /// A seed also stands for the voxels around it (within this radius) that look like it (`kde`).
     public var seedSurroundingMM: Double = 10
     /// Millimetres a change across the whole intensity window is worth in a geodesic path.
@@ -207,7 +212,7 @@ public enum GraphCutSegmenter {
             var mask = assignment.map { Int($0) == c }
             if options.keepSeededComponents { mask = Components.keepSeeded(mask, shape: region.shape, seeds: local.foreground[label] ?? []) }
             if options.fillHoles {
-                let filled = Components.fillHoles(mask, shape: region.shape)
+                let filled = Components.fillHoles(mask, shape: region.shape, open: local.background)
                 for v in 0..<region.count where filled[v] && !mask[v] && assignment[v] == 0 { mask[v] = true }
             }
             for v in 0..<region.count where mask[v] { labels[v] = label }

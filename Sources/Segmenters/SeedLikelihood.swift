@@ -9,6 +9,9 @@
 // - with seeds of two or more classes, each class also pays for its geodesic distance beyond the nearest
 //   class's, so that a voxel goes to the seed it is joined to through similar tissue (two structures of the same
 //   intensity on either side of a negative seed are told apart);
+// - where a background stroke crosses a label's own tissue (the other ventricle beside one, the other
+//   hemisphere), that tissue is contested: there each class pays −log of its share of a softmin of the geodesic
+//   distances, so that the voxel goes to the seeds it is nearest to through similar tissue, as in GrowCut;
 // - each label also pays a little for its geodesic distance from its own seeds, so that a click on a tissue the
 //   structure shares with organs elsewhere does not bring those organs in.
 // Everything is computed per intensity bin, then looked up per voxel.
@@ -51,6 +54,11 @@ struct SeedLikelihood {
         rest = rest.map { max($0, 0) }
         let restTotal = rest.reduce(0, +)
         rest = restTotal > 1e-6 ? rest.map { $0 / restTotal * Float(bins) } : [Float](repeating: 1, count: bins)
+        // Contested intensities: a background stroke that crosses a label's own tissue (the other ventricle beside
+        // one, the other hemisphere) says that this tissue is not the structure everywhere; there the intensities
+        // cannot decide and seed competition must.
+        let contest = contestedBins(background: background, labelDensities: labelDensities, unmarked: rest,
+                                    intensities: intensities, smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
         let backgroundDensity = marked.map { m in
             // Either source: a tissue marked as background counts as much as a structure's (a negative click on
             // the structure's own tissue leaves the intensities neutral, for the geodesic term to decide).
@@ -86,13 +94,24 @@ struct SeedLikelihood {
             let distances = (0..<seeded.count).map { Array(flat[$0 * count..<($0 + 1) * count]) }
             let weight = competing ? options.geodesicWeight / options.geodesicScaleMM : 0
             let reach = reaching ? 1 / options.geodesicReachMM : 0
+            let contested = competing && options.contestedWeight > 0 && contest.contains { $0 > 0 }
+            let temperature = options.contestedScaleMM
             for v in 0..<intensities.count {
                 var nearest = Float.infinity
                 for d in distances { nearest = min(nearest, d[v]) }
                 guard nearest.isFinite else { continue }
+                // Where the intensity is contested, each class's share of a softmin of the geodesic distances: the
+                // voxel goes to the class whose seeds it is nearest to through similar tissue, as in GrowCut.
+                let contestHere = contested ? contest[bin(intensities[v])] : 0
+                var partition: Float = 0
+                if contestHere > 0 { for d in distances { partition += exp(-(d[v] - nearest) / temperature) } }
                 for (n, (c, _)) in seeded.enumerated() {
                     // Seed competition: beyond the nearest class's distance.
                     costs[c][v] += min(weight * (distances[n][v] - nearest), options.geodesicWeight * 4)
+                    if contestHere > 0 {
+                        let p = exp(-(distances[n][v] - nearest) / temperature) / partition
+                        costs[c][v] += options.contestedWeight * contestHere * -log(0.97 * p + 0.03 / Float(seeded.count))
+                    }
                     // A label's reach: a structure is what its seeds reach through similar tissue, so a tissue
                     // that a click shares with organs far away does not bring them in.
                     if c > 0 { costs[c][v] += min(reach * distances[n][v], 4) }
@@ -134,6 +153,56 @@ struct SeedLikelihood {
         return found
     }
 
+    /// Per bin, how fully the marked background claims a label's own tissue (0: not at all, 1: as fully as the
+    /// label's seeds). Each mode of the background seeds' intensities is a tissue, normalised on its own; only the
+    /// modes that are a label's tissue count.
+    static func contestedBins(background: [Int], labelDensities: [[Float]], unmarked: [Float], intensities: [Float],
+                              smoothed: [Float], noise: Float, smoothNoise: Float) -> [Float] {
+        guard !background.isEmpty else { return [Float](repeating: 0, count: bins) }
+        let parts = tissueModes(of: background, smoothed: smoothed, noise: smoothNoise).map { part in
+            density(of: part.map { intensities[$0] }, noise: noise, narrow: false)
+        }.filter { part in
+            // The label's tissue: at the mode's peak the label is four times as likely as the unmarked background
+            // and near its own peak, not in its tail (the partial-volume edge a loop around a structure meets).
+            let peak = part.indices.max { part[$0] < part[$1] }!
+            return labelDensities.contains { $0[peak] > 4 * unmarked[peak] && $0[peak] >= 0.25 * ($0.max() ?? 0) }
+        }
+        let claimed = (0..<bins).map { b in parts.reduce(Float(0)) { max($0, $1[b]) } }
+        return (0..<bins).map { b in
+            labelDensities.reduce(Float(0)) { most, label in
+                label[b] > unmarked[b] ? max(most, min(claimed[b] / label[b], 1)) : most
+            }
+        }
+    }
+
+    /// Seeds grouped by the mode of their (smoothed) intensities each climbs to in the seeds' own histogram; a
+    /// mode with fewer than 1 % of the seeds (a stroke's partial-volume steps) joins the nearest larger one.
+    static func tissueModes(of seeds: [Int], smoothed: [Float], noise: Float) -> [[Int]] {
+        let values = seeds.map { smoothed[$0] }
+        var counts = [Float](repeating: 0, count: bins)
+        for x in values { counts[bin(x)] += 1 }
+        let density = GaussianSmoothing.apply(counts, shape: [bins, 1, 1], sigma: [Double(max(noise, 1 / Float(bins)) * Float(bins)), 0, 0])
+        func climb(_ b: Int) -> Int {
+            var b = b
+            while true {
+                let left = b > 0 ? density[b - 1] : -1, right = b < bins - 1 ? density[b + 1] : -1
+                if left > density[b] && left >= right { b -= 1 } else if right > density[b] { b += 1 } else { return b }
+            }
+        }
+        let modeOfBin = (0..<bins).map(climb)
+        var members: [Int: [Int]] = [:]
+        for (n, x) in values.enumerated() { members[modeOfBin[bin(x)], default: []].append(seeds[n]) }
+        let minimum = max(1, seeds.count / 100)
+        let kept = members.filter { $0.value.count >= minimum }.keys.sorted()
+        guard !kept.isEmpty else { return [seeds] }
+        var groups = [Int: [Int]]()
+        for mode in members.keys.sorted() {
+            let target = kept.min { abs($0 - mode) < abs($1 - mode) }!
+            groups[target, default: []] += members[mode]!
+        }
+        return kept.map { groups[$0]! }
+    }
+
     /// The histogram bin of a windowed intensity; NaN (a float image may hold some) falls in the first bin.
     @inline(__always)
     static func bin(_ x: Float) -> Int {
@@ -172,7 +241,8 @@ struct SeedLikelihood {
         for s in seeds { mask[s] = true }
         let (labels, sizes) = Components.label(mask, shape: shape)
         var groups = [[Int]](repeating: [], count: sizes.count)
-        for s in Set(seeds) { groups[Int(labels[s])].append(s) }
+        // In voxel order: a group's order decides which seed claims a voxel of the surroundings first.
+        for s in Array(Set(seeds)).sorted() { groups[Int(labels[s])].append(s) }
         groups = groups.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
         guard groups.count > 32 else { return groups }
         return Array(groups.prefix(31)) + [groups.dropFirst(31).flatMap { $0 }]

@@ -1,6 +1,7 @@
 // What the classical tool must do on real images that the uniform phantoms never asked of it: one click on a
 // structure larger than the first region, scribbles inside only, a negative seed that separates two structures
-// of the same intensity, a click on a tissue shared with other organs; and the box and lasso prompts.
+// of the same intensity, a background stroke across a structure's twin, a click on a tissue shared with other
+// organs; and the box and lasso prompts.
 
 @testable import Segmenters
 import Randomness
@@ -82,6 +83,25 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertGreaterThan(result.labels.dice(with: left, label: 1), 0.85)
         let taken = right.filter { result.labels.voxels[$0] == 1 }.count
         XCTAssertLessThan(taken, right.count / 10, "\(taken) of the other structure's \(right.count) voxels taken")
+    }
+
+    func testABackgroundStrokeAcrossTheTwinOfAStructureGivesTheTwinToTheBackground() throws {
+        // Two ventricles of the same fluid side by side in brain tissue, parted by a septum one voxel thin whose
+        // value lies near the fluid's (partial volume); the simulated scribbles mark one, and their background
+        // loop, 5 mm outside it, crosses the other. The intensities say both are the structure; only the seeds the
+        // fluid joins them to can part them.
+        let (image, truth) = image(shape: [64, 56, 40], seed: 11, intensities: [60, 15, 15, 25], noise: 4) { i, j, k in
+            let inside = self.ellipsoid(i, j, k, centre: [32, 28, 20], radii: [19, 18, 12])
+            return !inside ? 0 : i < 32 ? 1 : i > 32 ? 2 : 3
+        }
+        let one = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        let scribbles = ScribbleSimulator.scribbles(for: one, labels: [1], backgroundValue: 9)
+        let twin = truth.voxels.indices.filter { truth.voxels[$0] == 2 }
+        XCTAssertGreaterThan(twin.filter { scribbles.voxels[$0] == 9 }.count, 10, "the background loop crosses the twin")
+        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 9))
+        let taken = twin.filter { result.labels.voxels[$0] == 1 }.count
+        XCTAssertLessThan(taken, twin.count / 10, "\(taken) of the twin's \(twin.count) voxels taken")
+        XCTAssertGreaterThan(result.labels.dice(with: one, label: 1), 0.9)
     }
 
     func testASecondClickOnAPoleOfSoftTissueIntensityDoesNotFloodTheAbdomen() throws {

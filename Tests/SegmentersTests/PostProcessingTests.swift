@@ -23,6 +23,8 @@ final class PostProcessingTests: XCTestCase {
         let filled = Components.fillHoles(closed, shape: shape)
         XCTAssertTrue(filled[at(3, 3, 1)])
         XCTAssertEqual(filled.filter { $0 }.count, closed.filter { $0 }.count + 1)
+        // A negative click inside a structure: the cavity holding a background seed stays open.
+        XCTAssertFalse(Components.fillHoles(closed, shape: shape, open: [at(3, 3, 1)])[at(3, 3, 1)])
         // No seed inside the mask: the largest component stays.
         XCTAssertEqual(Components.keepSeeded(mask, shape: shape, seeds: []).filter { $0 }.count, 24)
     }

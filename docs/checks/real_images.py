@@ -2,7 +2,8 @@
 
 The volumes ship inside PyPI packages: TotalSegmentator's CT head atlas (1 mm), dipy's anisotropic T2-weighted
 brain (4 x 4 x 5 mm), nibabel's small T1 crop and EPI volume. The references are made here by thresholds and
-connected components (whole brain, lateral ventricles, one lateral ventricle split at the midline, white matter),
+connected components (whole brain, one hemisphere, lateral ventricles, one lateral ventricle split at the midline,
+white matter),
 so they favour intensity-driven tools and are a development check, not ground truth.
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy scipy nibabel
@@ -64,6 +65,13 @@ def nearest_centre(mask):
     return labels == best
 
 
+def left_part(mask):
+    """The part of `mask` below its centre of mass along the first axis (one hemisphere, one ventricle)."""
+    part = mask.copy()
+    part[int(round(ndi.center_of_mass(mask)[0])):] = False
+    return largest(part)
+
+
 def save(out, name, image, data, mask):
     affine = image.affine
     volume = nib.Nifti1Image(data, affine)
@@ -86,20 +94,22 @@ def main(out):
         ventricles = largest((ndi.gaussian_filter(d, 1) < 22) & ndi.binary_erosion(brain, iterations=8))
         save(out, 'cthead_brain', image, d, brain)
         save(out, 'cthead_ventricles', image, d, ventricles)
-        one = ventricles.copy()
-        one[int(round(ndi.center_of_mass(ventricles)[0])):] = False
-        save(out, 'cthead_ventricle_one', image, d, largest(one))
+        save(out, 'cthead_ventricle_one', image, d, left_part(ventricles))
+        save(out, 'cthead_hemisphere', image, d, left_part(brain))
 
         image, d = load(images, 'aniso_vox.nii.gz')
         brain = ndi.binary_fill_holes(largest(d > 120))
         save(out, 't2aniso_brain', image, d, brain)
+        save(out, 't2aniso_hemisphere', image, d, left_part(brain))
         save(out, 't2aniso_ventricles', image, d, nearest_centre((d > 600) & ndi.binary_erosion(brain, iterations=2)))
 
         image, d = load(images, 'anatomical.nii')
         save(out, 't1small_wm', image, d, largest(d > 9865))
 
         image, d = load(images, 'example4d.nii.gz')
-        save(out, 'epi_brain', image, d, ndi.binary_fill_holes(largest(ndi.binary_opening(d > 300))))
+        brain = ndi.binary_fill_holes(largest(ndi.binary_opening(d > 300)))
+        save(out, 'epi_brain', image, d, brain)
+        save(out, 'epi_hemisphere', image, d, left_part(brain))
     with open(os.path.join(out, 'labels.json'), 'w') as f:
         json.dump({'modality': 'MR', 'labels': {'structure': 1}}, f)
 
