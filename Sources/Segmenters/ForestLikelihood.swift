@@ -10,20 +10,9 @@ import Volume
 enum ForestLikelihood {
     /// Most samples per class: enough for the forest, few enough to train in a fraction of a second.
     static let samplesPerClass = 4000
-    /// A group of touching seeds longer than this is a stroke, not a click (the app's and the robot's click is a
-    /// ball of 3 mm radius).
-    static let strokeLengthMM = 15.0
-
-    /// Whether `seeds` hold a stroke: a group of touching seeds whose box is longer than `strokeLengthMM` on a side.
+    /// Whether `seeds` hold a stroke (`SeedLikelihood.strokes`).
     static func hasStroke(_ seeds: [Int], shape: [Int], spacing: [Double]) -> Bool {
-        SeedLikelihood.groups(of: seeds, shape: shape).contains { group in
-            var low = [Int.max, Int.max, Int.max], high = [Int.min, Int.min, Int.min]
-            for v in group {
-                let p = [v % shape[0], v / shape[0] % shape[1], v / (shape[0] * shape[1])]
-                for a in 0..<3 { (low[a], high[a]) = (min(low[a], p[a]), max(high[a], p[a])) }
-            }
-            return (0..<3).contains { Double(high[$0] - low[$0] + 1) * spacing[$0] > strokeLengthMM }
-        }
+        !SeedLikelihood.strokes(of: seeds, shape: shape, spacing: spacing).isEmpty
     }
 
     /// −log posterior per class (background first, then `labels`), or nil without background samples.

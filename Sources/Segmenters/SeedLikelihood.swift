@@ -57,8 +57,12 @@ struct SeedLikelihood {
         // Contested intensities: a background stroke that crosses a label's own tissue (the other ventricle beside
         // one, the other hemisphere) says that this tissue is not the structure everywhere; there the intensities
         // cannot decide and seed competition must.
-        let contest = contestedBins(background: background, labelDensities: labelDensities, unmarked: rest,
-                                    intensities: intensities, smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
+        // Only with a background stroke: a negative click already counts as fully as the structure's seeds (below),
+        // and the linear competition settles it without taking away all that lies nearer to it than to the
+        // positive clicks.
+        let contest = strokes(of: background, shape: shape, spacing: spacing).isEmpty ? [Float](repeating: 0, count: bins)
+            : contestedBins(background: background, labelDensities: labelDensities, unmarked: rest, intensities: intensities,
+                            smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
         let backgroundDensity = marked.map { m in
             // Either source: a tissue marked as background counts as much as a structure's (a negative click on
             // the structure's own tissue leaves the intensities neutral, for the geodesic term to decide).
@@ -246,6 +250,22 @@ struct SeedLikelihood {
         groups = groups.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
         guard groups.count > 32 else { return groups }
         return Array(groups.prefix(31)) + [groups.dropFirst(31).flatMap { $0 }]
+    }
+
+    /// A group of touching seeds longer than this is a stroke, not a click (the app's and the robot's click is a
+    /// ball of 3 mm radius).
+    static let strokeLengthMM = 15.0
+
+    /// The groups of touching seeds whose box is longer than `strokeLengthMM` on a side.
+    static func strokes(of seeds: [Int], shape: [Int], spacing: [Double]) -> [[Int]] {
+        groups(of: seeds, shape: shape).filter { group in
+            var low = [Int.max, Int.max, Int.max], high = [Int.min, Int.min, Int.min]
+            for v in group {
+                let p = [v % shape[0], v / shape[0] % shape[1], v / (shape[0] * shape[1])]
+                for a in 0..<3 { (low[a], high[a]) = (min(low[a], p[a]), max(high[a], p[a])) }
+            }
+            return (0..<3).contains { Double(high[$0] - low[$0] + 1) * spacing[$0] > strokeLengthMM }
+        }
     }
 
     /// Standard deviation from the interquartile range of a histogram (robust to a second population).
