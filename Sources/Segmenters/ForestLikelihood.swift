@@ -10,11 +10,6 @@ import Volume
 enum ForestLikelihood {
     /// Most samples per class: enough for the forest, few enough to train in a fraction of a second.
     static let samplesPerClass = 4000
-    /// Whether `seeds` hold a stroke (`SeedLikelihood.strokes`).
-    static func hasStroke(_ seeds: [Int], shape: [Int], spacing: [Double]) -> Bool {
-        !SeedLikelihood.strokes(of: seeds, shape: shape, spacing: spacing).isEmpty
-    }
-
     /// −log posterior per class (background first, then `labels`), or nil without background samples.
     static func costs(intensities: [Float], shape: [Int], spacing: [Double], foreground: [UInt16: [Int]], labels: [UInt16],
                       background: [Int], border: [Int], scalesMM: [Double] = [1, 2, 4]) -> [[Float]]? {

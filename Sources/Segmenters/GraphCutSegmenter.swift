@@ -164,7 +164,7 @@ public enum GraphCutSegmenter {
                                          background: marked.background, options: options)
             // The forest needs background the user marked with a stroke: the region's faces or a few negative clicks
             // teach it too little (on real images it then shrinks the answer to the positive seeds' look).
-            if options.method == .forest, ForestLikelihood.hasStroke(marked.background, shape: region.shape, spacing: region.spacing),
+            if options.method == .forest, SeedLikelihood.hasStroke(marked.background, shape: region.shape, spacing: region.spacing),
                let forest = ForestLikelihood.costs(
                 intensities: region.intensities, shape: region.shape, spacing: region.spacing, foreground: local.foreground,
                 labels: local.labels, background: local.background, border: region.border(within: image.grid)) {

@@ -56,11 +56,10 @@ struct SeedLikelihood {
         rest = restTotal > 1e-6 ? rest.map { $0 / restTotal * Float(bins) } : [Float](repeating: 1, count: bins)
         // Contested intensities: a background stroke that crosses a label's own tissue (the other ventricle beside
         // one, the other hemisphere) says that this tissue is not the structure everywhere; there the intensities
-        // cannot decide and seed competition must.
-        // Only with a background stroke: a negative click already counts as fully as the structure's seeds (below),
-        // and the linear competition settles it without taking away all that lies nearer to it than to the
-        // positive clicks.
-        let contest = strokes(of: background, shape: shape, spacing: spacing).isEmpty ? [Float](repeating: 0, count: bins)
+        // cannot decide and seed competition must. Not for negative clicks alone: such a click already counts as
+        // fully as the structure's seeds (below), and the linear competition settles it without taking away all
+        // that lies nearer to it than to the positive clicks.
+        let contest = !hasStroke(background, shape: shape, spacing: spacing) ? [Float](repeating: 0, count: bins)
             : contestedBins(background: background, labelDensities: labelDensities, unmarked: rest, intensities: intensities,
                             smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
         let backgroundDensity = marked.map { m in
@@ -256,9 +255,9 @@ struct SeedLikelihood {
     /// ball of 3 mm radius).
     static let strokeLengthMM = 15.0
 
-    /// The groups of touching seeds whose box is longer than `strokeLengthMM` on a side.
-    static func strokes(of seeds: [Int], shape: [Int], spacing: [Double]) -> [[Int]] {
-        groups(of: seeds, shape: shape).filter { group in
+    /// Whether `seeds` hold a stroke: a group of touching seeds whose box is longer than `strokeLengthMM` on a side.
+    static func hasStroke(_ seeds: [Int], shape: [Int], spacing: [Double]) -> Bool {
+        groups(of: seeds, shape: shape).contains { group in
             var low = [Int.max, Int.max, Int.max], high = [Int.min, Int.min, Int.min]
             for v in group {
                 let p = [v % shape[0], v / shape[0] % shape[1], v / (shape[0] * shape[1])]
