@@ -12,6 +12,8 @@
 // - where a background stroke crosses a label's own tissue (the other ventricle beside one, the other
 //   hemisphere), that tissue is contested: there each class pays −log of its share of a softmin of the geodesic
 //   distances, so that the voxel goes to the seeds it is nearest to through similar tissue, as in GrowCut;
+// - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
+//   it around the click: a thin part mixed with what lies beside it) adds no tissue of its own, only a seed;
 // - each label also pays a little for its geodesic distance from its own seeds, so that a click on a tissue the
 //   structure shares with organs elsewhere does not bring those organs in.
 // Everything is computed per intensity bin, then looked up per voxel.
@@ -34,12 +36,14 @@ struct SeedLikelihood {
         // of touching seeds (a click, a stroke) is one tissue with its own share of the region.
         let tolerance = 3 * max(smoothNoise, 0.005)
         let tissues = labels.map { label in
-            groups(of: foreground[label] ?? [], shape: shape).map { group in
+            let list = groups(of: foreground[label] ?? [], shape: shape).map { group in
                 let samples = group + surroundings(of: group, smoothed: smoothed, shape: shape, spacing: spacing,
                                                    radiusMM: options.seedSurroundingMM, tolerance: tolerance)
                 let density = density(of: samples.map { intensities[$0] }, noise: noise, narrow: false)
-                return (density: density, share: share(of: density, in: region))
+                return Tissue(density: density, share: share(of: density, in: region), seeds: group)
             }
+            return withoutClicksOnEdges(list, smoothed: smoothed, shape: shape, spacing: spacing, smoothNoise: smoothNoise)
+                .map { (density: $0.density, share: $0.share) }
         }
         let labelDensities = tissues.map { list in
             let total = max(list.reduce(Float(0)) { $0 + $1.share }, 1e-9)
@@ -156,6 +160,58 @@ struct SeedLikelihood {
         return found
     }
 
+    /// A group of seeds and the tissue it stands for.
+    struct Tissue {
+        var density: [Float]
+        var share: Float
+        var seeds: [Int]
+    }
+
+    /// With clicks only (no stroke), the tissues of clicks on an edge left out. A click whose value lies between the
+    /// label's tissue and a tissue around it that outnumbers it there by two sits on the edge between them (a thin
+    /// part whose voxels mix the structure with what lies beside it): it still marks the structure as a seed, but
+    /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
+    /// is that of the click whose value is the most common around it.
+    static func withoutClicksOnEdges(_ tissues: [Tissue], smoothed: [Float], shape: [Int], spacing: [Double],
+                                     smoothNoise: Float) -> [Tissue] {
+        guard tissues.count > 1, !tissues.contains(where: { isStroke($0.seeds, shape: shape, spacing: spacing) }) else { return tissues }
+        let local = tissues.map { localHistogram(around: $0.seeds, smoothed: smoothed, shape: shape, spacing: spacing, noise: smoothNoise) }
+        let commonness = local.map { $0.histogram[$0.centre] / max($0.histogram.max() ?? 0, 1e-9) }
+        let reference = commonness.indices.max { commonness[$0] < commonness[$1] }!
+        let density = tissues[reference].density
+        let mode = density.indices.max { density[$0] < density[$1] }!
+        let apart = max(2, Int((3 * max(smoothNoise, 0.005) * Float(bins)).rounded(.up)))
+        return tissues.indices.filter { n in
+            let (centre, histogram) = local[n]
+            guard n != reference, abs(centre - mode) > apart else { return true }
+            let far = centre > mode ? Array((centre + 1)..<bins) : Array(0..<centre)
+            guard let peak = far.max(by: { histogram[$0] < histogram[$1] }) else { return true }
+            return histogram[centre] >= 0.5 * histogram[peak]
+        }.map { tissues[$0] }
+    }
+
+    /// The histogram of the smoothed values around a group of seeds (within 6 mm, at least two voxels) and the bin
+    /// of the group's median.
+    static func localHistogram(around group: [Int], smoothed: [Float], shape: [Int], spacing: [Double], noise: Float)
+        -> (centre: Int, histogram: [Float]) {
+        let (ni, nj, nk) = (shape[0], shape[1], shape[2])
+        let reach = (0..<3).map { max(2, Int((6 / spacing[$0]).rounded(.up))) }
+        var lower = [Int.max, Int.max, Int.max], upper = [Int.min, Int.min, Int.min]
+        for v in group {
+            let p = [v % ni, (v / ni) % nj, v / (ni * nj)]
+            for a in 0..<3 { lower[a] = min(lower[a], p[a]); upper[a] = max(upper[a], p[a]) }
+        }
+        var counts = [Float](repeating: 0, count: bins)
+        for k in max(lower[2] - reach[2], 0)...min(upper[2] + reach[2], nk - 1) {
+            for j in max(lower[1] - reach[1], 0)...min(upper[1] + reach[1], nj - 1) {
+                for i in max(lower[0] - reach[0], 0)...min(upper[0] + reach[0], ni - 1) { counts[bin(smoothed[i + ni * (j + nj * k)])] += 1 }
+            }
+        }
+        let histogram = GaussianSmoothing.apply(counts, shape: [bins, 1, 1], sigma: [Double(max(noise, 1 / Float(bins)) * Float(bins)), 0, 0])
+        let values = group.map { smoothed[$0] }.sorted()
+        return (bin(values[values.count / 2]), histogram)
+    }
+
     /// Per bin, how fully the marked background claims a label's own tissue (0: not at all, 1: as fully as the
     /// label's seeds). Each mode of the background seeds' intensities is a tissue, normalised on its own; only the
     /// modes that are a label's tissue count.
@@ -255,16 +311,19 @@ struct SeedLikelihood {
     /// ball of 3 mm radius).
     static let strokeLengthMM = 15.0
 
-    /// Whether `seeds` hold a stroke: a group of touching seeds whose box is longer than `strokeLengthMM` on a side.
+    /// Whether `seeds` hold a stroke.
     static func hasStroke(_ seeds: [Int], shape: [Int], spacing: [Double]) -> Bool {
-        groups(of: seeds, shape: shape).contains { group in
-            var low = [Int.max, Int.max, Int.max], high = [Int.min, Int.min, Int.min]
-            for v in group {
-                let p = [v % shape[0], v / shape[0] % shape[1], v / (shape[0] * shape[1])]
-                for a in 0..<3 { (low[a], high[a]) = (min(low[a], p[a]), max(high[a], p[a])) }
-            }
-            return (0..<3).contains { Double(high[$0] - low[$0] + 1) * spacing[$0] > strokeLengthMM }
+        groups(of: seeds, shape: shape).contains { isStroke($0, shape: shape, spacing: spacing) }
+    }
+
+    /// Whether a group of touching seeds is a stroke: its box is longer than `strokeLengthMM` on a side.
+    static func isStroke(_ group: [Int], shape: [Int], spacing: [Double]) -> Bool {
+        var low = [Int.max, Int.max, Int.max], high = [Int.min, Int.min, Int.min]
+        for v in group {
+            let p = [v % shape[0], v / shape[0] % shape[1], v / (shape[0] * shape[1])]
+            for a in 0..<3 { (low[a], high[a]) = (min(low[a], p[a]), max(high[a], p[a])) }
         }
+        return (0..<3).contains { Double(high[$0] - low[$0] + 1) * spacing[$0] > strokeLengthMM }
     }
 
     /// Standard deviation from the interquartile range of a histogram (robust to a second population).

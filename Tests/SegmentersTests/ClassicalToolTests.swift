@@ -1,7 +1,7 @@
 // What the classical tool must do on real images that the uniform phantoms never asked of it: one click on a
 // structure larger than the first region, scribbles inside only, a negative seed that separates two structures
-// of the same intensity, a background stroke across a structure's twin, a click on a tissue shared with other
-// organs; and the box and lasso prompts.
+// of the same intensity, a background stroke across a structure's twin, a click on a thin part whose voxels mix
+// it with its surroundings, a click on a tissue shared with other organs; and the box and lasso prompts.
 
 @testable import Segmenters
 import Randomness
@@ -102,6 +102,34 @@ final class ClassicalToolTests: XCTestCase {
         let taken = twin.filter { result.labels.voxels[$0] == 1 }.count
         XCTAssertLessThan(taken, twin.count / 10, "\(taken) of the twin's \(twin.count) voxels taken")
         XCTAssertGreaterThan(result.labels.dice(with: one, label: 1), 0.9)
+    }
+
+    func testAClickOnAThinPartAddsItWithoutFloodingEveryEdge() throws {
+        // A ventricle with a horn 2 mm thin, and another pool of the same fluid nearby, in brain tissue, blurred
+        // as a scanner does: the horn's voxels are a mix of fluid and brain, as is the rim of every pool. The click
+        // robot's second click falls on the horn; its value stands for every rim in the region, and the answer must
+        // not take them (without the rule: 2,990 voxels, Dice 0.60).
+        let shape = [72, 64, 40]
+        let grid = Grid(shape: shape, affine: .identity)
+        var truth = LabelVolume(grid: grid)
+        var sharp = [Float](repeating: 60, count: grid.voxelCount)
+        for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
+            let n = i + shape[0] * (j + shape[1] * k)
+            let horn = (27...56).contains(i) && (31...32).contains(j) && (19...20).contains(k)
+            if ellipsoid(i, j, k, centre: [20, 32, 20], radii: [8, 8, 8]) || horn { truth[i, j, k] = 1; sharp[n] = 15 }
+            if ellipsoid(i, j, k, centre: [46, 12, 20], radii: [7, 6, 7]) { truth[i, j, k] = 2; sharp[n] = 15 }
+        } } }
+        var random = SplitMix(seed: 5)
+        let blurred = GaussianSmoothing.apply(sharp, shape: shape, sigma: [1, 1, 1])
+        let image = Volume(grid: grid, voxels: blurred.map { $0 + 2 * Float(random.gaussian()) })
+        let hornClick = VoxelIndex(45, 31, 19)
+        XCTAssertGreaterThan(image[hornClick.i, hornClick.j, hornClick.k], 25, "the horn's voxels mix fluid with brain")
+        let seeds = Seeds(positive: [VoxelIndex(20, 32, 20), hornClick], negative: [], radiusMM: 3, grid: grid)
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds)
+        let ventricle = LabelVolume(grid: grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        let size = result.labels.count(of: 1)
+        XCTAssertLessThan(size, ventricle.count(of: 1) * 6 / 5, "\(size) voxels for the ventricle's \(ventricle.count(of: 1))")
+        XCTAssertGreaterThan(result.labels.dice(with: ventricle, label: 1), 0.7)
     }
 
     func testASecondClickOnAPoleOfSoftTissueIntensityDoesNotFloodTheAbdomen() throws {
