@@ -66,11 +66,17 @@ struct SeedLikelihood {
         let contest = !hasStroke(background, shape: shape, spacing: spacing) ? [Float](repeating: 0, count: bins)
             : contestedBins(background: background, labelDensities: labelDensities, unmarked: rest, intensities: intensities,
                             smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
+        // Negative clicks alone mark a tissue no more than a label's seeds do: a click's few voxels give a narrower
+        // density than a structure's, which would otherwise make the structure's own tissue background everywhere.
+        let clicksOnly = !hasStroke(background, shape: shape, spacing: spacing)
         let backgroundDensity = marked.map { m in
             // Either source: a tissue marked as background counts as much as a structure's (a negative click on
             // the structure's own tissue leaves the intensities neutral, for the geodesic term to decide).
             // Not renormalised: each source keeps its own scale where it is the higher.
-            (0..<bins).map { max(rest[$0], m[$0]) }
+            (0..<bins).map { b in
+                let strongest = labelDensities.reduce(Float(0)) { max($0, $1[b]) }
+                return max(rest[b], clicksOnly && strongest > rest[b] ? min(m[b], strongest) : m[b])
+            }
         } ?? rest
         let densities = [backgroundDensity] + labelDensities
         let table: [[Float]] = densities.map { d in
