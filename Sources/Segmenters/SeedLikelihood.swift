@@ -58,17 +58,17 @@ struct SeedLikelihood {
         rest = rest.map { max($0, 0) }
         let restTotal = rest.reduce(0, +)
         rest = restTotal > 1e-6 ? rest.map { $0 / restTotal * Float(bins) } : [Float](repeating: 1, count: bins)
+        let clicksOnly = !hasStroke(background, shape: shape, spacing: spacing)
         // Contested intensities: a background stroke that crosses a label's own tissue (the other ventricle beside
         // one, the other hemisphere) says that this tissue is not the structure everywhere; there the intensities
         // cannot decide and seed competition must. Not for negative clicks alone: such a click already counts as
         // fully as the structure's seeds (below), and the linear competition settles it without taking away all
         // that lies nearer to it than to the positive clicks.
-        let contest = !hasStroke(background, shape: shape, spacing: spacing) ? [Float](repeating: 0, count: bins)
+        let contest = clicksOnly ? [Float](repeating: 0, count: bins)
             : contestedBins(background: background, labelDensities: labelDensities, unmarked: rest, intensities: intensities,
                             smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
         // Negative clicks alone mark a tissue no more than a label's seeds do: a click's few voxels give a narrower
         // density than a structure's, which would otherwise make the structure's own tissue background everywhere.
-        let clicksOnly = !hasStroke(background, shape: shape, spacing: spacing)
         let backgroundDensity = marked.map { m in
             // Either source: a tissue marked as background counts as much as a structure's (a negative click on
             // the structure's own tissue leaves the intensities neutral, for the geodesic term to decide).
@@ -202,18 +202,14 @@ struct SeedLikelihood {
         -> (centre: Int, histogram: [Float]) {
         let (ni, nj, nk) = (shape[0], shape[1], shape[2])
         let reach = (0..<3).map { max(2, Int((6 / spacing[$0]).rounded(.up))) }
-        var lower = [Int.max, Int.max, Int.max], upper = [Int.min, Int.min, Int.min]
-        for v in group {
-            let p = [v % ni, (v / ni) % nj, v / (ni * nj)]
-            for a in 0..<3 { lower[a] = min(lower[a], p[a]); upper[a] = max(upper[a], p[a]) }
-        }
-        var counts = [Float](repeating: 0, count: bins)
+        let (lower, upper) = box(of: group, shape: shape)
+        var around: [Float] = []
         for k in max(lower[2] - reach[2], 0)...min(upper[2] + reach[2], nk - 1) {
             for j in max(lower[1] - reach[1], 0)...min(upper[1] + reach[1], nj - 1) {
-                for i in max(lower[0] - reach[0], 0)...min(upper[0] + reach[0], ni - 1) { counts[bin(smoothed[i + ni * (j + nj * k)])] += 1 }
+                for i in max(lower[0] - reach[0], 0)...min(upper[0] + reach[0], ni - 1) { around.append(smoothed[i + ni * (j + nj * k)]) }
             }
         }
-        let histogram = GaussianSmoothing.apply(counts, shape: [bins, 1, 1], sigma: [Double(max(noise, 1 / Float(bins)) * Float(bins)), 0, 0])
+        let histogram = smoothedHistogram(of: around, noise: noise)
         let values = group.map { smoothed[$0] }.sorted()
         return (bin(values[values.count / 2]), histogram)
     }
@@ -244,9 +240,7 @@ struct SeedLikelihood {
     /// mode with fewer than 1 % of the seeds (a stroke's partial-volume steps) joins the nearest larger one.
     static func tissueModes(of seeds: [Int], smoothed: [Float], noise: Float) -> [[Int]] {
         let values = seeds.map { smoothed[$0] }
-        var counts = [Float](repeating: 0, count: bins)
-        for x in values { counts[bin(x)] += 1 }
-        let density = GaussianSmoothing.apply(counts, shape: [bins, 1, 1], sigma: [Double(max(noise, 1 / Float(bins)) * Float(bins)), 0, 0])
+        let density = smoothedHistogram(of: values, noise: noise)
         func climb(_ b: Int) -> Int {
             var b = b
             while true {
@@ -324,12 +318,25 @@ struct SeedLikelihood {
 
     /// Whether a group of touching seeds is a stroke: its box is longer than `strokeLengthMM` on a side.
     static func isStroke(_ group: [Int], shape: [Int], spacing: [Double]) -> Bool {
+        let (low, high) = box(of: group, shape: shape)
+        return (0..<3).contains { Double(high[$0] - low[$0] + 1) * spacing[$0] > strokeLengthMM }
+    }
+
+    /// The lowest and highest voxel coordinates of a group, per axis.
+    static func box(of group: [Int], shape: [Int]) -> (low: [Int], high: [Int]) {
         var low = [Int.max, Int.max, Int.max], high = [Int.min, Int.min, Int.min]
         for v in group {
             let p = [v % shape[0], v / shape[0] % shape[1], v / (shape[0] * shape[1])]
             for a in 0..<3 { (low[a], high[a]) = (min(low[a], p[a]), max(high[a], p[a])) }
         }
-        return (0..<3).contains { Double(high[$0] - low[$0] + 1) * spacing[$0] > strokeLengthMM }
+        return (low, high)
+    }
+
+    /// Counts of windowed values by bin, smoothed by a Gaussian as wide as the noise (at least one bin).
+    static func smoothedHistogram(of values: [Float], noise: Float) -> [Float] {
+        var counts = [Float](repeating: 0, count: bins)
+        for x in values { counts[bin(x)] += 1 }
+        return GaussianSmoothing.apply(counts, shape: [bins, 1, 1], sigma: [Double(max(noise, 1 / Float(bins)) * Float(bins)), 0, 0])
     }
 
     /// Standard deviation from the interquartile range of a histogram (robust to a second population).
