@@ -9,15 +9,45 @@ import Volume
 
 public final class ModelShelf: @unchecked Sendable {
     public let database: AppDatabase
+    public let generic: GenericModels
     private var loaded: [ModelKind: (id: Int64, model: SegmentationModel)] = [:]
+    private var adopted = false
     private let lock = NSLock()
 
-    public init(database: AppDatabase) {
+    public init(database: AppDatabase, generic: GenericModels = .shipped) {
         self.database = database
+        self.generic = generic
     }
 
-    /// The model `kind` serves (the registry's rule). Loads it again only when another one serves.
+    /// Registers the generic model of each DeepGrow kind the folder has no model of (again if its file moved), so
+    /// that it serves until the folder's own models score better. Returns the names registered.
+    @discardableResult
+    public func adoptGenericModels() throws -> [String] {
+        var names: [String] = []
+        for kind in ModelKind.allCases {
+            guard let path = generic.weights(kind) else { continue }
+            let models = try database.models(kind: kind.rawValue)
+            for stale in models where stale.origin == .generic && stale.weightsPath != path { try database.removeModel(stale.name) }
+            guard try database.models(kind: kind.rawValue).isEmpty else { continue }
+            let name = "\(kind.rawValue)-generic"
+            try database.registerModel(name: name, kind: kind.rawValue, weightsPath: path, trainedOn: [], metrics: [:], origin: .generic)
+            names.append(name)
+        }
+        return names
+    }
+
+    func adoptOnce() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !adopted else { return }
+        try adoptGenericModels()
+        adopted = true
+    }
+
+    /// The model `kind` serves (the registry's rule; the generic one where the folder has none). Loads it again
+    /// only when another one serves.
     public func current(_ kind: ModelKind) throws -> (record: ModelRecord, model: SegmentationModel)? {
+        try adoptOnce()
         guard let record = try database.servingModel(kind: kind.rawValue), let id = record.id else { return nil }
         lock.lock()
         defer { lock.unlock() }

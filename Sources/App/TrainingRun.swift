@@ -92,6 +92,8 @@ extension ModelShelf {
             // With one labeled study there is nothing to hold out: validation runs on the training study.
             let validatedOn = split.validation.isEmpty ? split.training : split.validation
 
+            // A generic model is scored here like any other before it is trained from.
+            try adoptOnce()
             if let serving = try database.servingModel(kind: kind), serving.score == nil || serving.validatedOn != validatedOn,
                let (_, model) = try current(request.kind) {
                 var check = options

@@ -1,5 +1,6 @@
 // Where the app finds the user's settings and the bundled files: ~/.config/termlabel (or XDG_CONFIG_HOME) for keys
-// and themes, the repository's themes/ and samples/ unless TERMLABEL_THEMES or TERMLABEL_SAMPLES say otherwise.
+// and themes, the repository's themes/, samples/ and samples/models/ unless TERMLABEL_THEMES, TERMLABEL_SAMPLES or
+// TERMLABEL_MODELS say otherwise.
 
 import Foundation
 
@@ -33,6 +34,12 @@ public enum UserFolders {
             try manager.copyItem(atPath: source + "/" + set, toPath: workspace + "/" + set)
         }
         return workspace
+    }
+
+    /// The folder of the shipped generic models; nil when TERMLABEL_MODELS is set and empty (none).
+    public static func genericModels(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard let named = environment["TERMLABEL_MODELS"] else { return bundled("samples") + "/models" }
+        return named.isEmpty ? nil : named
     }
 
     public struct MissingSamples: Error, CustomStringConvertible {

@@ -2,8 +2,8 @@
 // click: guidance, network, mask back on the image grid), for DeepGrow 2D on a CT study and for DeepGrow 3D and
 // DeepEdit on a 128³ region. `…_click_128` runs the network on all 128³ voxels; `…_settled_128` adds the graph cut
 // that settles a 3D answer on the image; `…_shipped_settled_128` is the app's click with the models as shipped
-// (DeepGrow 3D's 4 mm crop, DeepEdit's 3 mm windows) on a 128³ region at 2 mm. Weights are random unless
-// `--trained DIR` loads a folder's trained models onto the same grids. The network's time does not depend on the
+// (the generic DeepGrow 3D's 3 mm crop, DeepEdit's 3 mm windows) on a 128³ region at 2 mm. DeepGrow runs the shipped
+// generic weights, DeepEdit random ones, unless `--trained DIR` loads a folder's trained models onto the same grids. The network's time does not depend on the
 // weights, but the settling cut's does: a random network labels noise across the whole region, which the cut, with
 // the intensities in its likelihood, takes seconds to untangle. The trained figures are those of real answers, as
 // are the click robot's seconds per call.
@@ -42,14 +42,22 @@ struct ModelBench: ParsableCommand {
 
     func measure(shelf: ModelShelf?) throws {
         let labels = AbdomenPhantom.labelNames.enumerated().map { ModelLabel(value: UInt16($0.offset + 1), name: $0.element) }
-        /// A model's configuration as shipped, or the trained model's; `adapt` sets the grid a figure runs on.
+        /// The trained model of `kind` (`--trained`), else the shipped generic one (DeepGrow), else the kind's default
+        /// configuration with random weights; `adapt` sets the grid a figure runs on.
         func model(_ kind: ModelKind, _ adapt: (inout ModelConfig) -> Void = { _ in }) throws -> SegmentationModel {
-            let trained = try shelf?.current(kind)
-            if shelf != nil && trained == nil { throw ModelError.noModel([kind], hint: "train one first (termlabel train \(self.trained!) --model \(kind.rawValue))") }
-            var config = trained?.model.config ?? ModelConfig.defaults(kind, labels: kind.isDeepGrow ? [] : labels, modality: "CT")
+            var source: (path: String, model: SegmentationModel)?
+            if let shelf {
+                guard let trained = try shelf.current(kind) else {
+                    throw ModelError.noModel([kind], hint: "train one first (termlabel train \(self.trained!) --model \(kind.rawValue))")
+                }
+                source = (trained.record.weightsPath, trained.model)
+            } else if let path = GenericModels.shipped.weights(kind) {
+                source = (path, try SegmentationModel.load(path))
+            }
+            var config = source?.model.config ?? ModelConfig.defaults(kind, labels: kind.isDeepGrow ? [] : labels, modality: "CT")
             adapt(&config)
             let model = try SegmentationModel(config: config, seed: 1)
-            if let trained { try model.network.load(trained.model.withNetwork { $0.namedTensors }, from: trained.record.weightsPath) }
+            if let source { try model.network.load(source.model.withNetwork { $0.namedTensors }, from: source.path) }
             return model
         }
         // A CT study like the samples (160×160×56, 1.8×1.8×2.9 mm).
@@ -80,7 +88,7 @@ struct ModelBench: ParsableCommand {
         try time("deepedit_settled_128", model: edit, image: region.image) { model, prepared in
             _ = try Inference.editSettled(model, prepared, image: region.image, clicks: clicks, seeds: seeds)
         }
-        // The same 128³ region at 2 mm, with the models as shipped: DeepGrow 3D's 4 mm crop and DeepEdit's 3 mm
+        // The same 128³ region at 2 mm, with the models as shipped: DeepGrow 3D's 3 mm crop and DeepEdit's 3 mm
         // sliding windows; each answer settled on the region's own voxels.
         let fine = AbdomenPhantom.make(seed: 1002, shape: [128, 128, 128], spacing: [2, 2, 2])
         let fineSeeds = Seeds(positive: [middle], negative: [corner], label: 1, radiusMM: 3, grid: fine.image.grid)

@@ -72,19 +72,19 @@ extension AppDatabase {
         }
     }
 
-    /// Deletes a model's row and weights file.
+    /// Deletes a model's row and weights file (a generic model's row only: its file is shipped, not the folder's).
     public func removeModel(_ name: String) throws {
         let record = try model(named: name)
         try writer.write { db in _ = try ModelRecord.deleteOne(db, key: record.id!) }
-        if FileManager.default.fileExists(atPath: record.weightsPath) { try FileManager.default.removeItem(atPath: record.weightsPath) }
+        if record.origin != .generic && FileManager.default.fileExists(atPath: record.weightsPath) { try FileManager.default.removeItem(atPath: record.weightsPath) }
     }
 
-    /// After a training: per kind, keeps the serving, pinned and imported models, the `keep` best and the `keep`
-    /// newest, and deletes the rest. Returns the names deleted.
+    /// After a training: per kind, keeps the serving, pinned, imported and generic models, the `keep` best and the
+    /// `keep` newest, and deletes the rest. Returns the names deleted.
     @discardableResult
     public func retainModels(kind: String, keep: Int) throws -> [String] {
         let all = try models(kind: kind)
-        var kept = Set(all.filter { $0.pinned || $0.origin == .imported }.map(\.name))
+        var kept = Set(all.filter { $0.pinned || $0.origin != .trained }.map(\.name))
         if let serving = try servingModel(kind: kind) { kept.insert(serving.name) }
         kept.formUnion(all.prefix(keep).map(\.name))
         kept.formUnion(all.filter { $0.score != nil }.sorted { $0.score! > $1.score! }.prefix(keep).map(\.name))

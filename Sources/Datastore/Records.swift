@@ -149,6 +149,8 @@ public struct ModelRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 
 public enum ModelOrigin: String, Codable, Sendable, DatabaseValueConvertible {
     case trained, imported
+    /// Shipped with TermLabel (trained on synthetic studies); its weights file belongs to the installation.
+    case generic
 }
 
 public struct Score: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {

@@ -85,14 +85,17 @@ public enum Safetensors {
         return (tensors, metadata)
     }
 
-    /// Writes tensors as F32, in the order given, through a temporary file renamed into place.
-    public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to path: String) throws {
+    /// Writes tensors as F32 (or F16, half the size: for weights that ship), in the order given, through a
+    /// temporary file renamed into place.
+    public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], halfPrecision: Bool = false,
+                             to path: String) throws {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
+        let width = halfPrecision ? 2 : 4
         var offset = 0
         for t in tensors {
-            header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + t.tensor.count * 4]]
-            offset += t.tensor.count * 4
+            header[t.name] = ["dtype": halfPrecision ? "F16" : "F32", "shape": t.shape, "data_offsets": [offset, offset + t.tensor.count * width]]
+            offset += t.tensor.count * width
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         // The data starts 8-byte aligned.
@@ -102,7 +105,11 @@ public enum Safetensors {
         out.append(json)
         for t in tensors {
             t.tensor.data.withUnsafeBufferPointer { values in
-                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                if halfPrecision {
+                    for v in values { withUnsafeBytes(of: Float16(v).bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                } else {
+                    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                }
             }
         }
         let temporary = path + ".tmp-\(getpid())"

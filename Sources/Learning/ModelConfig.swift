@@ -123,6 +123,18 @@ public struct ModelConfig: Sendable, Codable, Equatable {
         }
     }
 
+    /// A click model for images of any kind (trained on synthetic studies): per-image intensity normalisation, so
+    /// that one network serves CT and MRI, and a crop of 192 × 192 (× 144) mm on a grid of `gridMM` (3D: 3 mm, fine
+    /// enough to draw a lateral ventricle a few voxels wide with a whole brain in the crop; 2D: 2 mm).
+    public static func generic(_ kind: ModelKind, gridMM: Double? = nil) -> ModelConfig {
+        var config = defaults(kind, labels: [], modality: "other")
+        let grid = gridMM ?? (kind == .deepgrow2d ? 2 : 3)
+        config.spacingMM = config.spacingMM.map { $0 == nil ? nil : grid }
+        func covering(_ mm: Double) -> Int { max(16, Int((mm / grid / 16).rounded(.up)) * 16) }
+        config.patch = [covering(192), covering(192), kind == .deepgrow2d ? 1 : covering(144)]
+        return config
+    }
+
     /// Why a configuration cannot be used, or nil.
     public var problem: String? {
         // Bounds well past any model that fits a workstation: a configuration from a file must not ask for terabytes.

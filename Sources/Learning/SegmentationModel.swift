@@ -86,9 +86,9 @@ public final class SegmentationModel: @unchecked Sendable {
     }
 
     /// Writes the weights and the configuration (through a temporary file renamed into place).
-    public func save(to path: String, metadata extra: [String: String] = [:]) throws {
+    public func save(to path: String, metadata extra: [String: String] = [:], halfPrecision: Bool = false) throws {
         let tensors = withNetwork { $0.namedTensors }
-        try Safetensors.write(tensors, metadata: config.metadata().merging(extra) { a, _ in a }, to: path)
+        try Safetensors.write(tensors, metadata: config.metadata().merging(extra) { a, _ in a }, halfPrecision: halfPrecision, to: path)
     }
 
     /// Runs `body` with the network held.

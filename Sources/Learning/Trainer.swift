@@ -44,6 +44,9 @@ public struct TrainingOptions: Sendable {
     /// model answered later clicks less well).
     public var clickRounds: Int?
     public var cancellation: Cancellation?
+    /// Training studies drawn in `favouredShare` of the steps (a folder's own among many synthetic ones).
+    public var favoured: Set<String> = []
+    public var favouredShare = 0.2
     /// Names for DeepGrow's per-structure validation figures (label value → name).
     public var labelNames: [UInt16: String] = [:]
 
@@ -216,6 +219,15 @@ public final class Trainer {
                 Tensor(shape: [count, 1, size[2], size[1], size[0]], data: targets))
     }
 
+    /// A training study: one of the favoured ones in `favouredShare` of the draws, else any.
+    func drawStudy() -> Prepared {
+        let favoured = training.filter { options.favoured.contains($0.id) }
+        if !favoured.isEmpty && favoured.count < training.count && generator.nextUnit() < options.favouredShare {
+            return favoured[Int(generator.next() % UInt64(favoured.count))]
+        }
+        return training[Int(generator.next() % UInt64(training.count))]
+    }
+
     /// The structure a crop is about (nil: none) and the voxel it is centred on. DeepGrow learns one structure at a
     /// time, always in view; the others see a structure half the time. DeepGrow 2D draws a (structure, slice) pair,
     /// as MONAI's slice-wise dataset does, so that a structure is seen as often as it has sections to click on.
@@ -238,7 +250,7 @@ public final class Trainer {
     func sample() -> ([Float], [Float], [Int]) {
         let config = model.config
         let planar = config.kind.spatialDims == 2
-        let c = training[Int(generator.next() % UInt64(training.count))]
+        let c = drawStudy()
         var size = config.patch
         if planar { size[2] = 1 }
         let (structure, centreOffset) = drawCentre(in: c)

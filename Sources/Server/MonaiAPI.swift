@@ -19,10 +19,12 @@ public final class MonaiAPI: RequestResponder, @unchecked Sendable {
     /// Temporary files of uploads and answers: inside the study list's folder, so renames stay on one file system.
     let scratch: String
 
-    public init(database: AppDatabase, tokens: AccessTokens = AccessTokens()) throws {
+    public init(database: AppDatabase, tokens: AccessTokens = AccessTokens(), generic: GenericModels = .shipped) throws {
         self.database = database
         self.tokens = tokens
-        shelf = ModelShelf(database: database)
+        shelf = ModelShelf(database: database, generic: generic)
+        // /info/ lists only the models the folder has: the generic ones count from the start.
+        try shelf.adoptGenericModels()
         training = ServerTasks(kind: "train")
         scoring = ServerTasks(kind: "scoring")
         images = ImageCache()

@@ -15,6 +15,8 @@ import VolumeTesting
 public enum StructureKind: String, Sendable, CaseIterable {
     /// The few tissues that fill the field of view between the structures.
     case tissue
+    /// Air around the body, as a scan's field of view holds it.
+    case outside
     case ellipsoid, blob, tube, sheet, shell, lumen, holed
     /// Two structures that touch and share their intensity distribution.
     case twin
@@ -37,13 +39,24 @@ public struct SyntheticStudy: Sendable {
     public var labels: LabelVolume
     public var record: SynthesisRecord
 
-    /// One study on a grid of `shape` voxels; voxel sizes, anisotropy and everything else drawn from `seed`.
-    public static func make(seed: UInt64, shape: [Int] = [96, 96, 64]) -> SyntheticStudy {
+    /// One study on a grid of `shape` voxels (nil: a scan's field of view, 140–260 mm across and 90–200 mm along
+    /// the slices, at most 160 × 160 × 96 voxels); voxel sizes, anisotropy and everything else drawn from `seed`.
+    public static func make(seed: UInt64, shape requested: [Int]? = nil) -> SyntheticStudy {
         var random = SplitMix(seed: seed ^ 0x5EED_5EED_5EED_5EED)
         // In-plane 0.7–2 mm, slices 1–6 mm (thick slices half the time: the hard case).
         let inPlane = random.uniform(0.7, 2.0)
         let slice = random.nextUnit() < 0.5 ? random.uniform(inPlane, 2.5) : random.uniform(2.5, 6)
         let spacing = [inPlane, inPlane, slice]
+        // The field of view and the body come from a stream of their own, so that the shapes and the acquisition of
+        // a seed stay those drawn on a fixed grid.
+        var framing = SplitMix(seed: seed ^ 0xB0D7_B0D7_B0D7_B0D7)
+        // A network's crop spans 200 mm or more: a field of view smaller than that teaches it a world that ends in
+        // padding, and structures no larger than a few centimetres.
+        let shape = requested ?? {
+            let across = framing.uniform(140, 260), along = framing.uniform(90, 200)
+            let n = min(160, max(48, Int((across / inPlane).rounded())))
+            return [n, n, min(96, max(16, Int((along / slice).rounded())))]
+        }()
         let orientation = ["RAS", "LPS", "LAS", "RPI"][Int(random.next() % 4)]
         let grid = Phantom.centredGrid(shape: shape, spacing: spacing, orientation: orientation)
         let extent = (0..<3).map { Double(shape[$0]) * spacing[$0] / 2 }
@@ -53,6 +66,11 @@ public struct SyntheticStudy: Sendable {
         let count = 4 + Int(random.next() % 7)
         for _ in 0..<count { scene.addStructure(random: &random, extent: extent) }
         var draw = Imaging(random: &random, labels: scene.kinds.count)
+        if framing.nextUnit() < 0.6 {
+            scene.addOutside(random: &framing, extent: extent)
+            // Air is the darkest thing in a scan (the brightest once inverted), and nearly uniform.
+            draw.addLabel(mean: framing.uniform(0, 0.04), spread: framing.uniform(0, 0.01), random: &framing)
+        }
         // Twins look alike: only where the user clicks tells them apart.
         for pair in scene.twins {
             draw.means[Int(pair[1])] = draw.means[Int(pair[0])]
@@ -93,6 +111,9 @@ struct Scene {
     var kinds: [StructureKind] = []
     var twins: [[UInt16]] = []
     private var tissueField: SmoothField?
+    /// The body: outside it lies air (`outsideLabel`).
+    private var body: Blob?
+    private var outsideLabel: UInt16?
     private var tissueCuts: [Double] = []
     private var shapes: [(value: UInt16, shape: Shape, box: Box)] = []
 
@@ -134,6 +155,14 @@ struct Scene {
         tissueField = SmoothField(random: &random, waves: 6, shortestMM: 40, longestMM: 160)
         tissueCuts = (1..<count).map { _ in random.uniform(-0.4, 0.4) }.sorted()
         for _ in 0..<count { _ = add(.tissue) }
+    }
+
+    /// A body that ends inside the field of view (most of it in plane, every slice through it), air around it.
+    mutating func addOutside(random: inout SplitMix, extent: [Double]) {
+        body = Blob(center: (random.uniform(-0.1, 0.1) * extent[0], random.uniform(-0.1, 0.1) * extent[1], 0),
+                    radii: (random.uniform(0.7, 1.0) * extent[0], random.uniform(0.7, 1.0) * extent[1], 3 * extent[2]),
+                    yaw: random.uniform(0, .pi), roughness: random.uniform(0.02, 0.12), random: &random)
+        outsideLabel = add(.outside)
     }
 
     mutating func addStructure(random: inout SplitMix, extent: [Double]) {
@@ -201,7 +230,7 @@ struct Scene {
             shapes.append((a, .blob(first), Box(first)))
             shapes.append((b, .blob(second), Box(second)))
             twins.append([a, b])
-        case .tissue, .lumen:
+        case .tissue, .lumen, .outside:
             break
         }
     }
@@ -229,9 +258,11 @@ struct Scene {
         return out
     }
 
-    /// The label at a world point: the last shape that holds it, else the tissue there.
+    /// The label at a world point: the last shape that holds it, else air outside the body, else the tissue there.
     func label(at p: (Double, Double, Double)) -> UInt16 {
         for (value, shape, box) in shapes.reversed() where box.holds(p) && Scene.holds(shape, p) { return value }
+        // Air takes the place of the tissues only: a structure is whole even where it reaches past the body.
+        if let body, let outsideLabel, !body.contains(p.0, p.1, p.2) { return outsideLabel }
         let t = tissueField?.value(p.0, p.1, p.2) ?? 0
         return UInt16(1 + tissueCuts.filter { t > $0 }.count)
     }
@@ -291,6 +322,13 @@ struct Imaging {
         rician = !ctLike && random.nextUnit() < 0.6
     }
 
+    /// One more label, its texture drawn from `random`.
+    mutating func addLabel(mean: Double, spread: Double, random: inout SplitMix) {
+        means.append(mean)
+        spreads.append(spread)
+        textures.append(SmoothField(random: &random, waves: 4, shortestMM: 3, longestMM: 20))
+    }
+
     /// A label's intensity at a point before the acquisition: its mean and a smooth texture of its spread.
     func intensity(label: UInt16, at p: (Double, Double, Double)) -> Double {
         let l = Int(label)
@@ -315,8 +353,9 @@ struct Imaging {
                     } else {
                         v += noise * random.gaussian()
                     }
-                    // CT-like: Hounsfield-like numbers from air to bone; MRI-like: positive arbitrary units.
-                    values[n] = Float((ctLike ? v * 1600 - 1000 : v * 1000).rounded())
+                    // CT-like: Hounsfield-like numbers from air to bone; MRI-like: positive arbitrary units (a
+                    // magnitude image: noise on air never goes below zero).
+                    values[n] = Float((ctLike ? v * 1600 - 1000 : max(v, 0) * 1000).rounded())
                 }
             }
         }

@@ -22,11 +22,14 @@ struct ModelExportCommand: ParsableCommand {
     @Argument(help: "The file to write, e.g. model.safetensors (OUT.json gets the configuration).")
     var output: String
 
+    @Flag(help: "Half precision (F16): half the size, for weights to ship.")
+    var half = false
+
     func run() throws {
         let database = try studyFolder.database(synced: false)
         let record = try database.model(named: name)
         let model = try SegmentationModel.load(record.weightsPath)
-        try model.save(to: output, metadata: ["exportedFrom": record.name])
+        try model.save(to: output, metadata: ["exportedFrom": record.name], halfPrecision: half)
         let configPath = (output as NSString).deletingPathExtension + ".json"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

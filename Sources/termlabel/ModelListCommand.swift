@@ -21,6 +21,7 @@ struct ModelListCommand: ParsableCommand {
 
     func run() throws {
         let database = try studyFolder.database(synced: false)
+        try ModelShelf(database: database).adoptGenericModels()
         let models = try database.models()
         let serving = Set(try Set(models.map(\.kind)).compactMap { try database.servingModel(kind: $0)?.name })
         let dates = ISO8601DateFormatter()
@@ -63,7 +64,7 @@ struct ModelListCommand: ParsableCommand {
                 (m.kind, 11), (TerminalText.escaped(m.name) + (m.pinned ? " (pinned)" : ""), 35), (m.score.map { String(format: "%.3f", $0) } ?? "—", 6),
                 ("\(m.trainedOn.count)", 7), ("\(m.validatedOn.count)", 4), ("\(m.epochs)", 7), ("\(m.steps)", 6),
                 (m.trainingSeconds > 0 ? String(format: "%.0fs", m.trainingSeconds) : "—", 6),
-                (m.origin == .imported ? "import " + TerminalText.escaped(m.parent ?? "") : TerminalText.escaped(m.parent ?? "—"), 30),
+                (m.origin == .imported ? "import " + TerminalText.escaped(m.parent ?? "") : m.origin == .generic ? "generic (shipped)" : TerminalText.escaped(m.parent ?? "—"), 30),
                 (c.map { $0.spacingMM.map { $0.map { String(format: "%g", $0) } ?? "-" }.joined(separator: "×") } ?? "?", 13),
                 (c.map { $0.patch.map(String.init).joined(separator: "×") } ?? "?", 12),
                 (bytes(m).map { String(format: "%.1f", Double($0) / 1e6) } ?? "missing", 8),

@@ -9,7 +9,7 @@ import Learning
 import Volume
 
 struct ModelRemoveCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a model and its weights file.")
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a model and its weights file (a generic model: its registration only; the shipped file stays).")
 
     @OptionGroup var studyFolder: StudyFolderArgument
 

@@ -134,4 +134,40 @@ final class ModelShelfTests: XCTestCase {
         XCTAssertNotEqual(renewed.first?.score, first.first?.score)
         XCTAssertGreaterThan(renewed.first?.score ?? 0, 0)
     }
+
+    func testAFolderWithoutAClickModelServesTheGenericOneTrainsFromItAndNeverDeletesIt() throws {
+        let folder = try folderWithOneStudy()
+        let shipped = NSTemporaryDirectory() + "generic-\(UUID().uuidString)"
+        defer { for f in [folder, shipped] { try? FileManager.default.removeItem(atPath: f) } }
+        try FileManager.default.createDirectory(atPath: shipped, withIntermediateDirectories: true)
+        var config = ModelConfig.generic(.deepgrow3d)
+        config.features = [4, 4, 8, 8, 16, 4]
+        let generic = try SegmentationModel(config: config, seed: 11)
+        let path = shipped + "/" + GenericModels.fileName(.deepgrow3d)
+        try generic.save(to: path, halfPrecision: true)
+        let database = try AppDatabase(folder: folder)
+        try database.sync()
+
+        XCTAssertNil(try ModelShelf(database: database, generic: GenericModels(folder: nil)).current(.deepgrow3d), "nothing shipped, nothing serves")
+        let shelf = ModelShelf(database: database, generic: GenericModels(folder: shipped))
+        let (record, served) = try XCTUnwrap(try shelf.current(.deepgrow3d))
+        XCTAssertEqual(record.name, "deepgrow3d-generic")
+        XCTAssertEqual(record.origin, .generic)
+        XCTAssertEqual(served.config, config)
+        XCTAssertNil(try shelf.current(.deepgrow2d), "no 2D model shipped here")
+        XCTAssertNil(try shelf.current(.auto), "automatic models are the folder's own")
+
+        // Training starts from it unless fresh.
+        let start = try shelf.startingPoint(.deepgrow3d, fresh: false, seed: 3)
+        XCTAssertEqual(start.config, config)
+        XCTAssertEqual(start.withNetwork { $0.namedTensors }.map(\.tensor.data), served.withNetwork { $0.namedTensors }.map(\.tensor.data))
+        XCTAssertNotEqual(try shelf.startingPoint(.deepgrow3d, fresh: true, seed: 3).config, config)
+
+        // Retention keeps it, and removing it removes the row, never the shipped file.
+        for seed in 1...3 { try registerSmallModel(shelf, kind: .deepgrow3d, seed: UInt64(seed), at: Date(timeIntervalSinceNow: Double(seed))) }
+        XCTAssertEqual(Set(try database.retainModels(kind: "deepgrow3d", keep: 1)), ["deepgrow3d-1", "deepgrow3d-2"])
+        XCTAssertTrue(try database.models(kind: "deepgrow3d").contains { $0.name == "deepgrow3d-generic" })
+        try database.removeModel("deepgrow3d-generic")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+    }
 }

@@ -97,4 +97,25 @@ final class SegmentationModelTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix(path + ": ") && "\(error)".contains("NaN or infinite weights"), "\(error)")
         }
     }
+
+    func testHalfPrecisionWeightsTakeHalfTheBytesAndAnswerAlmostTheSame() throws {
+        let model = try SegmentationModel(config: smallConfig(.deepgrow3d), seed: 4)
+        let (full, half) = (temporary("full"), temporary("half"))
+        defer { for p in [full, half] { try? FileManager.default.removeItem(atPath: p) } }
+        try model.save(to: full)
+        try model.save(to: half, halfPrecision: true)
+        let weights = model.withNetwork { $0.namedTensors }.map(\.tensor.count).reduce(0, +)
+        func bytes(_ path: String) throws -> Int { try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) }
+        XCTAssertLessThan(try bytes(half), 2 * weights + 20_000, "two bytes a weight, plus the header")
+        XCTAssertGreaterThan(try bytes(full), 4 * weights)
+        let loaded = try SegmentationModel.load(half)
+        XCTAssertEqual(loaded.config, model.config)
+        let before = model.withNetwork { $0.namedTensors }, after = loaded.withNetwork { $0.namedTensors }
+        XCTAssertEqual(after.map(\.name), before.map(\.name))
+        let unrounded = zip(before, after).flatMap { a, b in zip(a.tensor.data, b.tensor.data).filter { $1 != Float(Float16($0)) } }
+        XCTAssertEqual(unrounded.count, 0, "every weight is its nearest half-precision value")
+        let x = Tensor.randomNormal([1, model.config.inChannels, 16, 32, 32], seed: 2)
+        let (p, q) = (model.probabilities(x).data, loaded.probabilities(x).data)
+        XCTAssertLessThan(zip(p, q).map { abs($0 - $1) }.max()!, 0.01)
+    }
 }

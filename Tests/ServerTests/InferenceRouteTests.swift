@@ -37,6 +37,25 @@ final class InferenceRouteTests: XCTestCase {
         XCTAssertTrue(fromNrrd.voxels == label.voxels, "the same clicks answer the same voxels in NRRD")
     }
 
+    func testAFolderWithNoModelOffersTheGenericDeepGrowAndItAnswersAClick() throws {
+        let shipped = NSTemporaryDirectory() + "generic-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: shipped) }
+        try FileManager.default.createDirectory(atPath: shipped, withIntermediateDirectories: true)
+        var config = ModelConfig.generic(.deepgrow3d)
+        config.features = [4, 4, 8, 8, 16, 4]
+        try SegmentationModel(config: config, seed: 5).save(to: shipped + "/" + GenericModels.fileName(.deepgrow3d), halfPrecision: true)
+        let served = try ServedFolder(count: 1, labeled: 0, generic: GenericModels(folder: shipped))
+        let models = try XCTUnwrap(try served.client.get("/info/").object["models"] as? [String: [String: Any]])
+        XCTAssertEqual(models["deepgrow_3d"]?["description"] as? String, "deepgrow3d deepgrow3d-generic", "offered before any training")
+        XCTAssertNil(models["deepgrow_2d"], "no 2D model shipped here")
+        let click = served.centre(of: 1, in: "case_00")
+        let params = ServedFolder.json(["foreground": [[click.i, click.j, click.k]], "background": [[Int]]()])
+        let reply = try served.client.multipart(method: "POST", "/infer/deepgrow_3d?image=case_00", fields: ["params": params])
+        XCTAssertEqual(reply.status, 200, reply.detail)
+        let label = try served.readLabel(try XCTUnwrap(try reply.parts()["image"]).data, suffix: ".nii.gz")
+        XCTAssertEqual(label[click.i, click.j, click.k], 1, "the clicked voxel is in the answer")
+    }
+
     func testScribblesInMonaiLabelsValuesSegmentTheStructure() throws {
         let served = try ServedFolder(count: 1, labeled: 0)
         let truth = served.truths["case_00"]!

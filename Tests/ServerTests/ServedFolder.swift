@@ -18,7 +18,9 @@ final class ServedFolder {
     var truths: [String: LabelVolume] = [:]
     private let lines = LogLines()
 
-    init(count: Int = 3, labeled: Int = 1, tokens: AccessTokens = AccessTokens(), maxUpload: Int = 64 << 20, name: String = #function) throws {
+    /// `generic`: the shipped models the server finds (none unless a test gives some).
+    init(count: Int = 3, labeled: Int = 1, tokens: AccessTokens = AccessTokens(), maxUpload: Int = 64 << 20,
+         generic: GenericModels = GenericModels(folder: nil), name: String = #function) throws {
         path = NSTemporaryDirectory() + "termlabel-serve-\(getpid())-\(name.filter { $0.isLetter })"
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.createDirectory(atPath: path + "/labels/final", withIntermediateDirectories: true)
@@ -38,7 +40,7 @@ final class ServedFolder {
         options.port = 0
         options.maxUploadBytes = maxUpload
         let lines = self.lines
-        server = try HTTPServer(responder: try MonaiAPI(database: database, tokens: tokens), options: options) { lines.append($0) }
+        server = try HTTPServer(responder: try MonaiAPI(database: database, tokens: tokens, generic: generic), options: options) { lines.append($0) }
         client = LoopbackClient(port: server.port)
     }
 

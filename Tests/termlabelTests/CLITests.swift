@@ -21,12 +21,13 @@ var termlabelBinary: URL {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
 }
 
-func runTermlabel(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+func runTermlabel(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = termlabelBinary
         process.arguments = arguments
-        // Help wraps at the terminal's width: the same 80 columns wherever the tests run.
-        process.environment = ProcessInfo.processInfo.environment.merging(["COLUMNS": "80"]) { _, new in new }
+        // Help wraps at the terminal's width: the same 80 columns wherever the tests run. No generic models unless
+        // a test ships its own: the folders here start with none.
+        process.environment = ProcessInfo.processInfo.environment.merging(["COLUMNS": "80", "TERMLABEL_MODELS": ""].merging(environment) { _, new in new }) { _, new in new }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -91,4 +91,47 @@ final class ModelLifecycleTests: XCTestCase {
         let config = try JSONDecoder().decode(ModelConfig.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "-export.json")))
         XCTAssertEqual(config.kind, .auto)
     }
+
+    func testAFolderWithoutClickModelsTrainsFromTheShippedGenericOneListsItAndAFreshFolderInfersWithIt() throws {
+        let shipped = folder + "-shipped", fresh = folder + "-fresh"
+        defer { for f in [shipped, fresh] { try? FileManager.default.removeItem(atPath: f) } }
+        try FileManager.default.createDirectory(atPath: shipped, withIntermediateDirectories: true)
+        var config = ModelConfig.generic(.deepgrow3d)
+        config.features = [4, 4, 8, 8, 16, 4]
+        config.patch = [32, 32, 16]
+        try SegmentationModel(config: config, seed: 9).save(to: shipped + "/deepgrow3d-generic.safetensors", halfPrecision: true)
+        let environment = ["TERMLABEL_MODELS": shipped]
+
+        // Training starts from it (scored first, like any serving model) and names it as the parent; --fresh does not.
+        let run = try runTermlabel(["train", folder, "--model", "deepgrow3d", "--epochs", "1", "--steps", "1"], environment: environment)
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertTrue(run.out.contains("deepgrow3d-generic (serving) scores"), run.out)
+        let database = try AppDatabase(folder: folder)
+        let tuned = try XCTUnwrap(try database.models(kind: "deepgrow3d").first { $0.origin == .trained })
+        XCTAssertEqual(tuned.parent, "deepgrow3d-generic")
+        XCTAssertEqual(try SegmentationModel.configuration(of: tuned.weightsPath), config, "fine-tuned: the generic network's grid and crop")
+        let again = try runTermlabel(["train", folder, "--model", "deepgrow3d", "--epochs", "1", "--steps", "1", "--fresh"], environment: environment)
+        XCTAssertEqual(again.status, 0, again.err)
+        XCTAssertNil(try database.models(kind: "deepgrow3d").first!.parent, "a fresh run has no parent")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: shipped + "/deepgrow3d-generic.safetensors"), "retention never deletes it")
+        let list = try runTermlabel(["model", "list", folder], environment: environment)
+        XCTAssertEqual(list.status, 0, list.err)
+        let card = try XCTUnwrap(list.out.split(separator: "\n").first { $0.dropFirst(2).hasPrefix("deepgrow3d  deepgrow3d-generic ") }, list.out)
+        XCTAssertTrue(card.contains("generic (shipped)") && card.contains("3×3×3"), String(card))
+        XCTAssertFalse(list.out.contains("deepgrow2d"), "no 2D model shipped here")
+
+        // A folder holding one image and nothing else answers clicks with it.
+        try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder + "/case_1.nii.gz", toPath: fresh + "/case_1.nii.gz")
+        let (out, clicks) = (fresh + "-answer.nii.gz", fresh + "-clicks.json")
+        defer { for f in [out, clicks] { try? FileManager.default.removeItem(atPath: f) } }
+        try Data(#"{"foreground": [[16, 16, 6]], "background": [[2, 2, 2]]}"#.utf8).write(to: URL(fileURLWithPath: clicks))
+        let inferred = try runTermlabel(["infer", fresh, "--study", "case_1", "--model", "deepgrow3d", "--clicks", clicks, "--out", out],
+                                        environment: environment)
+        XCTAssertEqual(inferred.status, 0, inferred.err)
+        XCTAssertTrue(inferred.out.contains("case_1 with deepgrow3d-generic"), inferred.out)
+        let answer = try LabelVolume(contentsOf: out)
+        XCTAssertEqual(answer[16, 16, 6], 1, "a positive click ends up inside")
+        XCTAssertEqual(answer[2, 2, 2], 0, "a negative one outside")
+    }
 }

@@ -77,7 +77,7 @@ final class TerminalEndToEndTests: XCTestCase {
     /// inspected after it stops or ends ("termlabel-exit-STATUS"; Enter resumes a stopped app with fg).
     func start(inShell: Bool = false, verb: String = "") {
         // No Swift crash report here: it takes long to write and may wait for a key.
-        var command = "env TERM=xterm-256color COLORTERM=truecolor LANG=C.UTF-8 XDG_DATA_HOME=\(data) USER=e2e SWIFT_BACKTRACE=enable=no "
+        var command = "env TERM=xterm-256color COLORTERM=truecolor LANG=C.UTF-8 XDG_DATA_HOME=\(data) USER=e2e SWIFT_BACKTRACE=enable=no TERMLABEL_MODELS= "
             + "\(termlabelBinary.path) \(verb) \(folder)"
         if inShell {
             command = "bash --norc -c 'set -m; \(command); s=$?; echo termlabel-exit-$s; "
