@@ -127,7 +127,9 @@ struct TrainCommand: ParsableCommand {
             let study = SyntheticStudy.make(seed: studySeed)
             return TrainingCase(id: id, image: study.image, labels: study.labels)
         }
-        bar.finish("training \(model.rawValue) on \(count) synthetic studies; validating on \(labeled.isEmpty ? "them (the folder has no labeled study)" : labeled.joined(separator: ", "))")
+        let own = trainer.trainingIds.filter { !$0.hasPrefix(prefix) }
+        bar.finish("training \(model.rawValue) on \(count) synthetic studies" + (own.isEmpty ? "" : " and \(own.joined(separator: ", "))")
+                   + "; validating on " + (labeled.isEmpty ? "them (the folder has no labeled study)" : trainer.validationIds.joined(separator: ", ")))
         let run = "generic-" + ModelShelf.runStamp()
         let summary = try trainer.run(progress: { bar.show(TrainCommand.describe($0)) }) { network, summary in
             let record = try shelf.register(network, summary: summary, run: run, stepsPerEpoch: options.stepsPerEpoch)
