@@ -82,6 +82,8 @@ public final class Trainer {
     public let model: SegmentationModel
     public let options: TrainingOptions
     let training: [Prepared]
+    /// The training studies `options.favoured` names.
+    let favoured: [Prepared]
     let validation: [Prepared]
     var generator: SplitMix
 
@@ -140,6 +142,7 @@ public final class Trainer {
             // With a single study, validation runs on it (the figure then says how well it fits, not how it generalises).
             validation = held > 0 ? Array(prepared.suffix(held)) : prepared
         }
+        favoured = training.filter { options.favoured.contains($0.id) }
     }
 
     public var trainingIds: [String] { training.map(\.id) }
@@ -221,7 +224,6 @@ public final class Trainer {
 
     /// A training study: one of the favoured ones in `favouredShare` of the draws, else any.
     func drawStudy() -> Prepared {
-        let favoured = training.filter { options.favoured.contains($0.id) }
         if !favoured.isEmpty && favoured.count < training.count && generator.nextUnit() < options.favouredShare {
             return favoured[Int(generator.next() % UInt64(favoured.count))]
         }

@@ -148,3 +148,21 @@ final class DeepEditTrainingTests: XCTestCase {
         XCTAssertEqual(Set(summary.validation.keys), ["a", "b", "a clicked", "b clicked"], "automatic and one click per label")
     }
 }
+
+// The folder's own studies among many synthetic ones are drawn in their share of the steps.
+extension TrainerTests {
+    func testAFavouredStudyIsDrawnInItsShareOfTheSteps() throws {
+        let config = ModelConfig(kind: .deepgrow2d, features: [4, 4, 8, 8, 16, 4], labels: [], spacingMM: [nil, nil, nil],
+                                 patch: [32, 32, 1], intensity: .window(low: -0.5, high: 1.5), guidanceSigma: 2)
+        var options = TrainingOptions()
+        options.validationStudies = ["discs_010"]
+        options.favoured = ["discs_001"]
+        let cases = (1...10).map { TrainerTests.discs(seed: UInt64($0)) }
+        let trainer = try Trainer(model: try SegmentationModel(config: config, seed: 1), cases: cases, options: options)
+        let draws = (0..<2000).map { _ in trainer.drawStudy().id }
+        // A fifth of the draws, plus its ninth of the rest: 0.29 (a ninth, 0.11, unfavoured).
+        let share = Double(draws.filter { $0 == "discs_001" }.count) / Double(draws.count)
+        XCTAssertEqual(share, 0.2 + 0.8 / 9, accuracy: 0.04)
+        XCTAssertEqual(Set(draws).count, 9, "the others are drawn too; the validation study never")
+    }
+}
