@@ -37,7 +37,7 @@ struct ClickEval: ParsableCommand {
     @Option(help: "Only these studies (comma-separated image ids).")
     var studies: String?
 
-    @Flag(help: "The 3D networks' own answers, without the graph cut that settles them on the image.")
+    @Flag(help: "The networks' own answers: not settled on the image by a graph cut (3D), clicks not held (DeepGrow 2D).")
     var raw = false
 
     @Option(help: "Weight of the intensities beside the network's probability in the settling cut (0: the probability alone).")

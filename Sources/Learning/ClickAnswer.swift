@@ -1,5 +1,5 @@
 // A click model's answer to clicks, whatever its kind: the one place that knows that DeepGrow grows one label and
-// DeepEdit edits the clicked ones, and which of them a graph cut settles on the image.
+// DeepEdit edits the clicked ones, and how each keeps the clicks where they were put.
 
 import Segmenters
 import Volume
@@ -16,16 +16,19 @@ public struct ClickAnswer: Sendable {
 extension Inference {
     /// Answers `clicks` with `model`: DeepGrow grows `label` from its positive clicks against the negative ones,
     /// DeepEdit edits the labels that have clicks. With `seeds` (clicks' balls and scribbles), the 3D models' answer is
-    /// settled on the image by a graph cut that keeps the seeds; DeepGrow 2D answers as it is.
+    /// settled on the image by a graph cut that keeps the seeds; DeepGrow 2D's keeps the seeds on its slice.
     public static func answer(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume, clicks: ClickSet, label: UInt16,
                               settlingWith seeds: Seeds?, options: GraphCutOptions = GraphCutOptions()) throws -> ClickAnswer {
         let kind = model.config.kind
-        let settling = kind == .deepgrow2d || clicks.isEmpty ? nil : seeds
+        let settling = clicks.isEmpty ? nil : seeds
         if kind.isDeepGrow {
             let foreground = clicks.byLabel[label] ?? []
-            let grown = if let settling {
+            let grown = if let settling, kind == .deepgrow3d {
                 try growSettled(model, prepared, image: image, foreground: foreground, background: clicks.background,
                                 seeds: settling.against(label), label: label, options: options)
+            } else if let settling {
+                try holding(settling.against(label), label: label, in: grow(model, prepared, foreground: foreground,
+                                                                             background: clicks.background), grid: image.grid)
             } else {
                 try grow(model, prepared, foreground: foreground, background: clicks.background)
             }
@@ -40,5 +43,17 @@ extension Inference {
         }
         let known = model.config.labels.map(\.value)
         return ClickAnswer(labels: result, speaksFor: clicks.isEmpty ? known : known.filter { clicks.byLabel[$0] != nil }, region: nil)
+    }
+
+    /// DeepGrow 2D's answer with its seeds held: on its slice, positive seeds in and negative ones out. Its network
+    /// answers at 2 mm on the slice, near the image's resolution; a settling cut there answered the first clicks
+    /// worse on real images and let later ones undo earlier ones, so the answer stays the network's elsewhere.
+    static func holding(_ seeds: Seeds, label: UInt16, in grown: (mask: [Bool], region: VoxelBox), grid: Grid)
+        -> (mask: [Bool], region: VoxelBox) {
+        var held = grown
+        let inside = { (v: VoxelIndex) in (0..<3).allSatisfy { grown.region.lower[$0] <= v[$0] && v[$0] < grown.region.upper[$0] } }
+        for v in seeds.foreground[label] ?? [] where inside(v) { held.mask[grid.offset(v)] = true }
+        for v in seeds.background where inside(v) { held.mask[grid.offset(v)] = false }
+        return held
     }
 }

@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of the crops, augmentation and simulated clicks.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Start from fresh weights instead of the serving model of this kind.")
+    @Flag(help: "Start from fresh weights instead of the serving model of this kind (with --synthetic: the shipped generic one).")
     var fresh = false
 
     @Option(help: ArgumentHelp("Validate on these studies from now on (stored; the others train).", valueName: "id,id,…"))
@@ -57,9 +57,10 @@ struct TrainCommand: ParsableCommand {
     var keep = 3
 
     @Option(help: """
-        Train a generic click model (deepgrow2d or deepgrow3d) from fresh weights on this many synthetic studies \
-        (seeds from --seed on; termlabel samples --synthetic writes the same ones) and the folder's training studies, \
-        validating on its validation studies; its checkpoints are registered in the folder like any other model's.
+        Train a generic click model (deepgrow2d or deepgrow3d) on this many synthetic studies (seeds from --seed on; \
+        termlabel samples --synthetic writes the same ones) and the folder's training studies, validating on its \
+        validation studies; it continues the shipped generic model of the kind unless --fresh or --grid. Its \
+        checkpoints are registered in the folder like any other model's.
         """)
     var synthetic: Int?
 
@@ -116,8 +117,9 @@ struct TrainCommand: ParsableCommand {
         options.validationStudies = split.validation.isEmpty ? split.training : split.validation
         // The folder's own studies are a handful among hundreds: drawn in a fifth of the steps, they are seen.
         options.favoured = Set(split.validation.isEmpty ? [] : split.training)
-        let config = ModelConfig.generic(model, gridMM: grid)
-        let network = try SegmentationModel(config: config, seed: seed)
+        let shipped = fresh || grid != nil ? nil : shelf.generic.weights(model)
+        let network = try shipped.map { try SegmentationModel.load($0) }
+            ?? SegmentationModel(config: ModelConfig.generic(model, gridMM: grid), seed: seed)
         let prefix = "synthetic-"
         let ids = (0..<UInt64(count)).map { prefix + String(seed + $0) }
         let bar = ProgressLine()
@@ -128,11 +130,12 @@ struct TrainCommand: ParsableCommand {
             return TrainingCase(id: id, image: study.image, labels: study.labels)
         }
         let own = trainer.trainingIds.filter { !$0.hasPrefix(prefix) }
-        bar.finish("training \(model.rawValue) on \(count) synthetic studies" + (own.isEmpty ? "" : " and \(own.joined(separator: ", "))")
+        bar.finish("training \(model.rawValue)" + (shipped == nil ? "" : " from the shipped generic model") + " on \(count) synthetic studies" + (own.isEmpty ? "" : " and \(own.joined(separator: ", "))")
                    + "; validating on " + (labeled.isEmpty ? "them (the folder has no labeled study)" : trainer.validationIds.joined(separator: ", ")))
         let run = "generic-" + ModelShelf.runStamp()
         let summary = try trainer.run(progress: { bar.show(TrainCommand.describe($0)) }) { network, summary in
-            let record = try shelf.register(network, summary: summary, run: run, stepsPerEpoch: options.stepsPerEpoch)
+            let record = try shelf.register(network, summary: summary, run: run, parent: shipped.map { _ in "\(model.rawValue)-generic" },
+                                            stepsPerEpoch: options.stepsPerEpoch)
             bar.finish("epoch \(record.epochs): best of this run, \(String(format: "%.3f", record.score ?? 0)), saved as \(record.name)")
         }
         bar.finish("")

@@ -1,5 +1,5 @@
-// The 3D click models' answers are settled on the image: whatever the network says (here it has learnt nothing
-// yet), every click stays where it was put, other labels' and the background's clicks stay out, and the region
+// The click models' answers are settled on the image: whatever the network says (here it has learnt nothing
+// yet), every click stays where it was put (DeepGrow 2D's on its slice), other labels' and the background's clicks stay out, and the region
 // said to have changed holds the answer. How much settling gains on real images is `termlabel eval clicks`'s to say.
 
 import Engine
@@ -59,5 +59,25 @@ final class RefinementTests: XCTestCase {
             let v = voxel(n)
             XCTAssertTrue((0..<3).allSatisfy { region.lower[$0] <= v[$0] && v[$0] < region.upper[$0] }, "the region holds the answer")
         }
+    }
+
+    func testDeepGrow2DsAnswerHoldsItsClicksOnItsSliceAndStaysThere() throws {
+        var config = config(.deepgrow2d)
+        config.patch = [32, 32, 1]
+        let model = try SegmentationModel(config: config, seed: 1)
+        let prepared = PreparedImage(study.image, config: model.config)
+        let (click, away) = (centre(of: 3), centre(of: 1))
+        let clicks = ClickSet([3: [click], 0: [away]])
+        let seeds = clicks.seeds(radiusMM: 2, grid: study.image.grid)
+        let raw = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: nil).labels
+        let answer = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: seeds)
+        let onSlice = { (v: VoxelIndex) in v.k == click.k }
+        XCTAssertTrue(seeds.all.filter(onSlice).contains { raw[$0] != answer.labels[$0] }, "the network alone misses some of its clicks")
+        for v in seeds.foreground[3]! where onSlice(v) { XCTAssertEqual(answer.labels[v], 3, "the positive click is in") }
+        for v in seeds.background where onSlice(v) { XCTAssertEqual(answer.labels[v], 0, "the negative click is out") }
+        let answered = answer.labels.voxels.indices.filter { answer.labels.voxels[$0] == 3 }.map(voxel)
+        XCTAssertFalse(answered.isEmpty)
+        XCTAssertTrue(answered.allSatisfy(onSlice), "a 2D answer stays on the clicked slice, where its seeds' balls reach further")
+        XCTAssertEqual(answer.region.map { [$0.lower.k, $0.upper.k] }, [click.k, click.k + 1])
     }
 }

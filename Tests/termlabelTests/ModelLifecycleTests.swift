@@ -120,6 +120,15 @@ final class ModelLifecycleTests: XCTestCase {
         XCTAssertTrue(card.contains("generic (shipped)") && card.contains("3×3×3"), String(card))
         XCTAssertFalse(list.out.contains("deepgrow2d"), "no 2D model shipped here")
 
+        // Training on synthetic studies continues it too.
+        let synthetic = try runTermlabel(["train", folder, "--model", "deepgrow3d", "--synthetic", "1", "--epochs", "1", "--steps", "1",
+                                          "--keep", "9"], environment: environment)
+        XCTAssertEqual(synthetic.status, 0, synthetic.err)
+        XCTAssertTrue(synthetic.out.contains("training deepgrow3d from the shipped generic model on 1 synthetic studies"), synthetic.out)
+        let continued = try XCTUnwrap(try database.models(kind: "deepgrow3d").filter { $0.name.contains("-generic-") }.first, "registered")
+        XCTAssertEqual(continued.parent, "deepgrow3d-generic")
+        XCTAssertEqual(try SegmentationModel.configuration(of: continued.weightsPath), config, "the shipped network, continued")
+
         // A folder holding one image and nothing else answers clicks with it.
         try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: folder + "/case_1.nii.gz", toPath: fresh + "/case_1.nii.gz")
