@@ -58,7 +58,8 @@ public enum ClickSimulation {
             var kinds: Set<UInt32> = []
             for n in wrong.indices where wrong[n] { kinds.insert(UInt32(truth[n]) << 16 | UInt32(prediction[n])) }
             var bestSize = 0
-            for kind in kinds {
+            // In a fixed order: of two as large, the same one every run (a set's order changes between processes).
+            for kind in kinds.sorted() {
                 let mask = wrong.indices.map { wrong[$0] && (UInt32(truth[$0]) << 16 | UInt32(prediction[$0])) == kind }
                 let (components, sizes) = Components.label(mask, shape: shape)
                 guard let largest = sizes.indices.dropFirst().max(by: { sizes[$0] < sizes[$1] }), sizes[largest] > bestSize else { continue }

@@ -25,6 +25,8 @@ import Volume
 
 struct SeedLikelihood {
     static let bins = 128
+    /// The fewest voxels a click's tissue is estimated from where the image allows (a 3 mm ball holds about 100 at 1 mm).
+    static let minimumTissueSamples = 20
 
     /// −log posterior per class (background first, then `labels` in order) at every voxel of the region.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
@@ -37,8 +39,15 @@ struct SeedLikelihood {
         let tolerance = 3 * max(smoothNoise, 0.005)
         let tissues = labels.map { label in
             let list = groups(of: foreground[label] ?? [], shape: shape).map { group in
-                let samples = group + surroundings(of: group, smoothed: smoothed, shape: shape, spacing: spacing,
-                                                   radiusMM: options.seedSurroundingMM, tolerance: tolerance)
+                var samples: [Int] = [], widened = tolerance
+                // On coarse voxels a click is one voxel and few around it are within the noise of its value: a
+                // density of a handful of samples is as narrow as the noise and changes with every estimate of it.
+                // The tolerance widens until the tissue rests on enough voxels (or has doubled twice).
+                repeat {
+                    samples = group + surroundings(of: group, smoothed: smoothed, shape: shape, spacing: spacing,
+                                                   radiusMM: options.seedSurroundingMM, tolerance: widened)
+                    widened *= 2
+                } while samples.count < minimumTissueSamples && widened <= 4 * tolerance
                 let density = density(of: samples.map { intensities[$0] }, noise: noise, narrow: false)
                 return Tissue(density: density, share: share(of: density, in: region), seeds: group)
             }
