@@ -130,8 +130,9 @@ struct TrainCommand: ParsableCommand {
             return TrainingCase(id: id, image: study.image, labels: study.labels)
         }
         let own = trainer.trainingIds.filter { !$0.hasPrefix(prefix) }
-        bar.finish("training \(model.rawValue)" + (shipped == nil ? "" : " from the shipped generic model") + " on \(count) synthetic studies" + (own.isEmpty ? "" : " and \(own.joined(separator: ", "))")
-                   + "; validating on " + (labeled.isEmpty ? "them (the folder has no labeled study)" : trainer.validationIds.joined(separator: ", ")))
+        bar.finish("training \(model.rawValue)" + (shipped == nil ? "" : " from the shipped generic model") + " on \(count) synthetic studies"
+                   + (own.isEmpty ? "" : " and \(own.joined(separator: ", "))") + "; validating on "
+                   + (labeled.isEmpty ? "them (the folder has no labeled study)" : trainer.validationIds.joined(separator: ", ")))
         let run = "generic-" + ModelShelf.runStamp()
         let summary = try trainer.run(progress: { bar.show(TrainCommand.describe($0)) }) { network, summary in
             let record = try shelf.register(network, summary: summary, run: run, parent: shipped.map { _ in "\(model.rawValue)-generic" },
