@@ -39,7 +39,7 @@ struct SeedLikelihood {
         let tolerance = 3 * max(smoothNoise, 0.005)
         // No more than half the voxels the surroundings can reach: on voxels as large as the reach, widening
         // would take in the next structure.
-        let wanted = min(minimumTissueSamples, voxelCount(within: options.seedSurroundingMM, spacing: spacing) / 2)
+        let wanted = min(minimumTissueSamples, Seeds.offsets(within: options.seedSurroundingMM, spacing: spacing).count / 2)
         let tissues = labels.map { label in
             let list = groups(of: foreground[label] ?? [], shape: shape).map { group in
                 var samples: [Int] = [], widened = tolerance
@@ -176,17 +176,6 @@ struct SeedLikelihood {
             }
         }
         return found
-    }
-
-    /// How many voxels of this spacing lie within `radiusMM` of one.
-    static func voxelCount(within radiusMM: Double, spacing: [Double]) -> Int {
-        let reach = spacing.map { Int(radiusMM / $0) }
-        var count = 0
-        for k in -reach[2]...reach[2] { for j in -reach[1]...reach[1] { for i in -reach[0]...reach[0] {
-            let x = Double(i) * spacing[0], y = Double(j) * spacing[1], z = Double(k) * spacing[2]
-            if x * x + y * y + z * z <= radiusMM * radiusMM { count += 1 }
-        } } }
-        return count
     }
 
     /// A group of seeds and the tissue it stands for.

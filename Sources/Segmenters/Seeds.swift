@@ -48,15 +48,25 @@ public struct Seeds: Sendable, Equatable {
 
     /// The voxels within `radiusMM` of each centre (inside the grid).
     public static func balls(around centres: [VoxelIndex], radiusMM: Double, grid: Grid) -> [VoxelIndex] {
-        let reach = (0..<3).map { Int((radiusMM / grid.spacingMM[$0]).rounded(.down)) }
+        let ball = offsets(within: radiusMM, spacing: grid.spacingMM)
         var out: [VoxelIndex] = []
         for c in centres where grid.contains(c) {
-            for dk in -reach[2]...reach[2] { for dj in -reach[1]...reach[1] { for di in -reach[0]...reach[0] {
-                let x = Double(di) * grid.spacingMM[0], y = Double(dj) * grid.spacingMM[1], z = Double(dk) * grid.spacingMM[2]
-                let v = VoxelIndex(c.i + di, c.j + dj, c.k + dk)
-                if x * x + y * y + z * z <= radiusMM * radiusMM && grid.contains(v) { out.append(v) }
-            } } }
+            for d in ball {
+                let v = VoxelIndex(c.i + d.i, c.j + d.j, c.k + d.k)
+                if grid.contains(v) { out.append(v) }
+            }
         }
+        return out
+    }
+
+    /// The offsets of the voxels within `radiusMM` of a voxel, at this spacing (k slowest, i fastest).
+    public static func offsets(within radiusMM: Double, spacing: [Double]) -> [VoxelIndex] {
+        let reach = (0..<3).map { Int((radiusMM / spacing[$0]).rounded(.down)) }
+        var out: [VoxelIndex] = []
+        for dk in -reach[2]...reach[2] { for dj in -reach[1]...reach[1] { for di in -reach[0]...reach[0] {
+            let x = Double(di) * spacing[0], y = Double(dj) * spacing[1], z = Double(dk) * spacing[2]
+            if x * x + y * y + z * z <= radiusMM * radiusMM { out.append(VoxelIndex(di, dj, dk)) }
+        } } }
         return out
     }
 

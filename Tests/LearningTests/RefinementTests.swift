@@ -1,6 +1,7 @@
-// The click models' answers are settled on the image: whatever the network says (here it has learnt nothing
-// yet), every click stays where it was put (DeepGrow 2D's on its slice), other labels' and the background's clicks stay out, and the region
-// said to have changed holds the answer. How much settling gains on real images is `termlabel eval clicks`'s to say.
+// The click models' answers keep their clicks: whatever the network says (here it has learnt nothing yet), every
+// click stays where it was put (DeepGrow 2D's on its slice), other labels' and the background's clicks stay out, and
+// the region said to have changed holds the answer. How much settling the 3D answers gains on real images is
+// `termlabel eval clicks`'s to say.
 
 import Engine
 @testable import Learning

@@ -135,8 +135,8 @@ final class ClassicalToolTests: XCTestCase {
 
     func testClicksOnARealT2WithCoarseVoxelsFindItsVentriclesAndKeepThemWhenANegativeClickMarksFluidElsewhere() throws {
         // A real T2-weighted brain at 4 × 4 × 5 mm (Fixtures/make_fixtures.py): a click is one voxel, and nearly every
-        // voxel of the ventricles is part fluid, part brain. The clicks are the click robot's: the ventricles' centre,
-        // then one on a thin part, then a negative one on fluid at the bottom slice. With each click's tissue made
+        // voxel of the ventricles is part fluid, part brain. The clicks: the ventricles' centre (the click robot's
+        // first), one on a thin part, and a negative one on fluid at the bottom slice. With each click's tissue made
         // from the few voxels within the noise of its value, the first answer was 0.21 and the third 0.25.
         func fixture(_ name: String) throws -> String {
             try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "nii.gz", subdirectory: "Fixtures")).path
