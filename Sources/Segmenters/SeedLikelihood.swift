@@ -54,7 +54,8 @@ struct SeedLikelihood {
                 let density = density(of: samples.map { intensities[$0] }, noise: noise, narrow: false)
                 return Tissue(density: density, share: share(of: density, in: region), seeds: group)
             }
-            return withoutClicksOnEdges(list, smoothed: smoothed, shape: shape, spacing: spacing, smoothNoise: smoothNoise)
+            return withoutClicksOnEdges(list, intensities: intensities, smoothed: smoothed, shape: shape, spacing: spacing,
+                                        noise: noise, smoothNoise: smoothNoise)
                 .map { (density: $0.density, share: $0.share) }
         }
         let labelDensities = tissues.map { list in
@@ -190,18 +191,27 @@ struct SeedLikelihood {
     /// part whose voxels mix the structure with what lies beside it): it still marks the structure as a seed, but
     /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
     /// is that of the click whose value is the most common around it.
-    static func withoutClicksOnEdges(_ tissues: [Tissue], smoothed: [Float], shape: [Int], spacing: [Double],
-                                     smoothNoise: Float) -> [Tissue] {
+    static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
+                                     noise: Float, smoothNoise: Float) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { isStroke($0.seeds, shape: shape, spacing: spacing) }) else { return tissues }
         let local = tissues.map { localHistogram(around: $0.seeds, smoothed: smoothed, shape: shape, spacing: spacing, noise: smoothNoise) }
         let commonness = local.map { $0.histogram[$0.centre] / max($0.histogram.max() ?? 0, 1e-9) }
-        let reference = commonness.indices.max { commonness[$0] < commonness[$1] }!
+        // A click on a part thinner than the smoothing (a voxel-thin ventricle on coarse voxels): its surroundings
+        // are matched by its smoothed value, which is the tissue beside it, so its density hardly holds its own value.
+        let thin = tissues.map { tissue in
+            let raw = tissue.seeds.map { intensities[$0] }.sorted()
+            return tissue.density[bin(raw[raw.count / 2])] < 0.1 * (tissue.density.max() ?? 0)
+        }
+        let candidates = tissues.indices.filter { !thin[$0] }
+        let reference = (candidates.isEmpty ? Array(tissues.indices) : candidates).max { commonness[$0] < commonness[$1] }!
         let density = tissues[reference].density
         let mode = density.indices.max { density[$0] < density[$1] }!
         let apart = max(2, Int((3 * max(smoothNoise, 0.005) * Float(bins)).rounded(.up)))
         return tissues.indices.filter { n in
             let (centre, histogram) = local[n]
-            guard n != reference, abs(centre - mode) > apart else { return true }
+            guard n != reference else { return true }
+            if thin[n] { return false }
+            guard abs(centre - mode) > apart else { return true }
             let far = centre > mode ? Array((centre + 1)..<bins) : Array(0..<centre)
             guard let peak = far.max(by: { histogram[$0] < histogram[$1] }) else { return true }
             return histogram[centre] >= 0.5 * histogram[peak]
