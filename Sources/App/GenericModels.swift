@@ -3,6 +3,7 @@
 // DeepGrow kind uses them, registered as "<kind>-generic", until its own models score better; training there starts
 // from them.
 
+import Datastore
 import Foundation
 import Learning
 
@@ -25,4 +26,10 @@ public struct GenericModels: Sendable {
         let path = folder + "/" + GenericModels.fileName(kind)
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
+}
+
+extension ModelRecord {
+    /// The generic models have seen no real image: their 3D answers are settled with the seeds' own likelihood,
+    /// their probability beside it. A model trained (or imported) for the folder knows its studies' look.
+    public var settlingLikelihood: SettlingLikelihood { origin == .generic ? .seeds : .model }
 }

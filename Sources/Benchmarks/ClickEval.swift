@@ -43,6 +43,9 @@ struct ClickEval: ParsableCommand {
     @Option(help: "Weight of the intensities beside the network's probability in the settling cut (0: the probability alone).")
     var intensityWeight: Float = GraphCutOptions().modelIntensityWeight
 
+    @Option(help: "Weight of a generic model's log odds beside the seeds' likelihood in the settling cut (0: the classical tool).")
+    var priorWeight: Float = GraphCutOptions().priorWeight
+
     @OptionGroup var graphCut: GraphCutArguments
 
     @Flag(help: "Print every click and the Dice after it.")
@@ -79,6 +82,7 @@ struct ClickEval: ParsableCommand {
         let only = studies.map { Set($0.split(separator: ",").map(String.init)) }
         var settling = GraphCutOptions()
         settling.modelIntensityWeight = intensityWeight
+        settling.priorWeight = priorWeight
         var curves: [String: [Curve]] = [:]  // "mode tool" → one curve per structure
         for study in try database.studies() where only?.contains(study.imageId) ?? true {
             let truthPath = try truth.map { $0 + "/\(study.imageId).nii.gz" } ?? database.newestLabel(study.imageId)?.path
@@ -115,14 +119,15 @@ struct ClickEval: ParsableCommand {
                         return try GraphCutSegmenter.segment(image, seeds: seeds, options: options).labels.voxels.map { $0 == 1 }
                     }))
                 }
-                for (kind, (_, model)) in models.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                for (kind, (record, model)) in models.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                     let ready = prepared[kind]!
                     // DeepGrow grows whatever is clicked; DeepEdit only the labels it knows.
                     guard kind.isDeepGrow || model.config.labels.contains(where: { $0.value == label }) else { continue }
                     tools.append((kind.rawValue, kind == .deepgrow2d ? .planar : .volume, { positive, negative in
                         let clicks = ClickSet([label: positive, 0: negative])
                         return try Inference.answer(model, ready, image: image, clicks: clicks, label: label,
-                                                    settlingWith: raw ? nil : clicks.seeds(radiusMM: 3, grid: image.grid), options: settling)
+                                                    settlingWith: raw ? nil : clicks.seeds(radiusMM: 3, grid: image.grid),
+                                                    likelihood: record.settlingLikelihood, options: settling)
                             .labels.voxels.map { $0 == label }
                     }))
                 }

@@ -79,7 +79,7 @@ struct ModelBench: ParsableCommand {
         }
         try time("deepgrow3d_settled_128", model: grow3d, image: region.image) { model, prepared in
             _ = try Inference.growSettled(model, prepared, image: region.image, foreground: [middle], background: [corner],
-                                          seeds: seeds, label: 1)
+                                          seeds: seeds, label: 1, likelihood: .model)
         }
         let edit = { try model(.deepedit) { $0.spacingMM = [nil, nil, nil]; $0.window = [128, 128, 128] } }
         try time("deepedit_click_128", model: edit, image: region.image) { model, prepared in
@@ -92,9 +92,11 @@ struct ModelBench: ParsableCommand {
         // sliding windows; each answer settled on the region's own voxels.
         let fine = AbdomenPhantom.make(seed: 1002, shape: [128, 128, 128], spacing: [2, 2, 2])
         let fineSeeds = Seeds(positive: [middle], negative: [corner], label: 1, radiusMM: 3, grid: fine.image.grid)
+        // Settled as the app settles the model that runs: the generic one with the seeds' likelihood.
+        let likelihood = try shelf.map { try $0.current(.deepgrow3d)?.record.settlingLikelihood ?? .model } ?? .seeds
         try time("deepgrow3d_shipped_settled_128", model: { try model(.deepgrow3d) }, image: fine.image) { model, prepared in
             _ = try Inference.growSettled(model, prepared, image: fine.image, foreground: [middle], background: [corner],
-                                          seeds: fineSeeds, label: 1)
+                                          seeds: fineSeeds, label: 1, likelihood: likelihood)
         }
         try time("deepedit_shipped_settled_128", model: { try model(.deepedit) }, image: fine.image) { model, prepared in
             _ = try Inference.editSettled(model, prepared, image: fine.image, clicks: clicks, seeds: fineSeeds)

@@ -16,16 +16,18 @@ public struct ClickAnswer: Sendable {
 extension Inference {
     /// Answers `clicks` with `model`: DeepGrow grows `label` from its positive clicks against the negative ones,
     /// DeepEdit edits the labels that have clicks. With `seeds` (clicks' balls and scribbles), the 3D models' answer is
-    /// settled on the image by a graph cut that keeps the seeds; DeepGrow 2D's keeps the seeds on its slice.
+    /// settled on the image by a graph cut that keeps the seeds (DeepGrow 3D's with `likelihood`; DeepEdit, trained
+    /// on the folder, always with its own probability); DeepGrow 2D's keeps the seeds on its slice.
     public static func answer(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume, clicks: ClickSet, label: UInt16,
-                              settlingWith seeds: Seeds?, options: GraphCutOptions = GraphCutOptions()) throws -> ClickAnswer {
+                              settlingWith seeds: Seeds?, likelihood: SettlingLikelihood,
+                              options: GraphCutOptions = GraphCutOptions()) throws -> ClickAnswer {
         let kind = model.config.kind
         let settling = clicks.isEmpty ? nil : seeds
         if kind.isDeepGrow {
             let foreground = clicks.byLabel[label] ?? []
             let grown = if let settling, kind == .deepgrow3d {
                 try growSettled(model, prepared, image: image, foreground: foreground, background: clicks.background,
-                                seeds: settling.against(label), label: label, options: options)
+                                seeds: settling.against(label), label: label, likelihood: likelihood, options: options)
             } else if let settling {
                 try holding(settling.against(label), label: label, in: grow(model, prepared, foreground: foreground,
                                                                              background: clicks.background), grid: image.grid)

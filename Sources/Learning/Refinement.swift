@@ -1,24 +1,40 @@
 // The 3D click models' answers settled on the image. Their networks see a coarse grid (3–4 mm) and blur each click
 // over several voxels, so their borders are soft and a click near a border barely moves it. A graph cut at the
-// image's resolution, with the network's probability as the likelihood and every click as a seed, puts the
-// border on the image's edges and keeps each click where the annotator put it; the intensities of what the network
-// found bring in the parts of a large organ it missed (`GraphCutOptions.modelIntensityWeight`). The app and the
-// click robot both answer 3D clicks this way.
+// image's resolution, with every click as a seed, puts the border on the image's edges and keeps each click where
+// the annotator put it. Its likelihood depends on what the model knows (`SettlingLikelihood`). The app, `infer`, the
+// server and the click robot all answer 3D clicks this way.
 
 import Segmenters
 import Volume
+
+/// The likelihood of the cut that settles a 3D click model's answer.
+public enum SettlingLikelihood: Sendable {
+    /// The network's probability, with the intensities of what it found (`GraphCutOptions.modelIntensityWeight`),
+    /// which bring in the parts of a large organ it missed: for a model trained on the folder's studies, which
+    /// knows their look.
+    case model
+    /// The classical click tool's likelihood from the seeds (their tissues, seed competition), with the network's
+    /// probability beside it as a prior (`GraphCutOptions.priorWeight`, `priorFloor`, `priorCeiling`): for the generic models, trained on
+    /// synthetic studies only. On real images their probability is a rough guide (a hemisphere with no edge
+    /// between the halves, a ventricle a few voxels wide at their grid), and the seeds' tissues know the image better.
+    case seeds
+}
 
 extension Inference {
     /// DeepGrow 3D settled on the image: the grown structure, cut again with `seeds` (image voxels: the clicks
     /// as balls, foreground under `label`), and the image voxels the answer may have changed.
     public static func growSettled(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume,
                                    foreground: [VoxelIndex], background: [VoxelIndex], seeds: Seeds, label: UInt16,
-                                   options: GraphCutOptions = GraphCutOptions()) throws -> (mask: [Bool], region: VoxelBox) {
+                                   likelihood: SettlingLikelihood, options: GraphCutOptions = GraphCutOptions())
+        throws -> (mask: [Bool], region: VoxelBox) {
         guard !foreground.isEmpty else { throw ModelError.needsPositiveClick }
         let clicks = toModel(ClickSet.deepGrow(foreground: foreground, background: background), prepared.space)
         let (probability, origin, size) = grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks)
         let onImage = Volume(grid: prepared.space.grid, voxels: probability).resampled(to: prepared.space.image, outside: 0).voxels
-        let cut = try GraphCutSegmenter.refine(image, probabilities: onImage, label: label, seeds: seeds, options: options)
+        let cut = switch likelihood {
+        case .model: try GraphCutSegmenter.refine(image, probabilities: onImage, label: label, seeds: seeds, options: options)
+        case .seeds: try GraphCutSegmenter.segment(image, seeds: seeds, prior: (label, onImage), options: options)
+        }
         let region = imageRegion(of: origin, size: size, space: prepared.space)
         return (cut.labels.voxels.map { $0 == label }, region.union(cut.region))
     }

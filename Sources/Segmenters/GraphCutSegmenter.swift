@@ -1,7 +1,7 @@
 // Scribbles or clicks → a 3D label map, without a trained model: a likelihood per class from its seeds and the
 // region around them (`SeedLikelihood`, or the older histogram and mixture fits), then one graph cut for a single
 // label or α-expansion for several (or GrowCut), then post-processing. The region grows while the answer reaches
-// its faces. A model's probability map can take the likelihood's place (refinement).
+// its faces. A model's probability map can take the likelihood's place (refinement) or stand beside it as a prior.
 
 import Dispatch
 import Foundation
@@ -20,6 +20,14 @@ public struct GraphCutOptions: Sendable {
     /// Refining a model's probabilities: the weight of the image's own evidence, how likely each intensity is in
     /// the structure (as the model and the seeds have it) against the rest, beside the model's (0: the model alone).
     public var modelIntensityWeight: Float = 1
+    /// A model's probability as a prior beside the seeds' own likelihood (`segment(_:seeds:prior:)`): the weight
+    /// of its log odds, and the range its probability is held to. At 0.5 and 0.05 a model sure that a voxel is not
+    /// the structure moves its odds by 1.5 nats, less than a clear difference in tissue. A generic model's "this is
+    /// the structure" spreads over like tissue on real images (its grid is coarse and it has seen none), so it
+    /// counts for less: 0.4 nats at most.
+    public var priorWeight: Float = 0.5
+    public var priorFloor: Float = 0.05
+    public var priorCeiling: Float = 0.7
     /// Intensity difference (on the [0, 1] window) at which neighbours stop holding together.
     public var sigma: Float = 0.05
     public var connectivity: GridGraph.Connectivity = .six
@@ -67,19 +75,27 @@ public struct SegmentationResult: Sendable {
 }
 
 public enum GraphCutSegmenter {
-    public static func segment(_ image: Volume, seeds: Seeds, options: GraphCutOptions = GraphCutOptions()) throws -> SegmentationResult {
+    /// `prior`: a model's probability of one label on the image's grid, added to the seeds' likelihood
+    /// (`GraphCutOptions.priorWeight`).
+    public static func segment(_ image: Volume, seeds: Seeds, prior: (label: UInt16, probabilities: [Float])? = nil,
+                               options: GraphCutOptions = GraphCutOptions()) throws -> SegmentationResult {
         guard !seeds.isEmpty else { throw SegmentationError.noSeeds }
+        if let prior, prior.probabilities.count != image.grid.voxelCount {
+            throw SegmentationError.gridMismatch("\(prior.probabilities.count) probabilities for \(image.grid.voxelCount) voxels")
+        }
         // The region's faces are background, so an answer that reaches one was cut short there: grow the region
         // until the answer lies inside it (or the image's edge or the largest margin is reached).
         var margin = options.roiMarginMM
         var earlier: [(stage: String, seconds: Double)] = []
+        // The first region also holds what a prior calls the structure: fewer regions to try.
+        let extent = prior.map { Seeds(foreground: [$0.label: seeds.all + corners(of: $0.probabilities, shape: image.shape)]) } ?? seeds
         while true {
-            let box = seeds.boundingBox(marginMM: margin, grid: image.grid)
+            let box = extent.boundingBox(marginMM: margin, grid: image.grid)
             let whole = box == VoxelBox(lower: VoxelIndex(0, 0, 0), upper: VoxelIndex(image.shape[0], image.shape[1], image.shape[2]))
             let last = whole || margin >= options.maximumMarginMM
             // While the region may still grow, its faces are left free: as hard background they would cut a
             // structure larger than the region down to the seeds.
-            var result = try run(image, seeds: seeds, options: options, probabilities: nil, box: box, borderIsBackground: last)
+            var result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box, borderIsBackground: last)
             if last || !reachesInnerFace(result.labels, of: box, depth: options.downsample.max()! + 1) {
                 // Each stage's time over every region tried.
                 result.timings = result.timings.map { stage in
@@ -100,24 +116,29 @@ public enum GraphCutSegmenter {
         }
         var seeds = seeds
         if seeds.foreground[label] == nil { seeds.foreground[label] = [] }
-        // The region: around the user's seeds and what the model calls this structure (its bounding box's corners
-        // stand for it).
+        // The region: around the user's seeds and what the model calls this structure.
+        let structure = Seeds(foreground: [label: seeds.all + corners(of: probabilities, shape: image.shape)])
+        let box = structure.boundingBox(marginMM: options.roiMarginMM, grid: image.grid)
+        return try run(image, seeds: seeds, options: options, probabilities: (label, probabilities), box: box)
+    }
+
+    /// The corners of the bounding box of the voxels more likely in the structure than not (none if there are none).
+    static func corners(of probabilities: [Float], shape: [Int]) -> [VoxelIndex] {
         var lower = VoxelIndex(Int.max, Int.max, Int.max), upper = VoxelIndex(-1, -1, -1)
         var n = 0
-        for k in 0..<image.shape[2] { for j in 0..<image.shape[1] { for i in 0..<image.shape[0] {
+        for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
             if probabilities[n] > 0.5 {
                 lower = VoxelIndex(min(lower.i, i), min(lower.j, j), min(lower.k, k))
                 upper = VoxelIndex(max(upper.i, i), max(upper.j, j), max(upper.k, k))
             }
             n += 1
         } } }
-        let structure = Seeds(foreground: [label: seeds.all + (upper.i < 0 ? [] : [lower, upper])])
-        let box = structure.boundingBox(marginMM: options.roiMarginMM, grid: image.grid)
-        return try run(image, seeds: seeds, options: options, probabilities: (label, probabilities), box: box)
+        return upper.i < 0 ? [] : [lower, upper]
     }
 
     static func run(_ image: Volume, seeds: Seeds, options: GraphCutOptions,
-                    probabilities: (label: UInt16, values: [Float])?, box: VoxelBox, borderIsBackground: Bool = true) throws -> SegmentationResult {
+                    probabilities: (label: UInt16, values: [Float])?, prior: (label: UInt16, probabilities: [Float])? = nil,
+                    box: VoxelBox, borderIsBackground: Bool = true) throws -> SegmentationResult {
         var timings: [(String, Double)] = []
         var clock = DispatchTime.now()
         func lap(_ stage: String) {
@@ -180,6 +201,15 @@ public enum GraphCutSegmenter {
                 IntensityModel.fit(options.method, features: features!, samples: $0, bins: options.bins, components: options.components)
             }
             costs = posteriorCosts(models, features!)
+        }
+        if let prior, !costs.isEmpty, let c = classes.firstIndex(of: prior.label) {
+            let pooled = region.pool(prior.probabilities, from: image.grid)
+            let weight = options.priorWeight
+            for v in 0..<region.count {
+                let p = min(max(pooled[v], options.priorFloor), options.priorCeiling)
+                costs[c][v] -= weight * log(p)
+                costs[0][v] -= weight * log(1 - p)
+            }
         }
         let likelihoodSeconds = seconds(since: start)
         try options.cancellation?.check()

@@ -82,7 +82,7 @@ extension MonaiAPI {
             } else {
                 // Settled on the image as in the app and `termlabel infer`: the clicks as 3 mm seeds.
                 result = try Inference.answer(model, prepared, image: image, clicks: clickSet, label: value.value,
-                                              settlingWith: clickSet.seeds(radiusMM: 3, grid: image.grid)).labels
+                                              settlingWith: clickSet.seeds(radiusMM: 3, grid: image.grid), likelihood: record.settlingLikelihood).labels
             }
         case .scribbles(let method):
             guard let part = parts.first(where: { $0.name == "label" }) else {

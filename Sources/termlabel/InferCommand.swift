@@ -58,7 +58,8 @@ struct InferCommand: ParsableCommand {
         let clickSet = ClickSet(clicks)
         // With clicks, the 3D models answer as in the app: settled on the image, the clicks as 3 mm seeds.
         var result = try Inference.answer(model, PreparedImage(image, config: model.config), image: image, clicks: clickSet, label: label,
-                                          settlingWith: raw ? nil : clickSet.seeds(radiusMM: 3, grid: image.grid)).labels
+                                          settlingWith: raw ? nil : clickSet.seeds(radiusMM: 3, grid: image.grid),
+                                          likelihood: record.settlingLikelihood).labels
         if largestComponent { result = Inference.largestComponents(result) }
         let elapsed = seconds(since: start)
         try result.write(to: out)

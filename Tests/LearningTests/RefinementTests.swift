@@ -52,13 +52,15 @@ final class RefinementTests: XCTestCase {
         let prepared = PreparedImage(study.image, config: model.config)
         let (click, away) = (centre(of: 3), centre(of: 1))
         let seeds = Seeds(positive: [click], negative: [away], label: 3, radiusMM: 2, grid: study.image.grid)
-        let (mask, region) = try Inference.growSettled(model, prepared, image: study.image, foreground: [click], background: [away],
-                                                       seeds: seeds, label: 3)
-        for v in seeds.foreground[3]! { XCTAssertTrue(mask[study.image.grid.offset(v)], "the positive click is in") }
-        for v in seeds.background { XCTAssertFalse(mask[study.image.grid.offset(v)], "the negative click is out") }
-        for n in mask.indices where mask[n] {
-            let v = voxel(n)
-            XCTAssertTrue((0..<3).allSatisfy { region.lower[$0] <= v[$0] && v[$0] < region.upper[$0] }, "the region holds the answer")
+        for likelihood in [SettlingLikelihood.model, .seeds] {
+            let (mask, region) = try Inference.growSettled(model, prepared, image: study.image, foreground: [click], background: [away],
+                                                           seeds: seeds, label: 3, likelihood: likelihood)
+            for v in seeds.foreground[3]! { XCTAssertTrue(mask[study.image.grid.offset(v)], "the positive click is in (\(likelihood))") }
+            for v in seeds.background { XCTAssertFalse(mask[study.image.grid.offset(v)], "the negative click is out (\(likelihood))") }
+            for n in mask.indices where mask[n] {
+                let v = voxel(n)
+                XCTAssertTrue((0..<3).allSatisfy { region.lower[$0] <= v[$0] && v[$0] < region.upper[$0] }, "the region holds the answer")
+            }
         }
     }
 
@@ -70,8 +72,8 @@ final class RefinementTests: XCTestCase {
         let (click, away) = (centre(of: 3), centre(of: 1))
         let clicks = ClickSet([3: [click], 0: [away]])
         let seeds = clicks.seeds(radiusMM: 2, grid: study.image.grid)
-        let raw = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: nil).labels
-        let answer = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: seeds)
+        let raw = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: nil, likelihood: .model).labels
+        let answer = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: seeds, likelihood: .model)
         let onSlice = { (v: VoxelIndex) in v.k == click.k }
         XCTAssertTrue(seeds.all.filter(onSlice).contains { raw[$0] != answer.labels[$0] }, "the network alone misses some of its clicks")
         for v in seeds.foreground[3]! where onSlice(v) { XCTAssertEqual(answer.labels[v], 3, "the positive click is in") }

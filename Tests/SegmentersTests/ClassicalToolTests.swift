@@ -86,6 +86,34 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertLessThan(taken, right.count / 10, "\(taken) of the other structure's \(right.count) voxels taken")
     }
 
+    func testAModelsPriorMovesTheBorderBetweenTwoLikeTissuesButDoesNotOverruleAClearEdge() throws {
+        // The block of the test above, clicked off-centre: a positive click in the left half, a negative one near
+        // the right end. Seed competition alone parts the block halfway between the clicks, not where the halves
+        // meet. A model's probability beside the seeds' likelihood (as a generic model's is) moves the border to
+        // where it says; where it is wrong across a clear edge (the tissue around the block), the intensities win.
+        let (image, truth) = image(shape: [64, 32, 24], seed: 3, intensities: [0, 100, 100, 100], noise: 6) { i, j, k in
+            guard (4..<28).contains(j), (4..<20).contains(k), (4..<60).contains(i) else { return 0 }
+            return i < 31 ? 1 : (i < 33 ? 3 : 2)
+        }
+        let seeds = Seeds(positive: [VoxelIndex(10, 16, 12)], negative: [VoxelIndex(56, 16, 12)], radiusMM: 3, grid: image.grid)
+        let left = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        // The model: sure of the left half, and wrongly of a slab of the surrounding tissue beside it.
+        let prior = (0..<image.grid.voxelCount).map { n -> Float in
+            let v = image.grid.voxel(atOffset: n)
+            return v.i < 31 && (v.j < 28 || truth.voxels[n] != 0) ? 0.95 : 0.05
+        }
+        var options = GraphCutOptions()
+        options.roiMarginMM = 40
+        let alone = try GraphCutSegmenter.segment(image, seeds: seeds, options: options).labels.dice(with: left, label: 1)
+        let helped = try GraphCutSegmenter.segment(image, seeds: seeds, prior: (1, prior), options: options)
+        let dice = helped.labels.dice(with: left, label: 1)
+        XCTAssertGreaterThan(dice, 0.95)
+        XCTAssertLessThan(alone, dice - 0.03, "seed competition alone")
+        let surrounding = truth.voxels.indices.filter { truth.voxels[$0] == 0 && prior[$0] > 0.5 }
+        let taken = surrounding.filter { helped.labels.voxels[$0] == 1 }.count
+        XCTAssertLessThan(taken, surrounding.count / 50, "\(taken) of the \(surrounding.count) surrounding voxels the prior claims")
+    }
+
     func testABackgroundStrokeAcrossTheTwinOfAStructureGivesTheTwinToTheBackground() throws {
         // Two ventricles of the same fluid side by side in brain tissue, parted by a septum one voxel thin whose
         // value lies near the fluid's (partial volume); the simulated scribbles mark one, and their background
