@@ -14,9 +14,10 @@ public enum SettlingLikelihood: Sendable {
     /// knows their look.
     case model
     /// The classical click tool's likelihood from the seeds (their tissues, seed competition), with the network's
-    /// probability beside it as a prior (`GraphCutOptions.priorWeight`, `priorFloor`, `priorCeiling`): for the generic models, trained on
-    /// synthetic studies only. On real images their probability is a rough guide (a hemisphere with no edge
-    /// between the halves, a ventricle a few voxels wide at their grid), and the seeds' tissues know the image better.
+    /// probability beside it as a prior (`GraphCutOptions.priorWeight`, `priorFloor`, `priorCeiling`): for the
+    /// generic models, trained on synthetic studies only. On real images their probability is a rough guide (a
+    /// hemisphere with no edge between the halves, a ventricle a few voxels wide at their grid), and the seeds'
+    /// tissues know the image better.
     case seeds
 }
 
