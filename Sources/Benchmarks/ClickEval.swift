@@ -43,7 +43,7 @@ struct ClickEval: ParsableCommand {
     @Option(help: "Weight of the intensities beside the network's probability in the settling cut (0: the probability alone).")
     var intensityWeight: Float = GraphCutOptions().modelIntensityWeight
 
-    @Option(help: "Weight of a generic model's log odds beside the seeds' likelihood in the settling cut (0: the classical tool).")
+    @Option(help: "Weight of a generic model's log odds beside the seeds' likelihood in the settling cut (0: the seeds' likelihood alone).")
     var priorWeight: Float = GraphCutOptions().priorWeight
 
     @OptionGroup var graphCut: GraphCutArguments
