@@ -13,7 +13,8 @@
 //   hemisphere), that tissue is contested: there each class pays −log of its share of a softmin of the geodesic
 //   distances, so that the voxel goes to the seeds it is nearest to through similar tissue, as in GrowCut;
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
-//   it around the click: a thin part mixed with what lies beside it) adds no tissue of its own, only a seed;
+//   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
+//   adds no tissue of its own, only a seed;
 // - each label also pays a little for its geodesic distance from its own seeds, so that a click on a tissue the
 //   structure shares with organs elsewhere does not bring those organs in.
 // Everything is computed per intensity bin, then looked up per voxel.
@@ -55,7 +56,7 @@ struct SeedLikelihood {
                 return Tissue(density: density, share: share(of: density, in: region), seeds: group)
             }
             return withoutClicksOnEdges(list, intensities: intensities, smoothed: smoothed, shape: shape, spacing: spacing,
-                                        noise: noise, smoothNoise: smoothNoise)
+                                        smoothNoise: smoothNoise)
                 .map { (density: $0.density, share: $0.share) }
         }
         let labelDensities = tissues.map { list in
@@ -192,7 +193,7 @@ struct SeedLikelihood {
     /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
     /// is that of the click whose value is the most common around it.
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
-                                     noise: Float, smoothNoise: Float) -> [Tissue] {
+                                     smoothNoise: Float) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { isStroke($0.seeds, shape: shape, spacing: spacing) }) else { return tissues }
         let local = tissues.map { localHistogram(around: $0.seeds, smoothed: smoothed, shape: shape, spacing: spacing, noise: smoothNoise) }
         let commonness = local.map { $0.histogram[$0.centre] / max($0.histogram.max() ?? 0, 1e-9) }
