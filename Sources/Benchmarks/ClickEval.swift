@@ -3,7 +3,9 @@
 // much is labelled) and the tool runs again with all clicks so far; Dice is recorded after each click. Tools:
 // the classical click tool (graph cut, no model) and the folder's newest DeepGrow 2D, DeepGrow 3D and DeepEdit.
 // 2D tools are judged on one axial slice per structure (the one where it is largest), 3D tools on the volume.
-// The 3D models answer as in the app, settled on the image by a graph cut (`--raw`: the networks alone).
+// The 3D models answer as in the app, settled on the image by a graph cut (`--raw`: the networks alone). With
+// `--same-clicks` every tool answers the clicks made for the first tool of its mode: a paired comparison, free of
+// the differences that each tool's own click path brings.
 
 import App
 import ArgumentParser
@@ -47,6 +49,9 @@ struct ClickEval: ParsableCommand {
     var priorWeight: Float = GraphCutOptions().priorWeight
 
     @OptionGroup var graphCut: GraphCutArguments
+
+    @Flag(help: "Every tool of a mode answers the clicks the robot makes for the first of them (classical where it runs), so that their Dice compare on the same clicks; otherwise each tool gets the clicks its own answers call for.")
+    var sameClicks = false
 
     @Flag(help: "Print every click and the Dice after it.")
     var trace = false
@@ -98,7 +103,7 @@ struct ClickEval: ParsableCommand {
             for (kind, (_, model)) in models { prepared[kind] = PreparedImage(image, config: model.config) }
             for label in truthLabels.labelsPresent where label != 0 {
                 let structure = truthLabels.voxels.map { $0 == label }
-                var tools: [(String, Mode, ([VoxelIndex], [VoxelIndex]) throws -> [Bool])] = []
+                var tools: [(String, Mode, Tool)] = []
                 if useClassical {
                     let classical: ([VoxelIndex], [VoxelIndex]) throws -> [Bool] = { positive, negative in
                         let seeds = Seeds(positive: positive, negative: negative, label: 1, radiusMM: 3, grid: image.grid)
@@ -131,11 +136,16 @@ struct ClickEval: ParsableCommand {
                             .labels.voxels.map { $0 == label }
                     }))
                 }
-                for (name, mode, tool) in tools {
-                    let curve = try robot(tool, truth: structure, grid: image.grid, mode: mode,
-                                          trace: trace ? "\(study.imageId) \(names[label] ?? "label \(label)") \(mode.rawValue) \(name)" : nil)
-                    curves["\(mode.rawValue) \(name)", default: []].append(curve)
-                    if !json {
+                // With --same-clicks, one robot per mode, led by its first tool.
+                let groups = sameClicks ? [Mode.volume, .planar].map { mode in tools.filter { $0.1 == mode } }.filter { !$0.isEmpty }
+                    : tools.map { [$0] }
+                for group in groups {
+                    let mode = group[0].1
+                    let prefixes = group.map { "\(study.imageId) \(names[label] ?? "label \(label)") \(mode.rawValue) \($0.0)" }
+                    let results = try robot(group.map(\.2), truth: structure, grid: image.grid, mode: mode, trace: trace ? prefixes : nil)
+                    for ((name, _, _), curve) in zip(group, results) {
+                        curves["\(mode.rawValue) \(name)", default: []].append(curve)
+                        guard !json else { continue }
                         let d = curve.dice.map { String(format: "%.3f", $0) }.joined(separator: " ")
                         print("\(study.imageId) \((names[label] ?? "label \(label)").padding(toLength: 13, withPad: " ", startingAt: 0)) \(mode.rawValue) \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(d)")
                     }
@@ -166,9 +176,13 @@ struct ClickEval: ParsableCommand {
         return out
     }
 
-    /// Clicks until `clicks` are made (or nothing is wrong); Dice after each.
-    /// With `trace`, each click and the Dice after it are printed behind that prefix.
-    func robot(_ tool: ([VoxelIndex], [VoxelIndex]) throws -> [Bool], truth: [Bool], grid: Grid, mode: Mode, trace: String? = nil) throws -> Curve {
+    /// A tool's answer (one flag per image voxel) to positive and negative clicks.
+    typealias Tool = ([VoxelIndex], [VoxelIndex]) throws -> [Bool]
+
+    /// Clicks until `clicks` are made (or nothing is wrong), each where the first tool's answer is most wrong; every
+    /// tool answers every click. Dice after each, per tool. With `trace`, each click and the Dice after it are
+    /// printed behind each tool's prefix.
+    func robot(_ tools: [Tool], truth: [Bool], grid: Grid, mode: Mode, trace: [String]? = nil) throws -> [Curve] {
         // 2D: the axial slice (the voxel axis nearest superior–inferior) where the structure is largest.
         var judged = Array(truth.indices)
         var shape = grid.shape
@@ -185,26 +199,30 @@ struct ClickEval: ParsableCommand {
             toImage = { n in all(judged[n]) }
         }
         let want = judged.map { truth[$0] ? UInt16(1) : 0 }
-        var predicted = [UInt16](repeating: 0, count: want.count)
+        var predicted = [[UInt16]](repeating: [UInt16](repeating: 0, count: want.count), count: tools.count)
         var positive: [VoxelIndex] = [], negative: [VoxelIndex] = []
-        var curve = Curve()
+        var curves = [Curve](repeating: Curve(), count: tools.count)
         for _ in 0..<clicks {
             var robot: SplitMix? = nil
-            if let click = ClickSimulation.nextClick(prediction: predicted, truth: want, shape: shape, generator: &robot) {
+            if let click = ClickSimulation.nextClick(prediction: predicted[0], truth: want, shape: shape, generator: &robot) {
                 let v = toImage(click.voxel.i + shape[0] * (click.voxel.j + shape[1] * click.voxel.k))
                 if click.label == 1 { positive.append(v) } else { negative.append(v) }
-                let start = DispatchTime.now()
-                let mask = try tool(positive, negative)
-                curve.seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
-                predicted = judged.map { mask[$0] ? 1 : 0 }
+                for (n, tool) in tools.enumerated() {
+                    let start = DispatchTime.now()
+                    let mask = try tool(positive, negative)
+                    curves[n].seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+                    predicted[n] = judged.map { mask[$0] ? 1 : 0 }
+                }
             }
-            curve.dice.append(Trainer.dice(predicted, want, class: 1))
-            if let trace {
-                let click = positive.count + negative.count
-                print("\(trace) click \(click): \(String(format: "%.3f", curve.dice.last!))  + \(positive.map { "(\($0.i),\($0.j),\($0.k))" }.joined(separator: " "))  − \(negative.map { "(\($0.i),\($0.j),\($0.k))" }.joined(separator: " "))")
+            for n in tools.indices {
+                curves[n].dice.append(Trainer.dice(predicted[n], want, class: 1))
+                if let trace {
+                    let click = positive.count + negative.count
+                    print("\(trace[n]) click \(click): \(String(format: "%.3f", curves[n].dice.last!))  + \(positive.map { "(\($0.i),\($0.j),\($0.k))" }.joined(separator: " "))  − \(negative.map { "(\($0.i),\($0.j),\($0.k))" }.joined(separator: " "))")
+                }
             }
         }
-        return curve
+        return curves
     }
 
     func report(_ curves: [String: [Curve]]) {

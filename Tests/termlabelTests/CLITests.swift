@@ -182,6 +182,33 @@ final class SegmentCLITests: XCTestCase {
         XCTAssertEqual(skewed.err, "termlabel: a box's corners must lie on one slice (share one index)\n")
     }
 
+    func testTheClickRobotGivesEveryToolTheSameClicksWhenAsked() throws {
+        // A folder holding one sample image; the ground truth beside it: its lesion alone (small, so quick).
+        let folder = try temporary(), truthFolder = try temporary()
+        try FileManager.default.copyItem(atPath: samples + "/ct_001.nii.gz", toPath: folder + "/ct_001.nii.gz")
+        let truth = try LabelVolume(contentsOf: samples + "/labels/final/ct_001.nii.gz")
+        var lesion = LabelVolume(grid: truth.grid)
+        for v in 0..<truth.voxels.count where truth.voxels[v] == 5 { lesion.voxels[v] = 1 }
+        try lesion.write(to: truthFolder + "/ct_001.nii.gz")
+        let run = try runTermlabel(["eval", "clicks", folder, "--truth", truthFolder, "--tools", "classical,growcut", "--clicks", "4",
+                                    "--same-clicks", "--trace"])
+        XCTAssertEqual(run.status, 0, run.err)
+        // "ct_001 label 1 3D classical click 2: 0.812  + (…)  − (…)": the clicks after the Dice, per tool and click.
+        func clicks(_ tool: String) -> [String] {
+            run.out.split(separator: "\n").filter { $0.hasPrefix("ct_001 label 1 3D \(tool) click ") }.map {
+                String($0.split(separator: ":", maxSplits: 1)[1].drop { $0 != "+" })
+            }
+        }
+        func dice(_ tool: String) -> String? {
+            run.out.split(separator: "\n").first { $0.hasPrefix("ct_001 label 1") && $0.contains(" 3D \(tool)") && !$0.contains("click") }
+                .map { String($0.split(separator: " ").suffix(4).joined(separator: " ")) }
+        }
+        XCTAssertEqual(clicks("classical").count, 4, run.out)
+        XCTAssertEqual(clicks("growcut+box"), clicks("classical"), "the peer answers the classical tool's clicks")
+        XCTAssertNotEqual(dice("growcut+bo"), dice("classical"), "both tools ran: their answers differ")
+        XCTAssertNotNil(dice("classical"), run.out)
+    }
+
     func testInterpolateFillsBetweenDrawnSlicesAndWritesTheFile() throws {
         let folder = try temporary()
         let truth = try LabelVolume(contentsOf: samples + "/labels/final/ct_001.nii.gz")
