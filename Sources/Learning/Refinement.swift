@@ -31,10 +31,17 @@ extension Inference {
         guard !foreground.isEmpty else { throw ModelError.needsPositiveClick }
         let clicks = toModel(ClickSet.deepGrow(foreground: foreground, background: background), prepared.space)
         let (probability, origin, size) = grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks)
-        let onImage = Volume(grid: prepared.space.grid, voxels: probability).resampled(to: prepared.space.image, outside: 0).voxels
-        let cut = switch likelihood {
-        case .model: try GraphCutSegmenter.refine(image, probabilities: onImage, label: label, seeds: seeds, options: options)
-        case .seeds: try GraphCutSegmenter.segment(image, seeds: seeds, prior: (label, onImage), options: options)
+        let cut: SegmentationResult
+        switch likelihood {
+        case .model:
+            let onImage = Volume(grid: prepared.space.grid, voxels: probability).resampled(to: prepared.space.image, outside: 0).voxels
+            cut = try GraphCutSegmenter.refine(image, probabilities: onImage, label: label, seeds: seeds, options: options)
+        case .seeds:
+            // As a prior the network speaks only where it looked: outside its crop its probability is even odds, not
+            // "not the structure" (a hemisphere is longer than the crop).
+            let seen = Volume(grid: prepared.space.grid, voxels: probability.outsideCrop(origin: origin, size: size, shape: prepared.shape, is: 0.5))
+            let onImage = seen.resampled(to: prepared.space.image, outside: 0.5).voxels
+            cut = try GraphCutSegmenter.segment(image, seeds: seeds, prior: (label, onImage), options: options)
         }
         let region = imageRegion(of: origin, size: size, space: prepared.space)
         return (cut.labels.voxels.map { $0 == label }, region.union(cut.region))
@@ -75,5 +82,21 @@ extension ClickSet {
     public func seeds(radiusMM: Double, grid: Grid) -> Seeds {
         Seeds(foreground: byLabel.filter { $0.key != 0 && !$0.value.isEmpty }.mapValues { Seeds.balls(around: $0, radiusMM: radiusMM, grid: grid) },
               background: Seeds.balls(around: background, radiusMM: radiusMM, grid: grid))
+    }
+}
+
+extension Array where Element == Float {
+    /// The values of a grid of `shape` with every voxel outside the box at `origin` of `size` set to `value`.
+    func outsideCrop(origin: VoxelIndex, size: [Int], shape: [Int], is value: Float) -> [Float] {
+        var out = [Float](repeating: value, count: count)
+        for k in Swift.max(origin.k, 0)..<Swift.min(origin.k + size[2], shape[2]) {
+            for j in Swift.max(origin.j, 0)..<Swift.min(origin.j + size[1], shape[1]) {
+                for i in Swift.max(origin.i, 0)..<Swift.min(origin.i + size[0], shape[0]) {
+                    let n = i + shape[0] * (j + shape[1] * k)
+                    out[n] = self[n]
+                }
+            }
+        }
+        return out
     }
 }

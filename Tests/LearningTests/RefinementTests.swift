@@ -64,6 +64,22 @@ final class RefinementTests: XCTestCase {
         }
     }
 
+    func testAGenericModelsPriorIsEvenOddsWhereItsNetworkDidNotLook() throws {
+        // The network's probability over its whole grid is zero outside the crop it ran on; as a prior that would
+        // say "not the structure" where it never looked.
+        let shape = [6, 5, 4]
+        let probability = (0..<120).map { Float($0 % 7) / 10 }
+        let seen = probability.outsideCrop(origin: VoxelIndex(1, 2, 1), size: [3, 2, 2], shape: shape, is: 0.5)
+        for k in 0..<4 { for j in 0..<5 { for i in 0..<6 {
+            let n = i + 6 * (j + 5 * k)
+            let inside = (1..<4).contains(i) && (2..<4).contains(j) && (1..<3).contains(k)
+            XCTAssertEqual(seen[n], inside ? probability[n] : 0.5, "(\(i), \(j), \(k))")
+        } } }
+        // A crop reaching past the grid's edge keeps what lies inside the grid.
+        XCTAssertEqual(probability.outsideCrop(origin: VoxelIndex(4, -1, 0), size: [4, 2, 4], shape: shape, is: 0.5)[5],
+                       probability[5])
+    }
+
     func testDeepGrow2DsAnswerHoldsItsClicksOnItsSliceAndStaysThere() throws {
         var config = config(.deepgrow2d)
         config.patch = [32, 32, 1]
