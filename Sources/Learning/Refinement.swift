@@ -89,9 +89,11 @@ extension Array where Element == Float {
     /// The values of a grid of `shape` with every voxel outside the box at `origin` of `size` set to `value`.
     func outsideCrop(origin: VoxelIndex, size: [Int], shape: [Int], is value: Float) -> [Float] {
         var out = [Float](repeating: value, count: count)
-        for k in Swift.max(origin.k, 0)..<Swift.min(origin.k + size[2], shape[2]) {
-            for j in Swift.max(origin.j, 0)..<Swift.min(origin.j + size[1], shape[1]) {
-                for i in Swift.max(origin.i, 0)..<Swift.min(origin.i + size[0], shape[0]) {
+        let lower = (0..<3).map { Swift.max(origin[$0], 0) }
+        let upper = (0..<3).map { Swift.max(Swift.min(origin[$0] + size[$0], shape[$0]), lower[$0]) }
+        for k in lower[2]..<upper[2] {
+            for j in lower[1]..<upper[1] {
+                for i in lower[0]..<upper[0] {
                     let n = i + shape[0] * (j + shape[1] * k)
                     out[n] = self[n]
                 }

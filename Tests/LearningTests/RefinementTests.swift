@@ -78,6 +78,8 @@ final class RefinementTests: XCTestCase {
         // A crop reaching past the grid's edge keeps what lies inside the grid.
         XCTAssertEqual(probability.outsideCrop(origin: VoxelIndex(4, -1, 0), size: [4, 2, 4], shape: shape, is: 0.5)[5],
                        probability[5])
+        XCTAssertEqual(probability.outsideCrop(origin: VoxelIndex(-9, 0, 0), size: [3, 5, 4], shape: shape, is: 0.5),
+                       [Float](repeating: 0.5, count: 120), "a crop wholly outside the grid leaves nothing")
     }
 
     func testDeepGrow2DsAnswerHoldsItsClicksOnItsSliceAndStaysThere() throws {
