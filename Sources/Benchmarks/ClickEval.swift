@@ -105,7 +105,7 @@ struct ClickEval: ParsableCommand {
                 let structure = truthLabels.voxels.map { $0 == label }
                 var tools: [(String, Mode, Tool)] = []
                 if useClassical {
-                    let classical: ([VoxelIndex], [VoxelIndex]) throws -> [Bool] = { positive, negative in
+                    let classical: Tool = { positive, negative in
                         let seeds = Seeds(positive: positive, negative: negative, label: 1, radiusMM: 3, grid: image.grid)
                         return try GraphCutSegmenter.segment(image, seeds: seeds, options: graphCut.options).labels.voxels.map { $0 == 1 }
                     }

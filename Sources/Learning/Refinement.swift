@@ -39,7 +39,9 @@ extension Inference {
         case .seeds:
             // As a prior the network speaks only where it looked: outside its crop its probability is even odds, not
             // "not the structure" (a hemisphere is longer than the crop).
-            let seen = Volume(grid: prepared.space.grid, voxels: probability.outsideCrop(origin: origin, size: size, shape: prepared.shape, is: 0.5))
+            let grid = prepared.space.grid
+            let crop = VoxelBox(lower: origin, upper: VoxelIndex(origin.i + size[0], origin.j + size[1], origin.k + size[2]))
+            let seen = Volume(grid: grid, voxels: grid.keeping(probability, inside: crop, elsewhere: 0.5))
             let onImage = seen.resampled(to: prepared.space.image, outside: 0.5).voxels
             cut = try GraphCutSegmenter.segment(image, seeds: seeds, prior: (label, onImage), options: options)
         }
@@ -85,18 +87,15 @@ extension ClickSet {
     }
 }
 
-extension Array where Element == Float {
-    /// The values of a grid of `shape` with every voxel outside the box at `origin` of `size` set to `value`.
-    func outsideCrop(origin: VoxelIndex, size: [Int], shape: [Int], is value: Float) -> [Float] {
-        var out = [Float](repeating: value, count: count)
-        let lower = (0..<3).map { Swift.max(origin[$0], 0) }
-        let upper = (0..<3).map { Swift.max(Swift.min(origin[$0] + size[$0], shape[$0]), lower[$0]) }
-        for k in lower[2]..<upper[2] {
-            for j in lower[1]..<upper[1] {
-                for i in lower[0]..<upper[0] {
-                    let n = i + shape[0] * (j + shape[1] * k)
-                    out[n] = self[n]
-                }
+extension Grid {
+    /// `values` on this grid inside `box` (clipped to the grid), `value` everywhere else.
+    func keeping(_ values: [Float], inside box: VoxelBox, elsewhere value: Float) -> [Float] {
+        let box = box.clipped(to: self)
+        var out = [Float](repeating: value, count: values.count)
+        for k in box.lower.k..<box.upper.k {
+            for j in box.lower.j..<box.upper.j {
+                let row = offset(box.lower.i, j, k)..<offset(box.upper.i, j, k)
+                out.replaceSubrange(row, with: values[row])
             }
         }
         return out

@@ -67,18 +67,21 @@ final class RefinementTests: XCTestCase {
     func testAGenericModelsPriorIsEvenOddsWhereItsNetworkDidNotLook() throws {
         // The network's probability over its whole grid is zero outside the crop it ran on; as a prior that would
         // say "not the structure" where it never looked.
-        let shape = [6, 5, 4]
+        let grid = Grid(shape: [6, 5, 4], affine: .identity)
         let probability = (0..<120).map { Float($0 % 7) / 10 }
-        let seen = probability.outsideCrop(origin: VoxelIndex(1, 2, 1), size: [3, 2, 2], shape: shape, is: 0.5)
+        func box(_ lower: VoxelIndex, _ size: [Int]) -> VoxelBox {
+            VoxelBox(lower: lower, upper: VoxelIndex(lower.i + size[0], lower.j + size[1], lower.k + size[2]))
+        }
+        let seen = grid.keeping(probability, inside: box(VoxelIndex(1, 2, 1), [3, 2, 2]), elsewhere: 0.5)
         for k in 0..<4 { for j in 0..<5 { for i in 0..<6 {
             let n = i + 6 * (j + 5 * k)
             let inside = (1..<4).contains(i) && (2..<4).contains(j) && (1..<3).contains(k)
             XCTAssertEqual(seen[n], inside ? probability[n] : 0.5, "(\(i), \(j), \(k))")
         } } }
         // A crop reaching past the grid's edge keeps what lies inside the grid.
-        XCTAssertEqual(probability.outsideCrop(origin: VoxelIndex(4, -1, 0), size: [4, 2, 4], shape: shape, is: 0.5)[5],
+        XCTAssertEqual(grid.keeping(probability, inside: box(VoxelIndex(4, -1, 0), [4, 2, 4]), elsewhere: 0.5)[5],
                        probability[5])
-        XCTAssertEqual(probability.outsideCrop(origin: VoxelIndex(-9, 0, 0), size: [3, 5, 4], shape: shape, is: 0.5),
+        XCTAssertEqual(grid.keeping(probability, inside: box(VoxelIndex(-9, 0, 0), [3, 5, 4]), elsewhere: 0.5),
                        [Float](repeating: 0.5, count: 120), "a crop wholly outside the grid leaves nothing")
     }
 
