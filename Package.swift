@@ -31,7 +31,8 @@ let package = Package(
         .target(name: "Parallelism"),
 
         // Tier 2
-        .target(name: "Segmenters", dependencies: ["Volume", "Parallelism", "Randomness"]),
+        .target(name: "Segmenters", dependencies: ["Volume", "Parallelism", "Randomness", "CGeodesicKernels"]),
+        .target(name: "CGeodesicKernels"),
         .target(name: "CConvKernels"),
         .target(name: "Engine", dependencies: ["COpenBLAS", "CConvKernels", "Randomness", "Parallelism"]),
         .target(name: "EngineTesting", dependencies: ["Engine", "Randomness"]),

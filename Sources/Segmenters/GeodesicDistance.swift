@@ -5,6 +5,7 @@
 // diagonals, longer in between (by up to a quarter on anisotropic grids), which a prior for seed competition can
 // afford.
 
+import CGeodesicKernels
 import Foundation
 
 public enum GeodesicDistance {
@@ -17,57 +18,45 @@ public enum GeodesicDistance {
         var distance = [Float](repeating: .infinity, count: count)
         guard !seeds.isEmpty else { return distance }
         for s in seeds { distance[s] = 0 }
-        // The 13 neighbours that come before a voxel in memory order; the backward scan mirrors them.
-        var offsets: [(di: Int, dj: Int, dk: Int, length: Float)] = []
-        for dk in -1...0 { for dj in -1...1 { for di in -1...1 {
-            let before = dk < 0 || (dk == 0 && (dj < 0 || (dj == 0 && di < 0)))
-            guard before else { continue }
-            let x = Double(di) * spacing[0], y = Double(dj) * spacing[1], z = Double(dk) * spacing[2]
-            offsets.append((di, dj, dk, Float((x * x + y * y + z * z).squareRoot())))
-        } } }
         let (ni, nj, nk) = (shape[0], shape[1], shape[2])
-        let deltas = offsets.map { $0.di + ni * ($0.dj + nj * $0.dk) }
-        let squares = offsets.map { $0.length * $0.length }
+        // The 12 neighbours in earlier rows (before a voxel in memory order; the backward scan mirrors them) are final
+        // for a whole row at once, which the C kernels take several voxels at a time; the neighbour before a voxel in
+        // its own row follows in a second pass.
+        var earlierRows: [(di: Int, dj: Int, dk: Int, square: Float)] = []
+        for dk in -1...0 { for dj in -1...1 { for di in -1...1 where dk < 0 || dj < 0 {
+            let x = Double(di) * spacing[0], y = Double(dj) * spacing[1], z = Double(dk) * spacing[2]
+            earlierRows.append((di, dj, dk, Float(x * x + y * y + z * z)))
+        } } }
+        let alongRow = Float(spacing[0] * spacing[0])
         let c2 = contrast * contrast
+        var steps = [Float](repeating: 0, count: ni)
         intensities.withUnsafeBufferPointer { image in
             distance.withUnsafeMutableBufferPointer { d in
-                deltas.withUnsafeBufferPointer { deltas in
-                    squares.withUnsafeBufferPointer { squares in
-                        @inline(__always)
-                        func relax(_ v: Int, _ n: Int, _ o: Int, _ best: inout Float, _ value: Float) {
-                            let from = d[n]
-                            guard from < best else { return }
-                            let change = value - image[n]
-                            let step = (squares[o] + c2 * change * change).squareRoot()
-                            if from + step < best { best = from + step }
-                        }
-                        func scan(sign: Int) {
-                            for kk in 0..<nk { for jj in 0..<nj {
-                                let k = sign > 0 ? kk : nk - 1 - kk, j = sign > 0 ? jj : nj - 1 - jj
-                                let interiorRow = k > 0 && k < nk - 1 && j > 0 && j < nj - 1
-                                for ii in 0..<ni {
-                                    let i = sign > 0 ? ii : ni - 1 - ii
-                                    let v = i + ni * (j + nj * k)
-                                    var best = d[v]
-                                    let value = image[v]
-                                    if interiorRow && i > 0 && i < ni - 1 {
-                                        // Away from the faces every neighbour exists: no bounds to check.
-                                        for o in 0..<deltas.count { relax(v, v + sign * deltas[o], o, &best, value) }
-                                    } else {
-                                        for (o, offset) in offsets.enumerated() {
-                                            let a = i + sign * offset.di, b = j + sign * offset.dj, c = k + sign * offset.dk
-                                            guard a >= 0, a < ni, b >= 0, b < nj, c >= 0, c < nk else { continue }
-                                            relax(v, a + ni * (b + nj * c), o, &best, value)
-                                        }
-                                    }
-                                    d[v] = best
-                                }
-                            } }
-                        }
-                        for _ in 0..<iterations {
-                            scan(sign: 1)
-                            scan(sign: -1)
-                        }
+                steps.withUnsafeMutableBufferPointer { steps in
+                    let (image, d, steps) = (image.baseAddress!, d.baseAddress!, steps.baseAddress!)
+                    func scan(sign: Int) {
+                        for kk in 0..<nk { for jj in 0..<nj {
+                            let k = sign > 0 ? kk : nk - 1 - kk, j = sign > 0 ? jj : nj - 1 - jj
+                            let row = ni * (j + nj * k)
+                            for o in earlierRows {
+                                let b = j + sign * o.dj, c = k + sign * o.dk
+                                guard b >= 0, b < nj, c >= 0, c < nk else { continue }
+                                let di = sign * o.di
+                                let first = row + max(0, -di), n = first + di + ni * (b - j + nj * (c - k))
+                                gk_relax_row(d + first, d + n, image + first, image + n, ni - abs(di), o.square, c2)
+                            }
+                            // Within the row, in the scan's direction: each voxel after the one before it is final.
+                            gk_row_steps(steps, image + row, ni, alongRow, c2)
+                            if sign > 0 {
+                                for i in 1..<max(ni, 1) { d[row + i] = min(d[row + i], d[row + i - 1] + steps[i]) }
+                            } else {
+                                for i in stride(from: ni - 2, through: 0, by: -1) { d[row + i] = min(d[row + i], d[row + i + 1] + steps[i + 1]) }
+                            }
+                        } }
+                    }
+                    for _ in 0..<iterations {
+                        scan(sign: 1)
+                        scan(sign: -1)
                     }
                 }
             }
