@@ -104,7 +104,13 @@ public enum GraphCutSegmenter {
                 return result
             }
             earlier += result.timings
-            margin = min(margin * 2, options.maximumMarginMM)
+            // A region hardly larger than one the answer outgrew (the image's edges clip it) would cost nearly as
+            // much and most likely be outgrown too: the margin doubles until the region at least doubles.
+            let voxels = box.shape.reduce(1, *)
+            repeat {
+                margin = min(margin * 2, options.maximumMarginMM)
+            } while margin < options.maximumMarginMM
+                && extent.boundingBox(marginMM: margin, grid: image.grid).shape.reduce(1, *) < 2 * voxels
         }
     }
 
