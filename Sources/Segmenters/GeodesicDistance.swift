@@ -48,7 +48,7 @@ public enum GeodesicDistance {
                             // Within the row, in the scan's direction: each voxel after the one before it is final.
                             gk_row_steps(steps, image + row, ni, alongRow, c2)
                             if sign > 0 {
-                                for i in 1..<max(ni, 1) { d[row + i] = min(d[row + i], d[row + i - 1] + steps[i]) }
+                                for i in 1..<ni { d[row + i] = min(d[row + i], d[row + i - 1] + steps[i]) }
                             } else {
                                 for i in stride(from: ni - 2, through: 0, by: -1) { d[row + i] = min(d[row + i], d[row + i + 1] + steps[i + 1]) }
                             }

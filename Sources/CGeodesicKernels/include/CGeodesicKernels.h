@@ -1,6 +1,6 @@
 /* The inner loops of the geodesic distance's raster scans (Segmenters' GeodesicDistance): a square root per
    neighbour, which Swift does not vectorise (its square root keeps the C library's error semantics), and which
-   these loops do four or eight at a time. See geodesic_kernels.c. */
+   these loops take several at a time. See geodesic_kernels.c. */
 #ifndef C_GEODESIC_KERNELS_H
 #define C_GEODESIC_KERNELS_H
 
