@@ -185,7 +185,10 @@ public enum GraphCutSegmenter {
             costs = modelCosts(modelProbabilities, intensities: region.intensities, marked: marked, options: options)
         } else if options.method == .kde || options.method == .forest {
             // Neighbours averaged: the seeds' surroundings and geodesic paths should follow tissue, not noise.
-            let sigma = region.shape.map { $0 > 1 ? 1.0 : 0 }
+            // A voxel wide, but no wider than two of the finest axis's: across thick slices the next slice is
+            // often another tissue, and averaging with it would give the edges' values to whole slices.
+            let widest = 2 * region.spacing.min()!
+            let sigma = (0..<3).map { region.shape[$0] > 1 ? min(1, widest / region.spacing[$0]) : 0 }
             let smoothed = GaussianSmoothing.apply(region.intensities, shape: region.shape, sigma: sigma)
             costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,

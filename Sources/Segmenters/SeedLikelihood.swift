@@ -16,7 +16,9 @@
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
 //   adds no tissue of its own, only a seed;
 // - each label also pays a little for its geodesic distance from its own seeds, so that a click on a tissue the
-//   structure shares with organs elsewhere does not bring those organs in.
+//   structure shares with organs elsewhere does not bring those organs in;
+// - a negative click's tissue is background only where a voxel is nearer (through similar tissue) to the negative
+//   clicks than to the positive ones: a negative click on a leak says nothing of the structure's own tissue.
 // Everything is computed per intensity bin, then looked up per voxel.
 
 import Dispatch
@@ -92,15 +94,22 @@ struct SeedLikelihood {
                 return max(rest[b], clicksOnly && strongest > rest[b] ? min(m[b], strongest) : m[b])
             }
         } ?? rest
-        let densities = [backgroundDensity] + labelDensities
-        let table: [[Float]] = densities.map { d in
-            (0..<bins).map { b in
-                let total = densities.reduce(Float(0)) { $0 + $1[b] }
-                let posterior = total > 0 ? d[b] / total : 1 / Float(densities.count)
-                return -log(0.97 * posterior + 0.03 / Float(densities.count))
+        func table(background: [Float]) -> [[Float]] {
+            let densities = [background] + labelDensities
+            return densities.map { d in
+                (0..<bins).map { b in
+                    let total = densities.reduce(Float(0)) { $0 + $1[b] }
+                    let posterior = total > 0 ? d[b] / total : 1 / Float(densities.count)
+                    return -log(0.97 * posterior + 0.03 / Float(densities.count))
+                }
             }
         }
-        var costs = table.map { t in intensities.map { t[bin($0)] } }
+        var costs = table(background: backgroundDensity).map { t in intensities.map { t[bin($0)] } }
+        // A negative click says what is not the structure around it, not that its tissue is background everywhere:
+        // where a voxel is nearer (through similar tissue) to a positive click than to every negative one, the
+        // negative clicks' tissue counts as the unmarked background's alone. Otherwise a negative click on a
+        // small leak of the structure's own tissue would take the structure with it.
+        let localTable = clicksOnly && !background.isEmpty ? table(background: rest) : nil
 
         let seeded: [(Int, [Int])] = ([(0, background)] + labels.enumerated().map { ($0.offset + 1, foreground[$0.element] ?? []) })
             .filter { !$0.1.isEmpty }
@@ -127,6 +136,10 @@ struct SeedLikelihood {
                 var nearest = Float.infinity
                 for d in distances { nearest = min(nearest, d[v]) }
                 guard nearest.isFinite else { continue }
+                if let localTable, distances[0][v] > nearest {
+                    let b = bin(intensities[v])
+                    for c in 0..<costs.count { costs[c][v] = localTable[c][b] }
+                }
                 // Where the intensity is contested, each class's share of a softmin of the geodesic distances: the
                 // voxel goes to the class whose seeds it is nearest to through similar tissue, as in GrowCut.
                 let contestHere = contested ? contest[bin(intensities[v])] : 0

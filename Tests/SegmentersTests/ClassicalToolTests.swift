@@ -88,8 +88,8 @@ final class ClassicalToolTests: XCTestCase {
 
     func testAModelsPriorMovesTheBorderBetweenTwoLikeTissuesButDoesNotOverruleAClearEdge() throws {
         // The block of the test above, clicked off-centre: a positive click in the left half, a negative one near
-        // the right end. Seed competition alone parts the block halfway between the clicks, not where the halves
-        // meet. A model's probability beside the seeds' likelihood (as a generic model's is) moves the border to
+        // the right end. Seed competition alone parts the block where the geodesic distances say, near but not at
+        // where the halves meet (Dice 0.936). A model's probability beside the seeds' likelihood (as a generic model's is) moves the border to
         // where it says; where it is wrong across a clear edge (the tissue around the block), the intensities win.
         let (image, truth) = image(shape: [64, 32, 24], seed: 3, intensities: [0, 100, 100, 100], noise: 6) { i, j, k in
             guard (4..<28).contains(j), (4..<20).contains(k), (4..<60).contains(i) else { return 0 }
@@ -108,7 +108,7 @@ final class ClassicalToolTests: XCTestCase {
         let helped = try GraphCutSegmenter.segment(image, seeds: seeds, prior: (1, prior), options: options)
         let dice = helped.labels.dice(with: left, label: 1)
         XCTAssertGreaterThan(dice, 0.95)
-        XCTAssertLessThan(alone, dice - 0.03, "seed competition alone")
+        XCTAssertLessThan(alone, dice - 0.01, "seed competition alone")
         let surrounding = truth.voxels.indices.filter { truth.voxels[$0] == 0 && prior[$0] > 0.5 }
         let taken = surrounding.filter { helped.labels.voxels[$0] == 1 }.count
         XCTAssertLessThan(taken, surrounding.count / 50, "\(taken) of the \(surrounding.count) surrounding voxels the prior claims")
@@ -188,6 +188,53 @@ final class ClassicalToolTests: XCTestCase {
         let result = try GraphCutSegmenter.segment(image, seeds: Seeds(positive: [VoxelIndex(25, 33, 12), thin], negative: [],
                                                                      radiusMM: 3, grid: image.grid))
         XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.8, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
+    }
+
+    func testANegativeClickOnFluidElsewhereLeavesTheVentriclesTheirFluid() throws {
+        // The same T2: a negative click on fluid at the bottom slice says that this fluid is not the ventricles, not
+        // that fluid is background everywhere; the ventricles nearer the positive click keep it (0.51 when the
+        // negative click's tissue counted as background in the whole region).
+        let image = try Volume(contentsOf: try fixture("t2_aniso"))
+        let truth = try LabelVolume(contentsOf: try fixture("t2_aniso_ventricles"))
+        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(positive: [VoxelIndex(25, 33, 12)], negative: [VoxelIndex(22, 20, 0)],
+                                                                     radiusMM: 3, grid: image.grid))
+        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.62, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
+    }
+
+    func testOnThickSlicesAClickOnAVentriclesPartialVolumeEdgeDoesNotFloodTheBrain() throws {
+        // Two ventricles in white and grey matter, made at 1 mm and averaged over 5 mm slices as a CT at 5 mm is:
+        // where a horn dips through a slice its voxels mix fluid with brain. The click robot's clicks on one
+        // ventricle: its body, two further positive clicks (the second on such a mix, between fluid's 8 and brain's
+        // 30), two negative ones. Smoothed across 5 mm, that mix is the value of every fluid edge and of much of the
+        // white matter, and with one of these four noises the answer took them (Dice 0.04; 0.81–0.91 with the others).
+        let shape = [96, 96, 16]
+        let grid = Grid(shape: shape, affine: .scaling(1, 1, 5))
+        var sharp = [Float](repeating: 0, count: 96 * 96 * 80)
+        var fluid = [Int](repeating: 0, count: grid.voxelCount)
+        for k in 0..<80 { for j in 0..<96 { for i in 0..<96 {
+            var value: Float = 0
+            if ellipsoid(i, j, k, centre: [48, 48, 40], radii: [44, 44, 36]) {
+                value = ellipsoid(i, j, k, centre: [48, 48, 40], radii: [36, 36, 28]) ? 30 : 40
+            }
+            let one = ellipsoid(i, j, k, centre: [38, 48, 40], radii: [4, 20, 6]) || ellipsoid(i, j, k, centre: [38, 70, 32], radii: [3, 6, 10])
+            let other = ellipsoid(i, j, k, centre: [58, 48, 40], radii: [4, 20, 6]) || ellipsoid(i, j, k, centre: [58, 70, 32], radii: [3, 6, 10])
+            if one || other { value = 8 }
+            sharp[i + 96 * (j + 96 * k)] = value
+            if one { fluid[i + 96 * (j + 96 * (k / 5))] += 1 }
+        } } }
+        let truth = LabelVolume(grid: grid, voxels: fluid.map { $0 >= 3 ? 1 : 0 })
+        let seeds = Seeds(positive: [VoxelIndex(38, 67, 6), VoxelIndex(35, 40, 7), VoxelIndex(38, 31, 7)],
+                          negative: [VoxelIndex(37, 67, 8), VoxelIndex(35, 36, 7)], radiusMM: 3, grid: grid)
+        var scores: [Double] = []
+        for seed in UInt64(5)...8 {
+            var random = SplitMix(seed: seed)
+            var image = Volume(grid: grid, voxels: [Float](repeating: 0, count: grid.voxelCount))
+            for n in sharp.indices {
+                image.voxels[n % (96 * 96) + 96 * 96 * (n / (96 * 96 * 5))] += (sharp[n] + 3 * Float(random.gaussian())) / 5
+            }
+            scores.append(try GraphCutSegmenter.segment(image, seeds: seeds).labels.dice(with: truth, label: 1))
+        }
+        XCTAssertGreaterThan(scores.min()!, 0.85, "Dice with each noise: \(scores)")
     }
 
     private func fixture(_ name: String) throws -> String {

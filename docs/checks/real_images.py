@@ -3,7 +3,7 @@
 The volumes ship inside PyPI packages: TotalSegmentator's CT head atlas (1 mm), dipy's anisotropic T2-weighted
 brain (4 x 4 x 5 mm), nibabel's small T1 crop and EPI volume. The references are made here by thresholds and
 connected components (whole brain, one hemisphere, lateral ventricles, one lateral ventricle split at the midline,
-white matter),
+white matter, one side's white matter),
 so they favour intensity-driven tools and are a development check, not ground truth.
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy scipy nibabel
@@ -104,7 +104,9 @@ def main(out):
         save(out, 't2aniso_ventricles', image, d, nearest_centre((d > 600) & ndi.binary_erosion(brain, iterations=2)))
 
         image, d = load(images, 'anatomical.nii')
-        save(out, 't1small_wm', image, d, largest(d > 9865))
+        white = largest(d > 9865)
+        save(out, 't1small_wm', image, d, white)
+        save(out, 't1small_wm_side', image, d, left_part(white))
 
         image, d = load(images, 'example4d.nii.gz')
         brain = ndi.binary_fill_holes(largest(ndi.binary_opening(d > 300)))
