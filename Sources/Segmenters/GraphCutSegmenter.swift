@@ -5,6 +5,7 @@
 
 import Dispatch
 import Foundation
+import Parallelism
 import Volume
 
 public struct GraphCutOptions: Sendable {
@@ -296,15 +297,24 @@ public enum GraphCutSegmenter {
         // The structure's log odds against the background, by bin.
         let evidence = (0..<bins).map { weight * (logIn[$0] - logOut[$0]) }
         var background = [Float](repeating: 0, count: probabilities.count), foreground = background
-        for v in probabilities.indices {
-            // 1e-3 from 0 and 1 is 7 nats of odds; a histogram's likelihood ratio stays under 100 (4.6 nats), so
-            // where the model is sure, the intensities do not overrule it.
-            let p = min(max(probabilities[v], 1e-3), 1 - 1e-3)
-            let odds = log(p / (1 - p)) + evidence[IntensityModel.bin(intensities[v], bins)]
-            // −log posterior: log(1 + e^−odds) for the structure, log(1 + e^odds) for the background.
-            let against = log1p(exp(-abs(odds)))
-            foreground[v] = max(-odds, 0) + against
-            background[v] = max(odds, 0) + against
+        // In blocks on all cores: a 128³ region's logarithms take a tenth of a second on one.
+        let count = probabilities.count, block = 1 << 16
+        background.withUnsafeMutableBufferPointer { backgroundBuffer in
+            foreground.withUnsafeMutableBufferPointer { foregroundBuffer in
+                let (out0, out1) = (UncheckedBox(backgroundBuffer.baseAddress!), UncheckedBox(foregroundBuffer.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: (count + block - 1) / block) { b in
+                    for v in b * block..<min(count, (b + 1) * block) {
+                        // 1e-3 from 0 and 1 is 7 nats of odds; a histogram's likelihood ratio stays under 100 (4.6
+                        // nats), so where the model is sure, the intensities do not overrule it.
+                        let p = min(max(probabilities[v], 1e-3), 1 - 1e-3)
+                        let odds = log(p / (1 - p)) + evidence[IntensityModel.bin(intensities[v], bins)]
+                        // −log posterior: log(1 + e^−odds) for the structure, log(1 + e^odds) for the background.
+                        let against = log1p(exp(-abs(odds)))
+                        out1.value[v] = max(-odds, 0) + against
+                        out0.value[v] = max(odds, 0) + against
+                    }
+                }
+            }
         }
         return [background, foreground]
     }
