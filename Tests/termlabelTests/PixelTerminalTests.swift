@@ -131,16 +131,21 @@ final class PixelTerminalTests: XCTestCase {
         // The study list is up when its title's white pixels are; then Enter opens the study and the slice appears.
         _ = try waitForScreen { shot in (0..<(14 * screenSize.width)).contains { shot[$0 * 3] > 200 } }
         try launch("/usr/bin/xdotool", ["mousemove", "400", "300", "key", "Return"], wait: true)
-        let opened = try waitForScreen { brightness($0) > 20 }
-
+        // A terminal may show a picture in steps (xterm draws a sixel image band by band): the screen is read until
+        // it shows the slice or a minute has passed.
         let middle = image.grid.shape[2] / 2
-        let first = correlation(opened, view: view, expected: expectedView(image, slice: middle, width: view.width, height: view.height))
+        let expected = expectedView(image, slice: middle, width: view.width, height: view.height)
+        let opened = try waitForScreen { brightness($0) > 20 && self.correlation($0, view: view, expected: expected) >= 0.95 }
+        let first = correlation(opened, view: view, expected: expected)
         XCTAssertGreaterThanOrEqual(first, 0.95, "the view shows the slice pixel for pixel")
 
         try launch("/usr/bin/xdotool", ["key", "Next"], wait: true)
-        let stepped = try waitForScreen { shot in self.differing(shot, opened, view: view) > 1000 }
+        let expectedNext = expectedView(image, slice: middle - 1, width: view.width, height: view.height)
+        let stepped = try waitForScreen { shot in
+            self.differing(shot, opened, view: view) > 1000 && self.correlation(shot, view: view, expected: expectedNext) >= 0.95
+        }
         XCTAssertGreaterThan(differing(stepped, opened, view: view), 1000, "PgDn changed the picture")
-        let next = correlation(stepped, view: view, expected: expectedView(image, slice: middle - 1, width: view.width, height: view.height))
+        let next = correlation(stepped, view: view, expected: expectedNext)
         XCTAssertGreaterThanOrEqual(next, 0.95, "the view shows the next slice")
         print(String(format: "\(graphics) view %d×%d px: correlation %.3f, after PgDn %.3f", view.width, view.height, first, next))
     }
