@@ -1,8 +1,9 @@
 // What the classical tool must do on real images that the uniform phantoms never asked of it: one click on a
 // structure larger than the first region, scribbles inside only, a negative seed that separates two structures
 // of the same intensity, a background stroke across a structure's twin, a click on a thin part whose voxels mix
-// it with its surroundings, a click on a tissue shared with other organs, clicks on a real T2 with coarse voxels;
-// and the box and lasso prompts.
+// it with its surroundings, a click on a tissue shared with other organs, clicks on a real T2 with coarse voxels,
+// a negative click on the structure's tissue elsewhere, a click on a partial-volume edge of 5 mm slices; and the
+// box and lasso prompts.
 
 @testable import Segmenters
 import Randomness
@@ -89,8 +90,9 @@ final class ClassicalToolTests: XCTestCase {
     func testAModelsPriorMovesTheBorderBetweenTwoLikeTissuesButDoesNotOverruleAClearEdge() throws {
         // The block of the test above, clicked off-centre: a positive click in the left half, a negative one near
         // the right end. Seed competition alone parts the block where the geodesic distances say, near but not at
-        // where the halves meet (Dice 0.936). A model's probability beside the seeds' likelihood (as a generic model's is) moves the border to
-        // where it says; where it is wrong across a clear edge (the tissue around the block), the intensities win.
+        // where the halves meet (Dice 0.936). A model's probability beside the seeds' likelihood (as a generic
+        // model's is) moves the border to where it says; where it is wrong across a clear edge (the tissue around
+        // the block), the intensities win.
         let (image, truth) = image(shape: [64, 32, 24], seed: 3, intensities: [0, 100, 100, 100], noise: 6) { i, j, k in
             guard (4..<28).contains(j), (4..<20).contains(k), (4..<60).contains(i) else { return 0 }
             return i < 31 ? 1 : (i < 33 ? 3 : 2)
