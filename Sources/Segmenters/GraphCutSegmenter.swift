@@ -191,9 +191,11 @@ public enum GraphCutSegmenter {
             let widest = 2 * region.spacing.min()!
             let sigma = (0..<3).map { region.shape[$0] > 1 ? min(1, widest / region.spacing[$0]) : 0 }
             let smoothed = GaussianSmoothing.apply(region.intensities, shape: region.shape, sigma: sigma)
+            // Clicks become seed balls in the order they were made: each label's first seed is its first click's.
+            let firstSeeds = seeds.foreground.compactMapValues { $0.first.flatMap(region.index(of:)) }
             costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,
-                                         background: marked.background, options: options)
+                                         background: marked.background, firstSeeds: firstSeeds, options: options)
             // The forest needs background the user marked with a stroke: the region's faces or a few negative clicks
             // teach it too little (on real images it then shrinks the answer to the positive seeds' look).
             if options.method == .forest, SeedLikelihood.hasStroke(marked.background, shape: region.shape, spacing: region.spacing),

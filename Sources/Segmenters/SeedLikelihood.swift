@@ -18,7 +18,9 @@
 // - each label also pays a little for its geodesic distance from its own seeds, so that a click on a tissue the
 //   structure shares with organs elsewhere does not bring those organs in;
 // - a negative click's tissue is background only where a voxel is nearer (through similar tissue) to the negative
-//   clicks than to the positive ones: a negative click on a leak says nothing of the structure's own tissue.
+//   clicks than to the positive ones: a negative click on a leak says nothing of the structure's own tissue;
+// - a later positive click's tissue that a negative click shares and that spreads far beyond the first click's
+//   (a click on a lesion's rim with the organ's value, then a negative click on the organ) adds only a seed.
 // Everything is computed per intensity bin, then looked up per voxel.
 
 import Dispatch
@@ -32,8 +34,10 @@ struct SeedLikelihood {
     static let minimumTissueSamples = 20
 
     /// −log posterior per class (background first, then `labels` in order) at every voxel of the region.
+    /// `firstSeeds`: per label, a voxel of its first click, where the clicks' order is known.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
-                      foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], options: GraphCutOptions) -> [[Float]] {
+                      foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int] = [:],
+                      options: GraphCutOptions) -> [[Float]] {
         let noise = noiseLevel(intensities: intensities, shape: shape)
         let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
         let region = density(of: Region.evenlySpaced(200_000, of: intensities.count).map { intensities[$0] }, noise: noise, narrow: true)
@@ -58,7 +62,7 @@ struct SeedLikelihood {
                 return Tissue(density: density, share: share(of: density, in: region), seeds: group)
             }
             return withoutClicksOnEdges(list, intensities: intensities, smoothed: smoothed, shape: shape, spacing: spacing,
-                                        smoothNoise: smoothNoise)
+                                        smoothNoise: smoothNoise, negatives: background, first: firstSeeds[label])
                 .map { (density: $0.density, share: $0.share) }
         }
         let labelDensities = tissues.map { list in
@@ -206,7 +210,7 @@ struct SeedLikelihood {
     /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
     /// is that of the click whose value is the most common around it.
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
-                                     smoothNoise: Float) -> [Tissue] {
+                                     smoothNoise: Float, negatives: [Int] = [], first: Int? = nil) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { isStroke($0.seeds, shape: shape, spacing: spacing) }) else { return tissues }
         let local = tissues.map { localHistogram(around: $0.seeds, smoothed: smoothed, shape: shape, spacing: spacing, noise: smoothNoise) }
         let commonness = local.map { $0.histogram[$0.centre] / max($0.histogram.max() ?? 0, 1e-9) }
@@ -217,19 +221,46 @@ struct SeedLikelihood {
             return tissue.density[bin(raw[raw.count / 2])] < 0.1 * (tissue.density.max() ?? 0)
         }
         let candidates = tissues.indices.filter { !thin[$0] }
-        let reference = (candidates.isEmpty ? Array(tissues.indices) : candidates).max { commonness[$0] < commonness[$1] }!
+        var reference = (candidates.isEmpty ? Array(tissues.indices) : candidates).max { commonness[$0] < commonness[$1] }!
+        let overruled = overruledByNegatives(tissues, first: first, negatives: negatives, smoothed: smoothed, shape: shape,
+                                             spacing: spacing, smoothNoise: smoothNoise)
+        if let overruled { reference = overruled.first }
         let density = tissues[reference].density
         let mode = density.indices.max { density[$0] < density[$1] }!
         let apart = max(2, Int((3 * max(smoothNoise, 0.005) * Float(bins)).rounded(.up)))
         return tissues.indices.filter { n in
             let (centre, histogram) = local[n]
             guard n != reference else { return true }
-            if thin[n] { return false }
+            if thin[n] || overruled?.left.contains(n) == true { return false }
             guard abs(centre - mode) > apart else { return true }
             let far = centre > mode ? Array((centre + 1)..<bins) : Array(0..<centre)
             guard let peak = far.max(by: { histogram[$0] < histogram[$1] }) else { return true }
             return histogram[centre] >= 0.5 * histogram[peak]
         }.map { tissues[$0] }
+    }
+
+    /// Later clicks' tissues that negative clicks overrule: a negative click has the tissue's value (within the
+    /// noise), and the tissue spreads through ten times the voxels the first click's tissue does (which no negative
+    /// click shares). A positive click on the rim of a small structure inside a large organ has the organ's value;
+    /// once a negative click on the organ says the organ is not the structure, that click marks only itself and the
+    /// first click's tissue stands for the label. Nil where nothing is overruled.
+    static func overruledByNegatives(_ tissues: [Tissue], first: Int?, negatives: [Int], smoothed: [Float], shape: [Int],
+                                     spacing: [Double], smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
+        guard let first, let firstTissue = tissues.firstIndex(where: { $0.seeds.contains(first) }), !negatives.isEmpty,
+              !hasStroke(negatives, shape: shape, spacing: spacing) else { return nil }
+        let tolerance = 3 * max(smoothNoise, 0.005)
+        let apart = max(2, Int((tolerance * Float(bins)).rounded(.up)))
+        func median(_ group: [Int]) -> Int { bin(group.map { smoothed[$0] }.sorted()[group.count / 2]) }
+        let negativeValues = groups(of: negatives, shape: shape).map(median)
+        let shared = tissues.map { t in negativeValues.contains { abs($0 - median(t.seeds)) <= apart } }
+        guard !shared[firstTissue], shared.contains(true) else { return nil }
+        func spread(_ t: Tissue) -> Int {
+            t.seeds.count + surroundings(of: t.seeds, smoothed: smoothed, shape: shape, spacing: spacing, radiusMM: .infinity,
+                                         tolerance: tolerance).count
+        }
+        let firstSpread = spread(tissues[firstTissue])
+        let left = Set(tissues.indices.filter { shared[$0] && spread(tissues[$0]) >= 10 * firstSpread })
+        return left.isEmpty ? nil : (firstTissue, left)
     }
 
     /// The histogram of the smoothed values around a group of seeds (within 6 mm, at least two voxels) and the bin
