@@ -254,12 +254,13 @@ struct SeedLikelihood {
         let negativeValues = groups(of: negatives, shape: shape).map(median)
         let shared = tissues.map { t in negativeValues.contains { abs($0 - median(t.seeds)) <= apart } }
         guard !shared[firstTissue], shared.contains(true) else { return nil }
-        func spread(_ t: Tissue) -> Int {
+        // Voxels joined to the tissue's seeds through like values, counted as far as the comparison needs.
+        func spread(_ t: Tissue, limit: Int) -> Int {
             t.seeds.count + surroundings(of: t.seeds, smoothed: smoothed, shape: shape, spacing: spacing, radiusMM: .infinity,
-                                         tolerance: tolerance).count
+                                         tolerance: tolerance, limit: limit).count
         }
-        let firstSpread = spread(tissues[firstTissue])
-        let left = Set(tissues.indices.filter { shared[$0] && spread(tissues[$0]) >= 10 * firstSpread })
+        let firstSpread = spread(tissues[firstTissue], limit: smoothed.count / 10)
+        let left = Set(tissues.indices.filter { shared[$0] && spread(tissues[$0], limit: 10 * firstSpread) >= 10 * firstSpread })
         return left.isEmpty ? nil : (firstTissue, left)
     }
 
