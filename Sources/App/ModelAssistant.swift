@@ -58,7 +58,8 @@ final class ModelAssistant: @unchecked Sendable {
                 options.cancellation = cancellation
                 let answer = try Inference.answer(model, prepare(request.image, study: request.studyId, model: model), image: request.image,
                                                   clicks: ClickSet(request.clicks), label: request.label,
-                                                  settlingWith: Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed),
+                                                  settlingWith: Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed)
+                                                      .leading(with: request.clicks),
                                                   likelihood: record.settlingLikelihood, options: options)
                 return .inferred(answer.labels, labels: answer.speaksFor, region: answer.region, seconds: seconds(),
                                  note: "\(assistant.rawValue) (\(record.name))")

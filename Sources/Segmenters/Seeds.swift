@@ -46,6 +46,18 @@ public struct Seeds: Sendable, Equatable {
                   background: Seeds.balls(around: negative, radiusMM: radiusMM, grid: grid))
     }
 
+    /// These seeds with each label's first positive click in `clicks` listed first: the likelihood takes a label's
+    /// first seed for its first click, and seeds read from a volume come in the volume's order.
+    public func leading(with clicks: [Click]) -> Seeds {
+        var out = self
+        for (label, list) in foreground {
+            guard let first = clicks.first(where: { $0.positive && $0.label == label })?.voxel,
+                  let at = list.firstIndex(of: first) else { continue }
+            out.foreground[label]!.swapAt(0, at)
+        }
+        return out
+    }
+
     /// The voxels within `radiusMM` of each centre (inside the grid).
     public static func balls(around centres: [VoxelIndex], radiusMM: Double, grid: Grid) -> [VoxelIndex] {
         let ball = offsets(within: radiusMM, spacing: grid.spacingMM)

@@ -200,6 +200,8 @@ public enum Action: Sendable {
 public struct SegmentRequest: Sendable, Equatable {
     public var image: Volume
     public var seeds: LabelVolume
+    /// The clicks, in order: the seeds hold their balls but not which came first.
+    public var clicks: [Click]
     public var label: UInt16
 }
 

@@ -135,7 +135,7 @@ extension Reducer {
             }
             state.busy = "segmenting…"
             state.message = "segmenting… (Esc cancels)"
-            return [.segment(SegmentRequest(image: open.image, seeds: open.draft.seeds, label: state.activeLabel))]
+            return [.segment(SegmentRequest(image: open.image, seeds: open.draft.seeds, clicks: open.draft.clicks, label: state.activeLabel))]
         case .saveDraft:
             state.message = "the draft is journaled as you go: nothing can be lost; S submits it as final"
             return []
@@ -205,7 +205,7 @@ extension Reducer {
         guard !effects.isEmpty, let drawn = state.open, state.busy == nil else { return effects }
         state.busy = "segmenting…"
         state.message = "\(command.rawValue) for \(drawn.name(of: state.activeLabel)): segmenting… (Esc cancels)"
-        effects.append(.segment(SegmentRequest(image: drawn.image, seeds: drawn.draft.seeds, label: state.activeLabel)))
+        effects.append(.segment(SegmentRequest(image: drawn.image, seeds: drawn.draft.seeds, clicks: drawn.draft.clicks, label: state.activeLabel)))
         return effects
     }
 
