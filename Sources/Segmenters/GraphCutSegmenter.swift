@@ -191,7 +191,8 @@ public enum GraphCutSegmenter {
             let widest = 2 * region.spacing.min()!
             let sigma = (0..<3).map { region.shape[$0] > 1 ? min(1, widest / region.spacing[$0]) : 0 }
             let smoothed = GaussianSmoothing.apply(region.intensities, shape: region.shape, sigma: sigma)
-            // Clicks become seed balls in the order they were made: each label's first seed is its first click's.
+            // A label's first seed is its first click's: seeds from clicks come in click order, and the app's, read
+            // from its seed volume, are led by the first click (`Seeds.leading(with:)`).
             let firstSeeds = seeds.foreground.compactMapValues { $0.first.flatMap(region.index(of:)) }
             costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,

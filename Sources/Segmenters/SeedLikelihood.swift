@@ -208,7 +208,8 @@ struct SeedLikelihood {
     /// label's tissue and a tissue around it that outnumbers it there by two sits on the edge between them (a thin
     /// part whose voxels mix the structure with what lies beside it): it still marks the structure as a seed, but
     /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
-    /// is that of the click whose value is the most common around it.
+    /// is that of the click whose value is the most common around it, or the first click's where negative clicks
+    /// overrule others (`overruledByNegatives`).
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                                      smoothNoise: Float, negatives: [Int] = [], first: Int? = nil) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { isStroke($0.seeds, shape: shape, spacing: spacing) }) else { return tissues }
