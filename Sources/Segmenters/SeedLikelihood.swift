@@ -36,14 +36,14 @@ struct SeedLikelihood {
     /// −log posterior per class (background first, then `labels` in order) at every voxel of the region.
     /// `firstSeeds`: per label, a voxel of its first click, where the clicks' order is known.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
-                      foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int] = [:],
+                      foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int],
                       options: GraphCutOptions) -> [[Float]] {
         let noise = noiseLevel(intensities: intensities, shape: shape)
         let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
         let region = density(of: Region.evenlySpaced(200_000, of: intensities.count).map { intensities[$0] }, noise: noise, narrow: true)
         // A click marks a few voxels: the tissue it stands for is what surrounds it and looks like it. Each group
         // of touching seeds (a click, a stroke) is one tissue with its own share of the region.
-        let tolerance = 3 * max(smoothNoise, 0.005)
+        let tolerance = likeness(smoothNoise: smoothNoise)
         // No more than half the voxels the surroundings can reach: on voxels as large as the reach, widening
         // would take in the next structure.
         let wanted = min(minimumTissueSamples, Seeds.offsets(within: options.seedSurroundingMM, spacing: spacing).count / 2)
@@ -211,7 +211,7 @@ struct SeedLikelihood {
     /// is that of the click whose value is the most common around it, or the first click's where negative clicks
     /// overrule others (`overruledByNegatives`).
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
-                                     smoothNoise: Float, negatives: [Int] = [], first: Int? = nil) -> [Tissue] {
+                                     smoothNoise: Float, negatives: [Int], first: Int?) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { isStroke($0.seeds, shape: shape, spacing: spacing) }) else { return tissues }
         let local = tissues.map { localHistogram(around: $0.seeds, smoothed: smoothed, shape: shape, spacing: spacing, noise: smoothNoise) }
         let commonness = local.map { $0.histogram[$0.centre] / max($0.histogram.max() ?? 0, 1e-9) }
@@ -228,7 +228,7 @@ struct SeedLikelihood {
         if let overruled { reference = overruled.first }
         let density = tissues[reference].density
         let mode = density.indices.max { density[$0] < density[$1] }!
-        let apart = max(2, Int((3 * max(smoothNoise, 0.005) * Float(bins)).rounded(.up)))
+        let apart = likeBins(smoothNoise: smoothNoise)
         return tissues.indices.filter { n in
             let (centre, histogram) = local[n]
             guard n != reference else { return true }
@@ -249,21 +249,31 @@ struct SeedLikelihood {
                                      spacing: [Double], smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
         guard let first, let firstTissue = tissues.firstIndex(where: { $0.seeds.contains(first) }), !negatives.isEmpty,
               !hasStroke(negatives, shape: shape, spacing: spacing) else { return nil }
-        let tolerance = 3 * max(smoothNoise, 0.005)
-        let apart = max(2, Int((tolerance * Float(bins)).rounded(.up)))
-        func median(_ group: [Int]) -> Int { bin(group.map { smoothed[$0] }.sorted()[group.count / 2]) }
-        let negativeValues = groups(of: negatives, shape: shape).map(median)
-        let shared = tissues.map { t in negativeValues.contains { abs($0 - median(t.seeds)) <= apart } }
+        let apart = likeBins(smoothNoise: smoothNoise)
+        let negativeValues = groups(of: negatives, shape: shape).map { medianBin(of: $0, smoothed: smoothed) }
+        let shared = tissues.map { t in
+            let own = medianBin(of: t.seeds, smoothed: smoothed)
+            return negativeValues.contains { abs($0 - own) <= apart }
+        }
         guard !shared[firstTissue], shared.contains(true) else { return nil }
         // Voxels joined to the tissue's seeds through like values, counted as far as the comparison needs.
         func spread(_ t: Tissue, limit: Int) -> Int {
             t.seeds.count + surroundings(of: t.seeds, smoothed: smoothed, shape: shape, spacing: spacing, radiusMM: .infinity,
-                                         tolerance: tolerance, limit: limit).count
+                                         tolerance: likeness(smoothNoise: smoothNoise), limit: limit).count
         }
         let firstSpread = spread(tissues[firstTissue], limit: smoothed.count / 10)
         let left = Set(tissues.indices.filter { shared[$0] && spread(tissues[$0], limit: 10 * firstSpread) >= 10 * firstSpread })
         return left.isEmpty ? nil : (firstTissue, left)
     }
+
+    /// How far apart two smoothed values may be and still be one tissue: three times the smoothed image's noise.
+    static func likeness(smoothNoise: Float) -> Float { 3 * max(smoothNoise, 0.005) }
+
+    /// `likeness` in histogram bins (at least two).
+    static func likeBins(smoothNoise: Float) -> Int { max(2, Int((likeness(smoothNoise: smoothNoise) * Float(bins)).rounded(.up))) }
+
+    /// The bin of a group of seeds' median smoothed value.
+    static func medianBin(of group: [Int], smoothed: [Float]) -> Int { bin(group.map { smoothed[$0] }.sorted()[group.count / 2]) }
 
     /// The histogram of the smoothed values around a group of seeds (within 6 mm, at least two voxels) and the bin
     /// of the group's median.
@@ -278,9 +288,7 @@ struct SeedLikelihood {
                 for i in max(lower[0] - reach[0], 0)...min(upper[0] + reach[0], ni - 1) { around.append(smoothed[i + ni * (j + nj * k)]) }
             }
         }
-        let histogram = smoothedHistogram(of: around, noise: noise)
-        let values = group.map { smoothed[$0] }.sorted()
-        return (bin(values[values.count / 2]), histogram)
+        return (medianBin(of: group, smoothed: smoothed), smoothedHistogram(of: around, noise: noise))
     }
 
     /// Per bin, how fully the marked background claims a label's own tissue (0: not at all, 1: as fully as the
