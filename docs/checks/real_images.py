@@ -1,7 +1,8 @@
 """Builds a study folder of real CT and MRI volumes with reference masks, for `termlabel eval clicks|scribbles`.
 
 The volumes ship inside PyPI packages: TotalSegmentator's CT head atlas (1 mm), dipy's anisotropic T2-weighted
-brain (4 x 4 x 5 mm), nibabel's small T1 crop and EPI volume. The references are made here by thresholds and
+brain (4 x 4 x 5 mm), nibabel's small T1 crop and EPI volume, pydeface's mean T1-weighted head (1 mm, with skull and
+face: an average of registered subjects, so its edges are softer than one scan's). The references are made here by thresholds and
 connected components (whole brain, one hemisphere, lateral ventricles, one lateral ventricle split at the midline,
 white matter, one side's white matter),
 so they favour intensity-driven tools and are a development check, not ground truth.
@@ -22,6 +23,7 @@ WHEELS = {
     'totalsegmentator==2.18.0': ['totalsegmentator/resources/ct_brain_atlas_1mm.nii.gz'],
     'dipy==1.12.1': ['dipy/data/files/aniso_vox.nii.gz'],
     'nibabel==5.4.2': ['nibabel/tests/data/anatomical.nii', 'nibabel/tests/data/example4d.nii.gz'],
+    'pydeface==2.1.0': ['pydeface/data/mean_reg2mean.nii.gz'],
 }
 
 
@@ -72,6 +74,19 @@ def left_part(mask):
     return largest(part)
 
 
+def nearest_to(mask, point):
+    """The component of `mask` (of 100 voxels or more) nearest to `point`."""
+    labels, count = ndi.label(mask)
+    best, distance = 0, np.inf
+    for n in range(1, count + 1):
+        points = np.argwhere(labels == n)
+        if len(points) >= 100:
+            d = np.min(np.linalg.norm(points - np.asarray(point), axis=1))
+            if d < distance:
+                best, distance = n, d
+    return labels == best
+
+
 def save(out, name, image, data, mask):
     affine = image.affine
     volume = nib.Nifti1Image(data, affine)
@@ -107,6 +122,23 @@ def main(out):
         white = largest(d > 9865)
         save(out, 't1small_wm', image, d, white)
         save(out, 't1small_wm_side', image, d, left_part(white))
+
+        # The head's tissue, cut loose from the scalp by an erosion, grown back within the tissue; white matter
+        # and the lateral ventricles by thresholds on the lightly smoothed image (the ventricles: the dark part
+        # nearest the centre, well inside the brain).
+        image, d = load(images, 'mean_reg2mean.nii.gz')
+        tissue = d > 150
+        brain = ndi.binary_dilation(largest(ndi.binary_erosion(tissue, iterations=7)), iterations=7) & tissue
+        brain = ndi.binary_fill_holes(ndi.binary_closing(largest(ndi.binary_opening(brain, iterations=2)), iterations=3))
+        smooth = ndi.gaussian_filter(d, 0.7)
+        white = largest((smooth > 310) & brain)
+        ventricles = nearest_to((smooth < 250) & ndi.binary_erosion(brain, iterations=15), [88, 135, 135])
+        save(out, 't1mean_brain', image, d, brain)
+        save(out, 't1mean_hemisphere', image, d, left_part(brain))
+        save(out, 't1mean_wm', image, d, white)
+        save(out, 't1mean_wm_side', image, d, left_part(white))
+        save(out, 't1mean_ventricles', image, d, ventricles)
+        save(out, 't1mean_ventricle_one', image, d, left_part(ventricles))
 
         image, d = load(images, 'example4d.nii.gz')
         brain = ndi.binary_fill_holes(largest(ndi.binary_opening(d > 300)))
