@@ -89,6 +89,11 @@ public enum GraphCutSegmenter {
         // until the answer lies inside it (or the image's edge or the largest margin is reached).
         var margin = options.roiMarginMM
         var earlier: [(stage: String, seconds: Double)] = []
+        // A click whose ball straddles an edge (its centre between two tissues) may stand for a tissue found only
+        // along that edge, and the cut then returns little more than the click: from then on each click stands for
+        // the tissue most of its ball holds.
+        var largestPart = false
+        let positiveSeeds = seeds.foreground.values.reduce(0) { $0 + $1.count }
         // The first region also holds what a prior calls the structure: fewer regions to try.
         let extent = prior.map { Seeds(foreground: [$0.label: seeds.all + corners(of: $0.probabilities, shape: image.shape)]) } ?? seeds
         while true {
@@ -97,7 +102,15 @@ public enum GraphCutSegmenter {
             let last = whole || margin >= options.maximumMarginMM
             // While the region may still grow, its faces are left free: as hard background they would cut a
             // structure larger than the region down to the seeds.
-            var result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box, borderIsBackground: last)
+            var result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
+                                 borderIsBackground: last, tissueOfLargestPart: largestPart)
+            if !largestPart, options.method == .kde || options.method == .forest,
+               result.labels.voxels.reduce(0, { $0 + ($1 == 0 ? 0 : 1) }) <= 3 * positiveSeeds {
+                earlier += result.timings
+                largestPart = true
+                result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
+                                 borderIsBackground: last, tissueOfLargestPart: true)
+            }
             if last || !reachesInnerFace(result.labels, of: box, depth: options.downsample.max()! + 1) {
                 // Each stage's time over every region tried.
                 result.timings = result.timings.map { stage in
@@ -146,7 +159,7 @@ public enum GraphCutSegmenter {
 
     static func run(_ image: Volume, seeds: Seeds, options: GraphCutOptions,
                     probabilities: (label: UInt16, values: [Float])?, prior: (label: UInt16, probabilities: [Float])? = nil,
-                    box: VoxelBox, borderIsBackground: Bool = true) throws -> SegmentationResult {
+                    box: VoxelBox, borderIsBackground: Bool = true, tissueOfLargestPart: Bool = false) throws -> SegmentationResult {
         var timings: [(String, Double)] = []
         var clock = DispatchTime.now()
         func lap(_ stage: String) {
@@ -196,7 +209,8 @@ public enum GraphCutSegmenter {
             let firstSeeds = seeds.foreground.compactMapValues { $0.first.flatMap(region.index(of:)) }
             costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,
-                                         background: marked.background, firstSeeds: firstSeeds, options: options)
+                                         background: marked.background, firstSeeds: firstSeeds,
+                                         tissueOfLargestPart: tissueOfLargestPart, options: options)
             // The forest needs background the user marked with a stroke: the region's faces or a few negative clicks
             // teach it too little (on real images it then shrinks the answer to the positive seeds' look).
             if options.method == .forest, SeedLikelihood.hasStroke(marked.background, shape: region.shape, spacing: region.spacing),

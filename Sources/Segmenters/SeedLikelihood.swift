@@ -20,7 +20,10 @@
 // - a negative click's tissue is background only where a voxel is nearer (through similar tissue) to the negative
 //   clicks than to the positive ones: a negative click on a leak says nothing of the structure's own tissue;
 // - a later positive click's tissue that a negative click shares and that spreads far beyond the first click's
-//   (a click on a lesion's rim with the organ's value, then a negative click on the organ) adds only a seed.
+//   (a click on a lesion's rim with the organ's value, then a negative click on the organ) adds only a seed;
+// - where the cut returned little more than the clicks (`tissueOfLargestPart`, `GraphCutSegmenter.segment`), each
+//   click stands for the tissue most of its ball holds, not for every value in it: a ball across a soft edge
+//   holds both tissues and the values between, which are found only along such edges.
 // Everything is computed per intensity bin, then looked up per voxel.
 
 import Dispatch
@@ -37,7 +40,7 @@ struct SeedLikelihood {
     /// `firstSeeds`: per label, a voxel of its first click, where the clicks' order is known.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                       foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int],
-                      options: GraphCutOptions) -> [[Float]] {
+                      tissueOfLargestPart: Bool, options: GraphCutOptions) -> [[Float]] {
         let noise = noiseLevel(intensities: intensities, shape: shape)
         let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
         let region = density(of: Region.evenlySpaced(200_000, of: intensities.count).map { intensities[$0] }, noise: noise, narrow: true)
@@ -50,11 +53,15 @@ struct SeedLikelihood {
         let tissues = labels.map { label in
             let list = groups(of: foreground[label] ?? [], shape: shape).map { group in
                 var samples: [Int] = [], widened = tolerance
+                // A click's tissue: what looks like any of its voxels, or like the largest part of them
+                // (`tissueOfLargestPart`).
+                let origins = tissueOfLargestPart && !isStroke(group, shape: shape, spacing: spacing)
+                    ? tissueModes(of: group, smoothed: smoothed, noise: smoothNoise).max { $0.count < $1.count } ?? group : group
                 // On coarse voxels a click is one voxel and few around it are within the noise of its value: a
                 // density of a handful of samples is as narrow as the noise and changes with every estimate of it.
                 // The tolerance widens until the tissue rests on enough voxels (or has doubled twice).
                 repeat {
-                    samples = group + surroundings(of: group, smoothed: smoothed, shape: shape, spacing: spacing,
+                    samples = group + surroundings(of: origins, smoothed: smoothed, shape: shape, spacing: spacing,
                                                    radiusMM: options.seedSurroundingMM, tolerance: widened)
                     widened *= 2
                 } while samples.count < wanted && widened <= 4 * tolerance

@@ -203,6 +203,19 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.62, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
     }
 
+    func testAClickOnTheSoftEdgeOfWhiteMatterGivesTheWhiteMatterNotTheClickAlone() throws {
+        // A real T1-weighted brain at 2 mm (Fixtures/make_fixtures.py: an average of registered heads, so its edges
+        // are soft). The click's ball lies across the edge of white and grey matter (its centre 162, white matter
+        // about 190, grey matter about 120): the values in between are found only along that edge, and the answer
+        // was the click's ball alone (Dice 0.001).
+        let image = try Volume(contentsOf: try fixture("t1_mean_crop"))
+        let truth = try LabelVolume(contentsOf: try fixture("t1_mean_crop_wm"))
+        let click = VoxelIndex(20, 20, 20)
+        XCTAssertEqual(image[click], 162)
+        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(positive: [click], negative: [], radiusMM: 3, grid: image.grid))
+        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.75, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
+    }
+
     func testOnThickSlicesAClickOnAVentriclesPartialVolumeEdgeDoesNotFloodTheBrain() throws {
         // Two ventricles in white and grey matter, made at 1 mm and averaged over 5 mm slices as a CT at 5 mm is:
         // where a horn dips through a slice its voxels mix fluid with brain. The click robot's clicks on one

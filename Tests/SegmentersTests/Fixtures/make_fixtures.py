@@ -1,6 +1,9 @@
-"""Writes the real image the classical tool's coarse-voxel test runs on: dipy's anisotropic T2-weighted brain
-(4 x 4 x 5 mm; dipy is BSD-licensed) as it ships, and its lateral ventricles' reference made by
-docs/checks/real_images.py's rule (a threshold inside the eroded brain, the component nearest the centre).
+"""Writes the real images the classical tool's tests run on:
+- dipy's anisotropic T2-weighted brain (4 x 4 x 5 mm; dipy is BSD-licensed) as it ships, and its lateral ventricles'
+  reference made by docs/checks/real_images.py's rule (a threshold inside the eroded brain, the component nearest
+  the centre);
+- a 40 x 40 x 40 crop of pydeface's mean T1-weighted head (MIT-licensed), averaged over 2 x 2 x 2 voxels (2 mm) and
+  halved into bytes, and its white matter's reference (the largest component above 160 in the crop).
 
     /tmp/venv/bin/python Tests/SegmentersTests/Fixtures/make_fixtures.py
 """
@@ -14,14 +17,32 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', '..', '..', 'docs', 'checks'))
 import real_images  # noqa: E402
 
-real_images.WHEELS = {'dipy==1.12.1': ['dipy/data/files/aniso_vox.nii.gz']}
+real_images.WHEELS = {'dipy==1.12.1': ['dipy/data/files/aniso_vox.nii.gz'],
+                      'pydeface==2.1.0': ['pydeface/data/mean_reg2mean.nii.gz']}
+
+
+def save(data, affine, name):
+    image = nib.Nifti1Image(data, affine)
+    image.set_qform(affine, 1)
+    image.set_sform(affine, 1)
+    nib.save(image, os.path.join(here, name))
+
+
 with tempfile.TemporaryDirectory() as images:
     real_images.fetch(images)
     shutil.copy(os.path.join(images, 'aniso_vox.nii.gz'), os.path.join(here, 't2_aniso.nii.gz'))
     image, d = real_images.load(images, 'aniso_vox.nii.gz')
     brain = ndi.binary_fill_holes(real_images.largest(d > 120))
     ventricles = real_images.nearest_centre((d > 600) & ndi.binary_erosion(brain, iterations=2))
-    label = nib.Nifti1Image(ventricles.astype(np.uint8), image.affine)
-    label.set_qform(image.affine, 1)
-    label.set_sform(image.affine, 1)
-    nib.save(label, os.path.join(here, 't2_aniso_ventricles.nii.gz'))
+    save(ventricles.astype(np.uint8), image.affine, 't2_aniso_ventricles.nii.gz')
+
+    image, d = real_images.load(images, 'mean_reg2mean.nii.gz')
+    shape = [n // 2 for n in d.shape]
+    coarse = d[:2 * shape[0], :2 * shape[1], :2 * shape[2]].reshape(shape[0], 2, shape[1], 2, shape[2], 2).mean(axis=(1, 3, 5))
+    lower = np.array([20, 25, 44])
+    crop = np.clip(coarse[20:60, 25:65, 44:84] / 2, 0, 255).round().astype(np.uint8)
+    affine = image.affine.copy()
+    affine[:3, :3] *= 2
+    affine[:3, 3] = image.affine[:3, :3] @ (2 * lower + 0.5) + image.affine[:3, 3]
+    save(crop, affine, 't1_mean_crop.nii.gz')
+    save(real_images.largest(crop > 160).astype(np.uint8), affine, 't1_mean_crop_wm.nii.gz')
