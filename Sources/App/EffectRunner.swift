@@ -146,7 +146,8 @@ final class EffectRunner: @unchecked Sendable {
     static func segment(_ request: SegmentRequest, clock: any AppClock, cancellation: Cancellation) -> Action {
         let start = clock.now()
         do {
-            let seeds = Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed).leading(with: request.clicks)
+            let seeds = Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed, clicks: request.clicks.map(\.voxel))
+                .leading(with: request.clicks)
             var options = GraphCutOptions()
             options.cancellation = cancellation
             let result = try GraphCutSegmenter.segment(request.image, seeds: seeds, options: options)

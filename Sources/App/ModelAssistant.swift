@@ -58,7 +58,8 @@ final class ModelAssistant: @unchecked Sendable {
                 options.cancellation = cancellation
                 let answer = try Inference.answer(model, prepare(request.image, study: request.studyId, model: model), image: request.image,
                                                   clicks: ClickSet(request.clicks), label: request.label,
-                                                  settlingWith: Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed)
+                                                  settlingWith: Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed,
+                                                                      clicks: request.clicks.map(\.voxel))
                                                       .leading(with: request.clicks),
                                                   likelihood: record.settlingLikelihood, options: options)
                 return .inferred(answer.labels, labels: answer.speaksFor, region: answer.region, seconds: seconds(),
@@ -85,7 +86,7 @@ final class ModelAssistant: @unchecked Sendable {
                 guard let probability = Inference.probability(of: request.label, model, prepare(request.image, study: request.studyId, model: model)) else {
                     throw ModelError.unknownLabel(model: record.name, label: request.label)
                 }
-                let seeds = Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed)
+                let seeds = Seeds(scribbles: request.seeds, backgroundValue: Draft.backgroundSeed, clicks: request.clicks.map(\.voxel))
                 var options = GraphCutOptions()
                 options.cancellation = cancellation
                 let result = try GraphCutSegmenter.refine(request.image, probabilities: probability, label: request.label, seeds: seeds, options: options)

@@ -172,6 +172,8 @@ public enum GraphCutSegmenter {
         let window = options.window ?? IntensityWindow.automatic(for: image)
         let region = Region(image: image, box: box, window: window, block: options.downsample)
         let marked = region.seeds(from: seeds)
+        let strokes = SeedLikelihood.StrokeTest(shape: region.shape, spacing: region.spacing,
+                                                clicks: seeds.clicks.map { Set($0.compactMap(region.index(of:))) })
         var local = marked
         // The region's border is background once the region can grow no more: the structure lies within the
         // margin around what the user marked (what lies outside the region is background anyway). Where the region
@@ -209,11 +211,11 @@ public enum GraphCutSegmenter {
             let firstSeeds = seeds.foreground.compactMapValues { $0.first.flatMap(region.index(of:)) }
             costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,
-                                         background: marked.background, firstSeeds: firstSeeds,
+                                         background: marked.background, firstSeeds: firstSeeds, strokes: strokes,
                                          tissueOfLargestPart: tissueOfLargestPart, options: options)
             // The forest needs background the user marked with a stroke: the region's faces or a few negative clicks
             // teach it too little (on real images it then shrinks the answer to the positive seeds' look).
-            if options.method == .forest, SeedLikelihood.hasStroke(marked.background, shape: region.shape, spacing: region.spacing),
+            if options.method == .forest, strokes.hasStroke(marked.background),
                let forest = ForestLikelihood.costs(
                 intensities: region.intensities, shape: region.shape, spacing: region.spacing, foreground: local.foreground,
                 labels: local.labels, background: local.background, border: region.border(within: image.grid)) {

@@ -37,10 +37,11 @@ struct SeedLikelihood {
     static let minimumTissueSamples = 20
 
     /// −log posterior per class (background first, then `labels` in order) at every voxel of the region.
-    /// `firstSeeds`: per label, a voxel of its first click, where the clicks' order is known.
+    /// `firstSeeds`: per label, a voxel of its first click, where the clicks' order is known. `strokes` tells the
+    /// strokes from the clicks.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                       foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int],
-                      tissueOfLargestPart: Bool, options: GraphCutOptions) -> [[Float]] {
+                      strokes: StrokeTest, tissueOfLargestPart: Bool, options: GraphCutOptions) -> [[Float]] {
         let noise = noiseLevel(intensities: intensities, shape: shape)
         let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
         let region = density(of: Region.evenlySpaced(200_000, of: intensities.count).map { intensities[$0] }, noise: noise, narrow: true)
@@ -55,7 +56,7 @@ struct SeedLikelihood {
                 var samples: [Int] = [], widened = tolerance
                 // A click's tissue: what looks like any of its voxels, or like the largest part of them
                 // (`tissueOfLargestPart`).
-                let origins = tissueOfLargestPart && !isStroke(group, shape: shape, spacing: spacing)
+                let origins = tissueOfLargestPart && !strokes.isStroke(group)
                     ? tissueModes(of: group, smoothed: smoothed, noise: smoothNoise).max { $0.count < $1.count } ?? group : group
                 // On coarse voxels a click is one voxel and few around it are within the noise of its value: a
                 // density of a handful of samples is as narrow as the noise and changes with every estimate of it.
@@ -69,7 +70,7 @@ struct SeedLikelihood {
                 return Tissue(density: density, share: share(of: density, in: region), seeds: group)
             }
             return withoutClicksOnEdges(list, intensities: intensities, smoothed: smoothed, shape: shape, spacing: spacing,
-                                        smoothNoise: smoothNoise, negatives: background, first: firstSeeds[label])
+                                        strokes: strokes, smoothNoise: smoothNoise, negatives: background, first: firstSeeds[label])
                 .map { (density: $0.density, share: $0.share) }
         }
         let labelDensities = tissues.map { list in
@@ -85,7 +86,7 @@ struct SeedLikelihood {
         rest = rest.map { max($0, 0) }
         let restTotal = rest.reduce(0, +)
         rest = restTotal > 1e-6 ? rest.map { $0 / restTotal * Float(bins) } : [Float](repeating: 1, count: bins)
-        let clicksOnly = !hasStroke(background, shape: shape, spacing: spacing)
+        let clicksOnly = !strokes.hasStroke(background)
         // Contested intensities: a background stroke that crosses a label's own tissue (the other ventricle beside
         // one, the other hemisphere) says that this tissue is not the structure everywhere; there the intensities
         // cannot decide and seed competition must. Not for negative clicks alone: such a click already counts as
@@ -218,8 +219,8 @@ struct SeedLikelihood {
     /// is that of the click whose value is the most common around it, or the first click's where negative clicks
     /// overrule others (`overruledByNegatives`).
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
-                                     smoothNoise: Float, negatives: [Int], first: Int?) -> [Tissue] {
-        guard tissues.count > 1, !tissues.contains(where: { isStroke($0.seeds, shape: shape, spacing: spacing) }) else { return tissues }
+                                     strokes: StrokeTest, smoothNoise: Float, negatives: [Int], first: Int?) -> [Tissue] {
+        guard tissues.count > 1, !tissues.contains(where: { strokes.isStroke($0.seeds) }) else { return tissues }
         let local = tissues.map { localHistogram(around: $0.seeds, smoothed: smoothed, shape: shape, spacing: spacing, noise: smoothNoise) }
         let commonness = local.map { $0.histogram[$0.centre] / max($0.histogram.max() ?? 0, 1e-9) }
         // A click on a part thinner than the smoothing (a voxel-thin ventricle on coarse voxels): its surroundings
@@ -231,7 +232,7 @@ struct SeedLikelihood {
         let candidates = tissues.indices.filter { !thin[$0] }
         var reference = (candidates.isEmpty ? Array(tissues.indices) : candidates).max { commonness[$0] < commonness[$1] }!
         let overruled = overruledByNegatives(tissues, first: first, negatives: negatives, smoothed: smoothed, shape: shape,
-                                             spacing: spacing, smoothNoise: smoothNoise)
+                                             spacing: spacing, strokes: strokes, smoothNoise: smoothNoise)
         if let overruled { reference = overruled.first }
         let density = tissues[reference].density
         let mode = density.indices.max { density[$0] < density[$1] }!
@@ -253,9 +254,9 @@ struct SeedLikelihood {
     /// once a negative click on the organ says the organ is not the structure, that click marks only itself and the
     /// first click's tissue stands for the label. Nil where nothing is overruled.
     static func overruledByNegatives(_ tissues: [Tissue], first: Int?, negatives: [Int], smoothed: [Float], shape: [Int],
-                                     spacing: [Double], smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
+                                     spacing: [Double], strokes: StrokeTest, smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
         guard let first, let firstTissue = tissues.firstIndex(where: { $0.seeds.contains(first) }), !negatives.isEmpty,
-              !hasStroke(negatives, shape: shape, spacing: spacing) else { return nil }
+              !strokes.hasStroke(negatives) else { return nil }
         let apart = likeBins(smoothNoise: smoothNoise)
         let negativeValues = groups(of: negatives, shape: shape).map { medianBin(of: $0, smoothed: smoothed) }
         let shared = tissues.map { t in
@@ -391,19 +392,27 @@ struct SeedLikelihood {
         return Array(groups.prefix(31)) + [groups.dropFirst(31).flatMap { $0 }]
     }
 
-    /// A group of touching seeds longer than this is a stroke, not a click (the app's and the robot's click is a
-    /// ball of 3 mm radius).
-    static let strokeLengthMM = 15.0
+    /// Tells strokes from clicks among groups of touching seeds (region indices).
+    struct StrokeTest {
+        /// A group of touching seeds longer than this is a stroke, not a click (the app's and the robot's click is
+        /// a ball of 3 mm radius).
+        static let strokeLengthMM = 15.0
 
-    /// Whether `seeds` hold a stroke.
-    static func hasStroke(_ seeds: [Int], shape: [Int], spacing: [Double]) -> Bool {
-        groups(of: seeds, shape: shape).contains { isStroke($0, shape: shape, spacing: spacing) }
-    }
+        let shape: [Int]
+        let spacing: [Double]
+        /// The clicks' centres, where known (`Seeds.clicks`): a group that holds none is a stroke.
+        let clicks: Set<Int>?
 
-    /// Whether a group of touching seeds is a stroke: its box is longer than `strokeLengthMM` on a side.
-    static func isStroke(_ group: [Int], shape: [Int], spacing: [Double]) -> Bool {
-        let (low, high) = box(of: group, shape: shape)
-        return (0..<3).contains { Double(high[$0] - low[$0] + 1) * spacing[$0] > strokeLengthMM }
+        /// Whether `seeds` hold a stroke.
+        func hasStroke(_ seeds: [Int]) -> Bool { groups(of: seeds, shape: shape).contains(where: isStroke) }
+
+        /// Whether a group of touching seeds is a stroke: it holds no click, or its box is longer than
+        /// `strokeLengthMM` on a side (touching clicks).
+        func isStroke(_ group: [Int]) -> Bool {
+            if let clicks, !group.contains(where: clicks.contains) { return true }
+            let (low, high) = box(of: group, shape: shape)
+            return (0..<3).contains { Double(high[$0] - low[$0] + 1) * spacing[$0] > StrokeTest.strokeLengthMM }
+        }
     }
 
     /// The lowest and highest voxel coordinates of a group, per axis.

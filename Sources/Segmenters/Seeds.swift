@@ -9,10 +9,15 @@ public struct Seeds: Sendable, Equatable {
     public var foreground: [UInt16: [VoxelIndex]]
     /// Voxels that belong to no label.
     public var background: [VoxelIndex]
+    /// The clicks' centres, where it is known which seeds are clicks: then a group of touching seeds that holds none
+    /// is a stroke (a scribble, however short, marks its tissue; a click's ball only points at one). Nil: a group
+    /// is a stroke when it is longer than a click's ball could be.
+    public var clicks: [VoxelIndex]?
 
-    public init(foreground: [UInt16: [VoxelIndex]] = [:], background: [VoxelIndex] = []) {
+    public init(foreground: [UInt16: [VoxelIndex]] = [:], background: [VoxelIndex] = [], clicks: [VoxelIndex]? = nil) {
         self.foreground = foreground
         self.background = background
+        self.clicks = clicks
     }
 
     public var labels: [UInt16] { foreground.keys.sorted() }
@@ -22,11 +27,14 @@ public struct Seeds: Sendable, Equatable {
     /// One label against the rest: its seeds inside, every other label's and the background's outside.
     public func against(_ label: UInt16) -> Seeds {
         Seeds(foreground: [label: foreground[label] ?? []],
-              background: background + foreground.filter { $0.key != label }.sorted { $0.key < $1.key }.flatMap(\.value))
+              background: background + foreground.filter { $0.key != label }.sorted { $0.key < $1.key }.flatMap(\.value),
+              clicks: clicks)
     }
 
     /// Seeds from a scribble volume: 0 = none, `backgroundValue` = background, any other value = that label.
-    public init(scribbles: LabelVolume, backgroundValue: UInt16) {
+    /// `clicks`: the centres of the clicks whose balls the volume holds (the app's seed volume); every other mark in
+    /// it is a stroke.
+    public init(scribbles: LabelVolume, backgroundValue: UInt16, clicks: [VoxelIndex] = []) {
         var foreground: [UInt16: [VoxelIndex]] = [:]
         var background: [VoxelIndex] = []
         let shape = scribbles.shape
@@ -37,13 +45,13 @@ public struct Seeds: Sendable, Equatable {
                 foreground[value, default: []].append(VoxelIndex(i, j, k))
             }
         } } }
-        self.init(foreground: foreground, background: background)
+        self.init(foreground: foreground, background: background, clicks: clicks)
     }
 
     /// Seeds from clicks: a small ball of `radiusMM` around each click, positive for `label`, negative = background.
     public init(positive: [VoxelIndex], negative: [VoxelIndex], label: UInt16 = 1, radiusMM: Double, grid: Grid) {
         self.init(foreground: [label: Seeds.balls(around: positive, radiusMM: radiusMM, grid: grid)],
-                  background: Seeds.balls(around: negative, radiusMM: radiusMM, grid: grid))
+                  background: Seeds.balls(around: negative, radiusMM: radiusMM, grid: grid), clicks: positive + negative)
     }
 
     /// These seeds with each label's first positive click in `clicks` listed first: the likelihood takes a label's
@@ -84,7 +92,8 @@ public struct Seeds: Sendable, Equatable {
 
     /// Both sets of seeds together.
     public func joined(with other: Seeds) -> Seeds {
-        Seeds(foreground: foreground.merging(other.foreground) { $0 + $1 }, background: background + other.background)
+        Seeds(foreground: foreground.merging(other.foreground) { $0 + $1 }, background: background + other.background,
+              clicks: clicks.flatMap { mine in other.clicks.map { mine + $0 } })
     }
 
     /// The bounding box of every seed, grown by `marginMM` and clipped to the grid.
@@ -115,7 +124,7 @@ public struct Seeds: Sendable, Equatable {
                 return (0..<3).allSatisfy { w[$0] >= 0 && w[$0] < box.shape[$0] } ? w : nil
             }
         }
-        return Seeds(foreground: foreground.mapValues(move), background: move(background))
+        return Seeds(foreground: foreground.mapValues(move), background: move(background), clicks: clicks.map(move))
     }
 }
 

@@ -3,7 +3,9 @@
   reference made by docs/checks/real_images.py's rule (a threshold inside the eroded brain, the component nearest
   the centre);
 - a 40 x 40 x 40 crop of pydeface's mean T1-weighted head (MIT-licensed), averaged over 2 x 2 x 2 voxels (2 mm) and
-  halved into bytes, and its white matter's reference (the largest component above 160 in the crop).
+  halved into bytes, and its white matter's reference (the largest component above 160 in the crop);
+- a crop of the same head at 1 mm around its left lateral ventricle, halved into bytes, and that ventricle's
+  reference by docs/checks/real_images.py's rule.
 
     /tmp/venv/bin/python Tests/SegmentersTests/Fixtures/make_fixtures.py
 """
@@ -46,3 +48,17 @@ with tempfile.TemporaryDirectory() as images:
     affine[:3, 3] = image.affine[:3, :3] @ (2 * lower + 0.5) + image.affine[:3, 3]
     save(crop, affine, 't1_mean_crop.nii.gz')
     save(real_images.largest(crop > 160).astype(np.uint8), affine, 't1_mean_crop_wm.nii.gz')
+
+    # The left lateral ventricle as real_images.py finds it, in a crop 12 voxels beyond its box.
+    tissue = d > 150
+    brain = ndi.binary_dilation(real_images.largest(ndi.binary_erosion(tissue, iterations=7)), iterations=7) & tissue
+    brain = ndi.binary_fill_holes(ndi.binary_closing(real_images.largest(ndi.binary_opening(brain, iterations=2)), iterations=3))
+    ventricles = real_images.nearest_to((ndi.gaussian_filter(d, 0.7) < 250) & ndi.binary_erosion(brain, iterations=15), [88, 135, 135])
+    one = real_images.left_part(ventricles)
+    where = np.argwhere(one)
+    lower, upper = where.min(axis=0) - 12, where.max(axis=0) + 13
+    box = tuple(slice(a, b) for a, b in zip(lower, upper))
+    affine = image.affine.copy()
+    affine[:3, 3] = image.affine[:3, :3] @ lower + image.affine[:3, 3]
+    save(np.clip(d[box] / 2, 0, 255).round().astype(np.uint8), affine, 't1_mean_ventricle.nii.gz')
+    save(one[box].astype(np.uint8), affine, 't1_mean_ventricle_reference.nii.gz')
