@@ -83,7 +83,7 @@ extension ClickSet {
     /// The clicks as a graph cut's seeds: a ball of `radiusMM` around each, as the app's click tool draws them.
     public func seeds(radiusMM: Double, grid: Grid) -> Seeds {
         Seeds(foreground: byLabel.filter { $0.key != 0 && !$0.value.isEmpty }.mapValues { Seeds.balls(around: $0, radiusMM: radiusMM, grid: grid) },
-              background: Seeds.balls(around: background, radiusMM: radiusMM, grid: grid), clicks: byLabel.values.flatMap { $0 })
+              background: Seeds.balls(around: background, radiusMM: radiusMM, grid: grid), clicks: foreground + background)
     }
 }
 

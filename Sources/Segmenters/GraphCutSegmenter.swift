@@ -93,6 +93,9 @@ public enum GraphCutSegmenter {
         // along that edge, and the cut then returns little more than the click: from then on each click stands for
         // the tissue most of its ball holds.
         var largestPart = false
+        // Only clicks stand for a part of their ball: with strokes alone (known to hold no click) a second cut
+        // would be the first one again.
+        let mayHoldClicks = seeds.clicks.map { !$0.isEmpty } ?? true
         let positiveSeeds = seeds.foreground.values.reduce(0) { $0 + $1.count }
         // The first region also holds what a prior calls the structure: fewer regions to try.
         let extent = prior.map { Seeds(foreground: [$0.label: seeds.all + corners(of: $0.probabilities, shape: image.shape)]) } ?? seeds
@@ -104,7 +107,7 @@ public enum GraphCutSegmenter {
             // structure larger than the region down to the seeds.
             var result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
                                  borderIsBackground: last, tissueOfLargestPart: largestPart)
-            if !largestPart, options.method == .kde || options.method == .forest,
+            if !largestPart, mayHoldClicks, options.method == .kde || options.method == .forest,
                result.labels.voxels.reduce(0, { $0 + ($1 == 0 ? 0 : 1) }) <= 3 * positiveSeeds {
                 earlier += result.timings
                 largestPart = true

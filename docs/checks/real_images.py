@@ -87,6 +87,19 @@ def nearest_to(mask, point):
     return labels == best
 
 
+def mean_t1_structures(d):
+    """Brain, white matter and lateral ventricles of pydeface's mean T1 head: the head's tissue, cut loose from the
+    scalp by an erosion, grown back within the tissue; white matter and the ventricles by thresholds on the lightly
+    smoothed image (the ventricles: the dark part nearest the centre, well inside the brain)."""
+    tissue = d > 150
+    brain = ndi.binary_dilation(largest(ndi.binary_erosion(tissue, iterations=7)), iterations=7) & tissue
+    brain = ndi.binary_fill_holes(ndi.binary_closing(largest(ndi.binary_opening(brain, iterations=2)), iterations=3))
+    smooth = ndi.gaussian_filter(d, 0.7)
+    white = largest((smooth > 310) & brain)
+    ventricles = nearest_to((smooth < 250) & ndi.binary_erosion(brain, iterations=15), [88, 135, 135])
+    return brain, white, ventricles
+
+
 def save(out, name, image, data, mask):
     affine = image.affine
     volume = nib.Nifti1Image(data, affine)
@@ -123,16 +136,8 @@ def main(out):
         save(out, 't1small_wm', image, d, white)
         save(out, 't1small_wm_side', image, d, left_part(white))
 
-        # The head's tissue, cut loose from the scalp by an erosion, grown back within the tissue; white matter
-        # and the lateral ventricles by thresholds on the lightly smoothed image (the ventricles: the dark part
-        # nearest the centre, well inside the brain).
         image, d = load(images, 'mean_reg2mean.nii.gz')
-        tissue = d > 150
-        brain = ndi.binary_dilation(largest(ndi.binary_erosion(tissue, iterations=7)), iterations=7) & tissue
-        brain = ndi.binary_fill_holes(ndi.binary_closing(largest(ndi.binary_opening(brain, iterations=2)), iterations=3))
-        smooth = ndi.gaussian_filter(d, 0.7)
-        white = largest((smooth > 310) & brain)
-        ventricles = nearest_to((smooth < 250) & ndi.binary_erosion(brain, iterations=15), [88, 135, 135])
+        brain, white, ventricles = mean_t1_structures(d)
         save(out, 't1mean_brain', image, d, brain)
         save(out, 't1mean_hemisphere', image, d, left_part(brain))
         save(out, 't1mean_wm', image, d, white)

@@ -50,11 +50,7 @@ with tempfile.TemporaryDirectory() as images:
     save(real_images.largest(crop > 160).astype(np.uint8), affine, 't1_mean_crop_wm.nii.gz')
 
     # The left lateral ventricle as real_images.py finds it, in a crop 12 voxels beyond its box.
-    tissue = d > 150
-    brain = ndi.binary_dilation(real_images.largest(ndi.binary_erosion(tissue, iterations=7)), iterations=7) & tissue
-    brain = ndi.binary_fill_holes(ndi.binary_closing(real_images.largest(ndi.binary_opening(brain, iterations=2)), iterations=3))
-    ventricles = real_images.nearest_to((ndi.gaussian_filter(d, 0.7) < 250) & ndi.binary_erosion(brain, iterations=15), [88, 135, 135])
-    one = real_images.left_part(ventricles)
+    one = real_images.left_part(real_images.mean_t1_structures(d)[2])
     where = np.argwhere(one)
     lower, upper = where.min(axis=0) - 12, where.max(axis=0) + 13
     box = tuple(slice(a, b) for a, b in zip(lower, upper))
