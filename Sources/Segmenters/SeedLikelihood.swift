@@ -216,8 +216,9 @@ struct SeedLikelihood {
     /// label's tissue and a tissue around it that outnumbers it there by two sits on the edge between them (a thin
     /// part whose voxels mix the structure with what lies beside it): it still marks the structure as a seed, but
     /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
-    /// is that of the click whose value is the most common around it, or the first click's where negative clicks
-    /// overrule others (`overruledByNegatives`).
+    /// is that of the click whose value is the most common around it, of those not on such an edge between another
+    /// click's tissue and their surroundings', or the first click's where negative clicks overrule others
+    /// (`overruledByNegatives`).
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                                      strokes: StrokeTest, smoothNoise: Float, negatives: [Int], first: Int?) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { strokes.isStroke($0.seeds) }) else { return tissues }
@@ -229,14 +230,29 @@ struct SeedLikelihood {
             let raw = tissue.seeds.map { intensities[$0] }.sorted()
             return tissue.density[bin(raw[raw.count / 2])] < 0.1 * (tissue.density.max() ?? 0)
         }
-        let candidates = tissues.indices.filter { !thin[$0] }
-        var reference = (candidates.isEmpty ? Array(tissues.indices) : candidates).max { commonness[$0] < commonness[$1] }!
+        // A click whose value lies well between another click's and that of another tissue outnumbering it around
+        // it sits on the edge between them (a click on a ventricle's rim, between its fluid and the white matter,
+        // has grey matter's value): however common its value is, it cannot stand for the label.
+        let apart = likeBins(smoothNoise: smoothNoise)
+        let between = local.indices.map { n in
+            let (centre, histogram) = local[n]
+            let peak = histogram.indices.max { histogram[$0] < histogram[$1] }!
+            guard abs(peak - centre) > 2 * apart, histogram[centre] < 0.5 * histogram[peak] else { return false }
+            // At least a quarter of the way from the other click's value to that tissue's: a mix, not a shade.
+            return local.indices.contains { m in
+                let other = local[m].centre
+                return m != n && (peak > centre) == (centre > other) && abs(centre - other) > 2 * apart
+                    && 4 * abs(centre - other) >= abs(peak - other)
+            }
+        }
+        let candidates = [tissues.indices.filter { !thin[$0] && !between[$0] }, tissues.indices.filter { !thin[$0] }, Array(tissues.indices)]
+            .first { !$0.isEmpty }!
+        var reference = candidates.max { commonness[$0] < commonness[$1] }!
         let overruled = overruledByNegatives(tissues, first: first, negatives: negatives, smoothed: smoothed, shape: shape,
                                              spacing: spacing, strokes: strokes, smoothNoise: smoothNoise)
         if let overruled { reference = overruled.first }
         let density = tissues[reference].density
         let mode = density.indices.max { density[$0] < density[$1] }!
-        let apart = likeBins(smoothNoise: smoothNoise)
         return tissues.indices.filter { n in
             let (centre, histogram) = local[n]
             guard n != reference else { return true }
