@@ -21,6 +21,8 @@
 //   clicks than to the positive ones: a negative click on a leak says nothing of the structure's own tissue;
 // - a later positive click's tissue that a negative click shares and that spreads far beyond the first click's
 //   (a click on a lesion's rim with the organ's value, then a negative click on the organ) adds only a seed;
+// - a later click whose ball straddles an edge, its centre on the side that holds most of the ball, stands for that
+//   side's tissue alone;
 // - where the cut returned little more than the clicks (`tissueOfLargestPart`, `GraphCutSegmenter.segment`), each
 //   click stands for the tissue most of its ball holds, not for every value in it: a ball across a soft edge
 //   holds both tissues and the values between, which are found only along such edges.
@@ -56,8 +58,19 @@ struct SeedLikelihood {
                 var samples: [Int] = [], widened = tolerance
                 // A click's tissue: what looks like any of its voxels, or like the largest part of them
                 // (`tissueOfLargestPart`).
-                let origins = tissueOfLargestPart && !strokes.isStroke(group)
+                var origins = tissueOfLargestPart && !strokes.isStroke(group)
                     ? tissueModes(of: group, smoothed: smoothed, noise: smoothNoise).max { $0.count < $1.count } ?? group : group
+                // A later click whose ball straddles an edge, with most of the ball and its centre on one side (a
+                // click just inside a kidney's border with the liver): its tissue is that side's. The voxels beyond
+                // the edge are few, but each would bring its own side's surroundings, and the liver's fill the
+                // 10 mm around them. Not the first click, which says what the structure is, nor a click centred on
+                // the smaller part (on a small structure's rim), whose larger part is what lies around it.
+                if !tissueOfLargestPart, !strokes.isStroke(group), let first = firstSeeds[label], !group.contains(first),
+                   let centre = group.first(where: { strokes.clicks?.contains($0) == true }),
+                   let largest = tissueModes(of: group, smoothed: smoothed, noise: smoothNoise).max(by: { $0.count < $1.count }),
+                   largest.contains(centre) {
+                    origins = largest
+                }
                 // On coarse voxels a click is one voxel and few around it are within the noise of its value: a
                 // density of a handful of samples is as narrow as the noise and changes with every estimate of it.
                 // The tolerance widens until the tissue rests on enough voxels (or has doubled twice).

@@ -242,6 +242,21 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.7, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
     }
 
+    func testAClickJustInsideAnOrgansBorderStandsForTheOrgansTissue() throws {
+        // The click robot on a held-out CT phantom's right kidney, which touches the liver: after a click in the
+        // kidney and four negative ones on the liver beside it, a click just inside the kidney's border. Its ball
+        // reaches into the liver; every value in it stood for the kidney, and the answer took the liver (Dice 0.20;
+        // now 0.97).
+        let study = try XCTUnwrap(SampleSets.heldOut(5).first { $0.id == "ct_105" })
+        let phantom = study.make()
+        let seeds = Seeds(positive: [VoxelIndex(49, 101, 25), VoxelIndex(51, 100, 35)],
+                          negative: [VoxelIndex(69, 95, 30), VoxelIndex(42, 105, 31), VoxelIndex(45, 109, 30), VoxelIndex(44, 107, 31)],
+                          radiusMM: 3, grid: phantom.image.grid)
+        let result = try GraphCutSegmenter.segment(phantom.image, seeds: seeds)
+        let truth = LabelVolume(grid: phantom.labels.grid, voxels: phantom.labels.voxels.map { $0 == 4 ? 1 : 0 })
+        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.9, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
+    }
+
     func testOnThickSlicesAClickOnAVentriclesPartialVolumeEdgeDoesNotFloodTheBrain() throws {
         // Two ventricles in white and grey matter, made at 1 mm and averaged over 5 mm slices as a CT at 5 mm is:
         // where a horn dips through a slice its voxels mix fluid with brain. The click robot's clicks on one
