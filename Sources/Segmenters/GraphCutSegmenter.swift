@@ -215,7 +215,7 @@ public enum GraphCutSegmenter {
             costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,
                                          background: marked.background, firstSeeds: firstSeeds, strokes: strokes,
-                                         tissueOfLargestPart: tissueOfLargestPart, options: options)
+                                         tissueOfLargestPart: tissueOfLargestPart, besideAModel: prior != nil, options: options)
             // The forest needs background the user marked with a stroke: the region's faces or a few negative clicks
             // teach it too little (on real images it then shrinks the answer to the positive seeds' look).
             if options.method == .forest, strokes.hasStroke(marked.background),
