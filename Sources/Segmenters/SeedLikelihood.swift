@@ -43,7 +43,7 @@ struct SeedLikelihood {
     /// strokes from the clicks. `besideAModel`: a model's probability is added to these costs as a prior.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                       foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int],
-                      strokes: StrokeTest, tissueOfLargestPart: Bool, besideAModel: Bool = false,
+                      strokes: StrokeTest, tissueOfLargestPart: Bool, besideAModel: Bool,
                       options: GraphCutOptions) -> [[Float]] {
         let noise = noiseLevel(intensities: intensities, shape: shape)
         let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
@@ -57,23 +57,19 @@ struct SeedLikelihood {
         let tissues = labels.map { label in
             let list = groups(of: foreground[label] ?? [], shape: shape).map { group in
                 var samples: [Int] = [], widened = tolerance
-                // A click's tissue: what looks like any of its voxels, or like the largest part of them
-                // (`tissueOfLargestPart`).
-                var origins = tissueOfLargestPart && !strokes.isStroke(group)
-                    ? tissueModes(of: group, smoothed: smoothed, noise: smoothNoise).max { $0.count < $1.count } ?? group : group
-                // A later click whose ball straddles an edge, with most of the ball and its centre on one side (a
-                // click just inside a kidney's border with the liver): its tissue is that side's. The voxels beyond
-                // the edge are few, but each would bring its own side's surroundings, and the liver's fill the
-                // 10 mm around them. Not the first click, which says what the structure is, nor a click centred on
-                // the smaller part (on a small structure's rim), whose larger part is what lies around it. Beside a
-                // model's prior the whole ball stays (the generic model on the 1 mm T1's hemisphere and one
-                // ventricle lost 0.06 and 0.14 with it, for 0.014 gained on the phantoms).
-                if !tissueOfLargestPart, !besideAModel, !strokes.isStroke(group), let first = firstSeeds[label], !group.contains(first),
-                   let centre = group.first(where: { strokes.clicks?.contains($0) == true }),
-                   let largest = tissueModes(of: group, smoothed: smoothed, noise: smoothNoise).max(by: { $0.count < $1.count }),
-                   largest.contains(centre) {
-                    origins = largest
-                }
+                // A click's tissue: what looks like any of its voxels, or like the largest part of them where the
+                // cut returned little more than the clicks (`tissueOfLargestPart`) or where a later click's ball
+                // straddles an edge with its centre in that part (a click just inside a kidney's border with the
+                // liver): the voxels beyond the edge are few, but each would bring its own side's surroundings, and
+                // the liver's fill the 10 mm around them. Not the first click, which says what the structure is, nor
+                // a click centred on the smaller part (on a small structure's rim), whose larger part is what lies
+                // around it. Beside a model's prior the whole ball stays (the generic model on the 1 mm T1's
+                // hemisphere and one ventricle lost 0.06 and 0.14 with it, for 0.014 gained on the phantoms).
+                let largest = strokes.isStroke(group) ? nil
+                    : tissueModes(of: group, smoothed: smoothed, noise: smoothNoise).max { $0.count < $1.count }
+                let laterClickMostlyOnOneSide = !besideAModel && firstSeeds[label].map { !group.contains($0) } == true
+                    && group.first(where: { strokes.clicks?.contains($0) == true }).map { largest?.contains($0) == true } == true
+                let origins = (tissueOfLargestPart || laterClickMostlyOnOneSide ? largest : nil) ?? group
                 // On coarse voxels a click is one voxel and few around it are within the noise of its value: a
                 // density of a handful of samples is as narrow as the noise and changes with every estimate of it.
                 // The tolerance widens until the tissue rests on enough voxels (or has doubled twice).
