@@ -11,7 +11,9 @@
 //   intensity on either side of a negative seed are told apart);
 // - where a background stroke crosses a label's own tissue (the other ventricle beside one, the other
 //   hemisphere), that tissue is contested: there each class pays −log of its share of a softmin of the geodesic
-//   distances, so that the voxel goes to the seeds it is nearest to through similar tissue, as in GrowCut;
+//   distances, so that the voxel goes to the seeds it is nearest to through similar tissue, as in GrowCut; so is
+//   a label's tissue far from every seed once a background stroke is drawn (a structure's tissue beyond a narrow
+//   passage of it is not known to be the structure);
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
 //   adds no tissue of its own, only a seed;
@@ -107,6 +109,16 @@ struct SeedLikelihood {
         let contest = clicksOnly ? [Float](repeating: 0, count: bins)
             : contestedBins(background: background, labelDensities: labelDensities, unmarked: rest, intensities: intensities,
                             smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
+        // Far from every seed, a label's tissue is contested too once a background stroke is drawn: there the
+        // intensities say the structure, but what lies beyond a narrow passage of that tissue (the cisterns below
+        // the ventricles, reached through the third ventricle) is not known to be it. The seeds compete there as in
+        // GrowCut, from a share of the marks' extent on: near a large structure's marks (a cortex drawn across the
+        // head) the intensities decide, as a thin sheet's own tissue is reached at greater cost than what lies
+        // beside it.
+        let remote = clicksOnly || options.remoteContestShare <= 0 ? [Bool](repeating: false, count: bins)
+            : (0..<bins).map { b in labelDensities.contains { $0[b] > rest[b] } }
+        let remoteFrom = remote.contains(true)
+            ? remoteDistance(of: foreground.values.flatMap { $0 } + background, shape: shape, spacing: spacing, options: options) : 0
         // Negative clicks alone mark a tissue no more than a label's seeds do: a click's few voxels give a narrower
         // density than a structure's, which would otherwise make the structure's own tissue background everywhere.
         let backgroundDensity = marked.map { m in
@@ -154,19 +166,20 @@ struct SeedLikelihood {
             let distances = (0..<seeded.count).map { Array(flat[$0 * count..<($0 + 1) * count]) }
             let weight = competing ? options.geodesicWeight / options.geodesicScaleMM : 0
             let reach = reaching ? 1 / options.geodesicReachMM : 0
-            let contested = competing && options.contestedWeight > 0 && contest.contains { $0 > 0 }
+            let contested = competing && options.contestedWeight > 0 && (contest.contains { $0 > 0 } || remote.contains(true))
             let temperature = options.contestedScaleMM
             for v in 0..<intensities.count {
                 var nearest = Float.infinity
                 for d in distances { nearest = min(nearest, d[v]) }
                 guard nearest.isFinite else { continue }
+                let b = bin(intensities[v])
                 if let localTable, distances[0][v] > nearest {
-                    let b = bin(intensities[v])
                     for c in 0..<costs.count { costs[c][v] = localTable[c][b] }
                 }
                 // Where the intensity is contested, each class's share of a softmin of the geodesic distances: the
                 // voxel goes to the class whose seeds it is nearest to through similar tissue, as in GrowCut.
-                let contestHere = contested ? contest[bin(intensities[v])] : 0
+                let contestHere = !contested ? 0 : remote[b]
+                    ? max(contest[b], min(max(nearest / remoteFrom - 1, 0), 1)) : contest[b]
                 var partition: Float = 0
                 if contestHere > 0 { for d in distances { partition += exp(-(d[v] - nearest) / temperature) } }
                 for (n, (c, _)) in seeded.enumerated() {
@@ -183,6 +196,16 @@ struct SeedLikelihood {
             }
         }
         return costs
+    }
+
+    /// The geodesic distance from every seed (mm-equivalents) from which a label's tissue is contested: a share of
+    /// the diagonal of the box of all marks (a background stroke drawn around a structure, a box's band, bound what
+    /// the user looked at), at least `remoteContestMinimumMM`. The contest is full from twice it.
+    static func remoteDistance(of seeds: [Int], shape: [Int], spacing: [Double], options: GraphCutOptions) -> Float {
+        guard !seeds.isEmpty else { return options.remoteContestMinimumMM }
+        let (low, high) = box(of: seeds, shape: shape)
+        let diagonal = (0..<3).reduce(0.0) { $0 + pow(Double(high[$1] - low[$1] + 1) * spacing[$1], 2) }.squareRoot()
+        return max(options.remoteContestShare * Float(diagonal), options.remoteContestMinimumMM)
     }
 
     /// The voxels joined to a seed through voxels that look like it (in the smoothed image, within `tolerance`

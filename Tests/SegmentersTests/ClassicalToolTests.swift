@@ -257,6 +257,33 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.9, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
     }
 
+    func testScribblesOnTheSpleenDoNotTakeTheLiverOfTheSameTissueBeyondIt() throws {
+        // A held-out CT phantom whose spleen has the liver's value (both contrast-enhanced soft tissue) and touches
+        // it through the tissue between them. The simulated scribbles mark the spleen and loop around it on three
+        // slices; their background crosses no liver, so the intensities call the liver spleen, and the answer took
+        // it (113 352 voxels for 10 870, Dice 0.16). Far from every seed the seeds compete for the label's tissue.
+        let study = try XCTUnwrap(SampleSets.heldOut(5).first { $0.id == "ct_103" })
+        let phantom = study.make()
+        let scribbles = ScribbleSimulator.scribbles(for: phantom.labels, labels: [2], backgroundValue: 6)
+        let result = try GraphCutSegmenter.segment(phantom.image, seeds: Seeds(scribbles: scribbles, backgroundValue: 6))
+        let liver = phantom.labels.voxels.indices.filter { phantom.labels.voxels[$0] == 1 }
+        let taken = liver.filter { result.labels.voxels[$0] == 2 }.count
+        XCTAssertLessThan(taken, liver.count / 100, "\(taken) of the liver's \(liver.count) voxels taken")
+        XCTAssertGreaterThan(result.labels.dice(with: phantom.labels, label: 2), 0.9)
+    }
+
+    func testScribblesOnACortexKeepTheWholeSheet() throws {
+        // The bundled MRI head's grey matter, a thin folded sheet, scribbled on three slices: its far parts are
+        // reached along the sheet at greater geodesic cost than from the background strokes in the white matter
+        // beside it, so seed competition from 20 mm of every seed on took them (Dice 0.73); the intensities decide
+        // within a share of the marks' extent.
+        let study = try XCTUnwrap(SampleSets.cases.first { $0.id == "mr_001" })
+        let phantom = study.make()
+        let scribbles = ScribbleSimulator.scribbles(for: phantom.labels, labels: [2], backgroundValue: 4)
+        let result = try GraphCutSegmenter.segment(phantom.image, seeds: Seeds(scribbles: scribbles, backgroundValue: 4))
+        XCTAssertGreaterThan(result.labels.dice(with: phantom.labels, label: 2), 0.95)
+    }
+
     func testOnThickSlicesAClickOnAVentriclesPartialVolumeEdgeDoesNotFloodTheBrain() throws {
         // Two ventricles in white and grey matter, made at 1 mm and averaged over 5 mm slices as a CT at 5 mm is:
         // where a horn dips through a slice its voxels mix fluid with brain. The click robot's clicks on one
