@@ -11,9 +11,9 @@
 //   intensity on either side of a negative seed are told apart);
 // - where a background stroke crosses a label's own tissue (the other ventricle beside one, the other
 //   hemisphere), that tissue is contested: there each class pays −log of its share of a softmin of the geodesic
-//   distances, so that the voxel goes to the seeds it is nearest to through similar tissue, as in GrowCut; so is
-//   a label's tissue far from every seed once a background stroke is drawn (a structure's tissue beyond a narrow
-//   passage of it is not known to be the structure);
+//   distances, so that the voxel goes to the seeds it is nearest to through similar tissue, as in GrowCut; once a
+//   background stroke is drawn, a label's tissue far from every seed is the label's only where the label's seeds
+//   are the nearest (a structure's tissue beyond a narrow passage of it is not known to be the structure);
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
 //   adds no tissue of its own, only a seed;
@@ -111,10 +111,10 @@ struct SeedLikelihood {
                             smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
         // Far from every seed, a label's tissue is contested too once a background stroke is drawn: there the
         // intensities say the structure, but what lies beyond a narrow passage of that tissue (the cisterns below
-        // the ventricles, reached through the third ventricle) is not known to be it. The seeds compete there as in
-        // GrowCut, from a share of the marks' extent on: near a large structure's marks (a cortex drawn across the
-        // head) the intensities decide, as a thin sheet's own tissue is reached at greater cost than what lies
-        // beside it.
+        // the ventricles, reached through the third ventricle) is not known to be it. There a label pays for its
+        // share of the seed competition, from a share of the marks' extent on: near a large structure's marks (a
+        // cortex drawn across the head) the intensities decide, as a thin sheet's own tissue is reached at greater
+        // cost than what lies beside it.
         let remote = clicksOnly || options.remoteContestShare <= 0 ? [Bool](repeating: false, count: bins)
             : (0..<bins).map { b in labelDensities.contains { $0[b] > rest[b] } }
         let remoteFrom = remote.contains(true)
@@ -177,14 +177,18 @@ struct SeedLikelihood {
                     for c in 0..<costs.count { costs[c][v] = localTable[c][b] }
                 }
                 // Where the intensity is contested, each class's share of a softmin of the geodesic distances: the
-                // voxel goes to the class whose seeds it is nearest to through similar tissue, as in GrowCut.
-                let contestHere = !contested ? 0 : remote[b]
-                    ? max(contest[b], min(max(nearest / remoteFrom - 1, 0), 1)) : contest[b]
+                // voxel goes to the class whose seeds it is nearest to through similar tissue, as in GrowCut. Far
+                // from every seed only the labels pay for theirs: that a tissue is far says it may not be the
+                // structure unless the structure's seeds are the nearest, never that it is (a kidney's seeds are
+                // nearer than the background's to the liver that touches its upper pole).
+                let crossed = contested ? contest[b] : 0
+                let far = contested && remote[b] ? min(max(nearest / remoteFrom - 1, 0), 1) : 0
                 var partition: Float = 0
-                if contestHere > 0 { for d in distances { partition += exp(-(d[v] - nearest) / temperature) } }
+                if crossed > 0 || far > 0 { for d in distances { partition += exp(-(d[v] - nearest) / temperature) } }
                 for (n, (c, _)) in seeded.enumerated() {
                     // Seed competition: beyond the nearest class's distance.
                     costs[c][v] += min(weight * (distances[n][v] - nearest), options.geodesicWeight * 4)
+                    let contestHere = c > 0 ? max(crossed, far) : crossed
                     if contestHere > 0 {
                         let p = exp(-(distances[n][v] - nearest) / temperature) / partition
                         costs[c][v] += options.contestedWeight * contestHere * -log(0.97 * p + 0.03 / Float(seeded.count))
