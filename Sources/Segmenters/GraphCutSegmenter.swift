@@ -48,9 +48,10 @@ public struct GraphCutOptions: Sendable {
     public var contestedWeight: Float = 2
     /// The geodesic distance (mm-equivalents) by which a class's share of that softmin falls by e.
     public var contestedScaleMM: Float = 10
-    /// With background strokes, a label's tissue far from every seed is contested too, as where a background
-    /// stroke crosses it: from this share of the extent of all marks (their box's diagonal) of geodesic distance
-    /// on, never nearer than `remoteContestMinimumMM`, fully from twice that (0: only where crossed).
+    /// With background strokes, a label's tissue far from every seed is the label's only where its seeds are the
+    /// nearest: there the label pays for its share of the seed competition, as where a background stroke crosses
+    /// its tissue, from this share of the extent of all marks (their box's diagonal) of geodesic distance on, never
+    /// nearer than `remoteContestMinimumMM`, fully from twice that (0: only where crossed).
     public var remoteContestShare: Float = 0.25
     public var remoteContestMinimumMM: Float = 20
     /// A seed also stands for the voxels around it (within this radius) that look like it (`kde`).
