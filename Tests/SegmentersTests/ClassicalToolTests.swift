@@ -258,10 +258,11 @@ final class ClassicalToolTests: XCTestCase {
     }
 
     func testScribblesOnTheSpleenDoNotTakeTheLiverOfTheSameTissueBeyondIt() throws {
-        // A held-out CT phantom whose spleen has the liver's value (both contrast-enhanced soft tissue) and touches
-        // it through the tissue between them. The simulated scribbles mark the spleen and loop around it on three
-        // slices; their background crosses no liver, so the intensities call the liver spleen, and the answer took
-        // it (113 352 voxels for 10 870, Dice 0.16). Far from every seed the seeds compete for the label's tissue.
+        // A held-out CT phantom whose spleen has the liver's value (both contrast-enhanced soft tissue); the two do
+        // not touch but are joined through the tissue between them. The simulated scribbles mark the spleen and
+        // loop around it on three slices; their background crosses no liver, so the intensities call the liver
+        // spleen, and the answer took it (113 352 voxels for 10 870, Dice 0.16). Far from every mark the label's
+        // tissue is the label's only where the label's seeds are the nearest.
         let study = try XCTUnwrap(SampleSets.heldOut(5).first { $0.id == "ct_103" })
         let phantom = study.make()
         let scribbles = ScribbleSimulator.scribbles(for: phantom.labels, labels: [2], backgroundValue: 6)
