@@ -21,8 +21,8 @@
 //   structure shares with organs elsewhere does not bring those organs in;
 // - a negative click's tissue is background only where a voxel is nearer (through similar tissue) to the negative
 //   clicks than to the positive ones: a negative click on a leak says nothing of the structure's own tissue;
-// - a later positive click's tissue that spreads over ten times the voxels the first click's does (a click on a
-//   lesion's rim with the organ's value) adds only a seed;
+// - a later positive click's tissue that a negative click shares and that spreads far beyond the first click's
+//   (a click on a lesion's rim with the organ's value, then a negative click on the organ) adds only a seed;
 // - a later click whose ball straddles an edge, its centre on the side that holds most of the ball, stands for that
 //   side's tissue alone;
 // - where the cut returned little more than the clicks (`tissueOfLargestPart`, `GraphCutSegmenter.segment`), each
@@ -84,7 +84,7 @@ struct SeedLikelihood {
                 return Tissue(density: density, share: share(of: density, in: region), seeds: group)
             }
             return withoutClicksOnEdges(list, intensities: intensities, smoothed: smoothed, shape: shape, spacing: spacing,
-                                        strokes: strokes, smoothNoise: smoothNoise, first: firstSeeds[label])
+                                        strokes: strokes, smoothNoise: smoothNoise, negatives: background, first: firstSeeds[label])
                 .map { (density: $0.density, share: $0.share) }
         }
         let labelDensities = tissues.map { list in
@@ -256,9 +256,10 @@ struct SeedLikelihood {
     /// part whose voxels mix the structure with what lies beside it): it still marks the structure as a seed, but
     /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
     /// is that of the click whose value is the most common around it, of those not on such an edge between another
-    /// click's tissue and their surroundings', or the first click's where it overrules others (`overruledBySpread`).
+    /// click's tissue and their surroundings', or the first click's where negative clicks overrule others
+    /// (`overruledByNegatives`).
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
-                                     strokes: StrokeTest, smoothNoise: Float, first: Int?) -> [Tissue] {
+                                     strokes: StrokeTest, smoothNoise: Float, negatives: [Int], first: Int?) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { strokes.isStroke($0.seeds) }) else { return tissues }
         let local = tissues.map { localHistogram(around: $0.seeds, smoothed: smoothed, shape: shape, spacing: spacing, noise: smoothNoise) }
         let commonness = local.map { $0.histogram[$0.centre] / max($0.histogram.max() ?? 0, 1e-9) }
@@ -286,8 +287,8 @@ struct SeedLikelihood {
         let candidates = [tissues.indices.filter { !thin[$0] && !between[$0] }, tissues.indices.filter { !thin[$0] }, Array(tissues.indices)]
             .first { !$0.isEmpty }!
         var reference = candidates.max { commonness[$0] < commonness[$1] }!
-        let overruled = overruledBySpread(tissues, first: first, smoothed: smoothed, shape: shape, spacing: spacing,
-                                          smoothNoise: smoothNoise)
+        let overruled = overruledByNegatives(tissues, first: first, negatives: negatives, smoothed: smoothed, shape: shape,
+                                             spacing: spacing, strokes: strokes, smoothNoise: smoothNoise)
         if let overruled { reference = overruled.first }
         // The label's value is the one under the reference click: in a structure thinner than the click's ball,
         // the peak of its tissue is what lies around the structure.
@@ -303,20 +304,29 @@ struct SeedLikelihood {
         }.map { tissues[$0] }
     }
 
-    /// Later clicks' tissues that stand for far more than the structure: each spreads (through like values) over ten
-    /// times the voxels the first click's tissue does. A positive click on the rim of a small structure inside a
-    /// large organ has the organ's value: its tissue would flood the organ. Such a click marks only itself and the
+    /// Later clicks' tissues that negative clicks overrule: a negative click has the tissue's value (within the
+    /// noise), and the tissue spreads through ten times the voxels the first click's tissue does (which no negative
+    /// click shares). A positive click on the rim of a small structure inside a large organ has the organ's value;
+    /// once a negative click on the organ says the organ is not the structure, that click marks only itself and the
     /// first click's tissue stands for the label. Nil where nothing is overruled.
-    static func overruledBySpread(_ tissues: [Tissue], first: Int?, smoothed: [Float], shape: [Int], spacing: [Double],
-                                  smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
-        guard let first, let firstTissue = tissues.firstIndex(where: { $0.seeds.contains(first) }) else { return nil }
+    static func overruledByNegatives(_ tissues: [Tissue], first: Int?, negatives: [Int], smoothed: [Float], shape: [Int],
+                                     spacing: [Double], strokes: StrokeTest, smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
+        guard let first, let firstTissue = tissues.firstIndex(where: { $0.seeds.contains(first) }), !negatives.isEmpty,
+              !strokes.hasStroke(negatives) else { return nil }
+        let apart = likeBins(smoothNoise: smoothNoise)
+        let negativeValues = groups(of: negatives, shape: shape).map { medianBin(of: $0, smoothed: smoothed) }
+        let shared = tissues.map { t in
+            let own = medianBin(of: t.seeds, smoothed: smoothed)
+            return negativeValues.contains { abs($0 - own) <= apart }
+        }
+        guard !shared[firstTissue], shared.contains(true) else { return nil }
         // Voxels joined to the tissue's seeds through like values, counted as far as the comparison needs.
         func spread(_ t: Tissue, limit: Int) -> Int {
             t.seeds.count + surroundings(of: t.seeds, smoothed: smoothed, shape: shape, spacing: spacing, radiusMM: .infinity,
                                          tolerance: likeness(smoothNoise: smoothNoise), limit: limit).count
         }
         let firstSpread = spread(tissues[firstTissue], limit: smoothed.count / 10)
-        let left = Set(tissues.indices.filter { $0 != firstTissue && spread(tissues[$0], limit: 10 * firstSpread) >= 10 * firstSpread })
+        let left = Set(tissues.indices.filter { shared[$0] && spread(tissues[$0], limit: 10 * firstSpread) >= 10 * firstSpread })
         return left.isEmpty ? nil : (firstTissue, left)
     }
 
