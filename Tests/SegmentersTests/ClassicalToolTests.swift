@@ -373,9 +373,10 @@ final class ClassicalToolTests: XCTestCase {
 
     func testTheLabelsValueIsItsClicksOwnNotTheMostOfItsBall() throws {
         // The click robot on the 1 mm T1's ventricle (Fixtures/make_fixtures.py), three clicks in its fluid. The
-        // reference click's ball, in a ventricle thinner than it, holds more white matter than fluid, and its
-        // tissue's peak stood for the label's value: the fluid of the other clicks seemed far from it and was left
-        // out (Dice 0.63). The label's value is the one under the click.
+        // peak of the reference click's tissue stood for the label's value; in a ventricle thinner than the ball the
+        // peak is not the value under the click (here the crop's darkest fluid, at the window's floor; on the whole
+        // head the white matter around it), and the first click's fluid seemed too far from it to stand for the
+        // label (Dice 0.63). The label's value is the one under the click.
         let image = try Volume(contentsOf: try fixture("t1_mean_ventricle"))
         let truth = try LabelVolume(contentsOf: try fixture("t1_mean_ventricle_reference"))
         let seeds = Seeds(positive: [VoxelIndex(35, 60, 32), VoxelIndex(27, 37, 32), VoxelIndex(32, 47, 32)], negative: [],
