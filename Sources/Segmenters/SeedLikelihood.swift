@@ -292,13 +292,13 @@ struct SeedLikelihood {
         if let overruled { reference = overruled.first }
         // The label's value is the one under the reference click: in a structure thinner than the click's ball,
         // the peak of its tissue is what lies around the structure.
-        let mode = local[reference].centre
+        let labelValue = local[reference].centre
         return tissues.indices.filter { n in
             let (centre, histogram) = local[n]
             guard n != reference else { return true }
             if thin[n] || overruled?.left.contains(n) == true { return false }
-            guard abs(centre - mode) > apart else { return true }
-            let far = centre > mode ? Array((centre + 1)..<bins) : Array(0..<centre)
+            guard abs(centre - labelValue) > apart else { return true }
+            let far = centre > labelValue ? Array((centre + 1)..<bins) : Array(0..<centre)
             guard let peak = far.max(by: { histogram[$0] < histogram[$1] }) else { return true }
             return histogram[centre] >= 0.5 * histogram[peak]
         }.map { tissues[$0] }
