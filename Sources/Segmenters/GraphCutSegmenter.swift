@@ -54,6 +54,12 @@ public struct GraphCutOptions: Sendable {
     /// nearer than `remoteContestMinimumMM`, fully from twice that (0: only where crossed).
     public var remoteContestShare: Float = 0.25
     public var remoteContestMinimumMM: Float = 20
+    /// A thin structure's edges: the weight (nats per unit of the window's intensity per mm²) of the flux of the
+    /// image's gradient through the answer's boundary, which pulls it out to the partial-volume rim's half-way
+    /// value (`EdgeFlux`; `kde` and `forest`; 0: none).
+    public var fluxWeight: Float = 80
+    /// How far (mm) the flux may move the answer's edges beyond what the cut finds without it.
+    public var fluxBandMM: Double = 3
     /// A seed also stands for the voxels around it (within this radius) that look like it (`kde`).
     public var seedSurroundingMM: Double = 10
     /// Millimetres a change across the whole intensity window is worth in a geodesic path.
@@ -206,6 +212,7 @@ public enum GraphCutSegmenter {
         for (c, label) in classes.enumerated().dropFirst() { for v in local.foreground[label] ?? [] { fixed[v] = Int8(c) } }
         var start = DispatchTime.now()
         var costs: [[Float]] = []
+        var flux: [Int: [Float]] = [:]
         if let modelProbabilities {
             costs = modelCosts(modelProbabilities, intensities: region.intensities, marked: marked, options: options)
         } else if options.method == .kde || options.method == .forest {
@@ -231,6 +238,9 @@ public enum GraphCutSegmenter {
                 let weight = options.forestWeight
                 costs = zip(costs, forest).map { kde, trees in zip(kde, trees).map { (1 - weight) * $0 + weight * $1 } }
             }
+            flux = EdgeFlux.terms(intensities: region.intensities, shape: region.shape, spacing: region.spacing,
+                                  seeds: local.labels.map { local.foreground[$0] ?? [] }, weight: options.fluxWeight,
+                                  likeness: options.sigma)
         } else if options.method != .growcut {
             // The background model also learns from the whole region, which is mostly background: what the user
             // has not marked as a structure and is common around it counts against every structure.
@@ -259,16 +269,43 @@ public enum GraphCutSegmenter {
             // Voxels no seed reaches stay background.
             assignment = try GrowCut.run(intensities: region.intensities, shape: region.shape, fixed: fixed,
                                          cancellation: options.cancellation).map { UInt8(max($0, 0)) }
-        } else if classes.count == 2 {
-            var graph = GridGraph(shape: region.shape, connectivity: options.connectivity)
-            graph.setDataTerms(costs: costs, fixed: fixed)
-            costs = []   // the graph holds them now; a 256³ region must cut within 1 GB
-            graph.setSmoothness(intensities: region.intensities, lambda: options.lambda, sigma: options.sigma, spacing: region.spacing)
-            assignment = try graph.minimumCut(cancellation: options.cancellation).sourceSide.map { $0 ? 1 : 0 }
         } else {
-            assignment = try AlphaExpansion.run(costs: costs, fixed: fixed, intensities: region.intensities, shape: region.shape,
-                                            spacing: region.spacing, lambda: options.lambda, sigma: options.sigma,
-                                            connectivity: options.connectivity, cancellation: options.cancellation)
+            // Empties `costs` once the graph holds them: a 256³ region must cut within 1 GB.
+            func cut(_ costs: inout [[Float]]) throws -> [UInt8] {
+                guard classes.count > 2 else {
+                    var graph = GridGraph(shape: region.shape, connectivity: options.connectivity)
+                    graph.setDataTerms(costs: costs, fixed: fixed)
+                    costs = []
+                    graph.setSmoothness(intensities: region.intensities, lambda: options.lambda, sigma: options.sigma, spacing: region.spacing)
+                    return try graph.minimumCut(cancellation: options.cancellation).sourceSide.map { $0 ? 1 : 0 }
+                }
+                return try AlphaExpansion.run(costs: costs, fixed: fixed, intensities: region.intensities, shape: region.shape,
+                                              spacing: region.spacing, lambda: options.lambda, sigma: options.sigma,
+                                              connectivity: options.connectivity, cancellation: options.cancellation)
+            }
+            var handed = costs
+            if flux.isEmpty { costs = [] }
+            let first = try cut(&handed)
+            if flux.isEmpty {
+                assignment = first
+            } else {
+                // A second cut with the flux, whose answer counts only within each thin label's band; beyond it the
+                // first cut's answer stays, less its parts not joined to the label's seeds (the band could join them).
+                var inBand = [Bool](repeating: false, count: region.count)
+                var apart = [Bool](repeating: false, count: region.count)
+                let faces = region.border(within: image.grid)
+                for (c, term) in flux {
+                    let (band, joined) = EdgeFlux.band(of: first, class: c, seeds: local.foreground[classes[c]] ?? [],
+                                                       shape: region.shape, spacing: region.spacing,
+                                                       bandMM: options.fluxBandMM, freeFaces: faces)
+                    for v in 0..<region.count {
+                        if band[v] { costs[c][v] += term[v]; inBand[v] = true }
+                        if Int(first[v]) == c && !joined[v] { apart[v] = true }
+                    }
+                }
+                let second = try cut(&costs)
+                assignment = (0..<region.count).map { inBand[$0] ? second[$0] : apart[$0] ? 0 : first[$0] }
+            }
         }
         costs = []
         let cutSeconds = seconds(since: start)
