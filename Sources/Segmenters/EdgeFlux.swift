@@ -31,31 +31,38 @@ enum EdgeFlux {
                       likeness: Float) -> [Int: [Float]] {
         guard weight > 0, seeds.contains(where: { !$0.isEmpty }) else { return [:] }
         let sigma = (0..<3).map { shape[$0] > 1 ? scaleMM / spacing[$0] : 0 }
-        let smoothed = GaussianSmoothing.apply(intensities, shape: shape, sigma: sigma)
-        let curvature = laplacian(smoothed, shape: shape, spacing: spacing)
+        var smoothed: [Float] = []
         var out: [Int: [Float]] = [:]
         for (n, marks) in seeds.enumerated() where !marks.isEmpty {
-            let value = median(marks.map { smoothed[$0] })
-            let seedCurvature = median(marks.map { curvature[$0] })
-            // The surroundings: the seeds' box grown by `surroundingsMM`.
+            // Whether the label is thin is read in its surroundings alone (the seeds' box grown by
+            // `surroundingsMM`): most labels are not, and the whole region's filters would cost every click.
             let (low, high) = SeedLikelihood.box(of: marks, shape: shape)
-            let pad = (0..<3).map { Int((surroundingsMM / spacing[$0]).rounded(.up)) }
-            var brighter: [Float] = [], darker: [Float] = [], around: [Float] = []
-            for k in max(low[2] - pad[2], 0)...min(high[2] + pad[2], shape[2] - 1) {
-                for j in max(low[1] - pad[1], 0)...min(high[1] + pad[1], shape[1] - 1) {
-                    for i in max(low[0] - pad[0], 0)...min(high[0] + pad[0], shape[0] - 1) {
-                        let v = i + shape[0] * (j + shape[1] * k)
-                        around.append(abs(curvature[v]))
-                        if smoothed[v] > value + likeness { brighter.append(smoothed[v]) }
-                        else if smoothed[v] < value - likeness { darker.append(smoothed[v]) }
-                    }
-                }
+            let from = (0..<3).map { max(low[$0] - Int((surroundingsMM / spacing[$0]).rounded(.up)), 0) }
+            let to = (0..<3).map { min(high[$0] + Int((surroundingsMM / spacing[$0]).rounded(.up)), shape[$0] - 1) }
+            let size = (0..<3).map { to[$0] - from[$0] + 1 }
+            func inBox(_ v: Int) -> Int {
+                let (i, j, k) = (v % shape[0], (v / shape[0]) % shape[1], v / (shape[0] * shape[1]))
+                return (i - from[0]) + size[0] * ((j - from[1]) + size[1] * (k - from[2]))
             }
+            var crop = [Float](repeating: 0, count: size.reduce(1, *))
+            for k in 0..<size[2] { for j in 0..<size[1] { for i in 0..<size[0] {
+                crop[i + size[0] * (j + size[1] * k)] = intensities[from[0] + i + shape[0] * (from[1] + j + shape[1] * (from[2] + k))]
+            } } }
+            let near = GaussianSmoothing.apply(crop, shape: size, sigma: sigma)
+            let curvature = laplacian(near, shape: size, spacing: spacing)
+            let value = median(marks.map { near[inBox($0)] })
+            let seedCurvature = median(marks.map { curvature[inBox($0)] })
+            var brighter: [Float] = [], darker: [Float] = []
+            for x in near {
+                if x > value + likeness { brighter.append(x) } else if x < value - likeness { darker.append(x) }
+            }
+            let around = curvature.map(abs)
             let share = Float(brighter.count) / Float(max(brighter.count + darker.count, 1))
             let sign: Float
             if share >= oneSidedShare { sign = 1 } else if share <= 1 - oneSidedShare { sign = -1 } else { continue }
             guard sign * seedCurvature > depthOverCurvature * median(around) else { continue }
             let neighbour = median(sign > 0 ? brighter : darker)
+            if smoothed.isEmpty { smoothed = GaussianSmoothing.apply(intensities, shape: shape, sigma: sigma) }
             let clipped = intensities.map { sign > 0 ? min($0, neighbour) : max($0, neighbour) }
             let flux = laplacian(GaussianSmoothing.apply(clipped, shape: shape, sigma: sigma), shape: shape, spacing: spacing)
             out[n + 1] = (0..<intensities.count).map { v in
