@@ -242,8 +242,8 @@ public enum GraphCutSegmenter {
             // past the half-way value on CT and T2 and lost 0.03–0.05 of Dice).
             flux = EdgeFlux.terms(intensities: region.intensities, shape: region.shape, spacing: region.spacing,
                                   seeds: local.labels.map { label in
-                                      let marks = marked.foreground[label] ?? []
-                                      return strokes.hasStroke(marks) ? [] : local.foreground[label] ?? []
+                                      let marks = local.foreground[label] ?? []
+                                      return strokes.hasStroke(marks) ? [] : marks
                                   }, weight: options.fluxWeight, likeness: options.sigma)
         } else if options.method != .growcut {
             // The background model also learns from the whole region, which is mostly background: what the user
@@ -287,12 +287,11 @@ public enum GraphCutSegmenter {
                                               spacing: region.spacing, lambda: options.lambda, sigma: options.sigma,
                                               connectivity: options.connectivity, cancellation: options.cancellation)
             }
-            var handed = costs
-            if flux.isEmpty { costs = [] }
-            let first = try cut(&handed)
             if flux.isEmpty {
-                assignment = first
+                assignment = try cut(&costs)
             } else {
+                var withoutFlux = costs
+                let first = try cut(&withoutFlux)
                 // A second cut with the flux, whose answer counts only within each thin label's band; beyond it the
                 // first cut's answer stays, less its parts not joined to the label's seeds (the band could join them).
                 var inBand = [Bool](repeating: false, count: region.count)
