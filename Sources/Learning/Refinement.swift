@@ -80,10 +80,13 @@ extension Inference {
 }
 
 extension ClickSet {
-    /// The clicks as a graph cut's seeds: a ball of `radiusMM` around each, as the app's click tool draws them.
+    /// The clicks as a graph cut's seeds: a ball of `radiusMM` around each, as the app's click tool draws them
+    /// (`Seeds(clicks:)`; the channels' order stands for the clicks', negative ones last).
     public func seeds(radiusMM: Double, grid: Grid) -> Seeds {
-        Seeds(foreground: byLabel.filter { $0.key != 0 && !$0.value.isEmpty }.mapValues { Seeds.balls(around: $0, radiusMM: radiusMM, grid: grid) },
-              background: Seeds.balls(around: background, radiusMM: radiusMM, grid: grid), clicks: foreground + background)
+        let positive = byLabel.filter { $0.key != 0 }.sorted { $0.key < $1.key }.flatMap { label, voxels in
+            voxels.map { Click($0, label: label, positive: true) }
+        }
+        return Seeds(clicks: positive + background.map { Click($0, label: 0, positive: false) }, radiusMM: radiusMM, grid: grid)
     }
 }
 

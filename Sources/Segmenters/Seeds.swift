@@ -50,8 +50,36 @@ public struct Seeds: Sendable, Equatable {
 
     /// Seeds from clicks: a small ball of `radiusMM` around each click, positive for `label`, negative = background.
     public init(positive: [VoxelIndex], negative: [VoxelIndex], label: UInt16 = 1, radiusMM: Double, grid: Grid) {
-        self.init(foreground: [label: Seeds.balls(around: positive, radiusMM: radiusMM, grid: grid)],
-                  background: Seeds.balls(around: negative, radiusMM: radiusMM, grid: grid), clicks: positive + negative)
+        self.init(clicks: positive.map { Click($0, label: label, positive: true) } + negative.map { Click($0, label: label, positive: false) },
+                  radiusMM: radiusMM, grid: grid)
+    }
+
+    /// Seeds from clicks in the order they were made: a ball of `radiusMM` around each, positive ones for their
+    /// label, negative ones background. Where balls overlap, a voxel belongs to the nearest click (the later one
+    /// at equal distance): a negative click beside a positive one says the edge lies between them, and neither
+    /// click's own voxel may be taken by the other.
+    public init(clicks: [Click], radiusMM: Double, grid: Grid) {
+        let ball = Seeds.offsets(within: radiusMM, spacing: grid.spacingMM)
+        var owner: [VoxelIndex: (click: Int, distance: Double)] = [:]
+        for (n, click) in clicks.enumerated() where grid.contains(click.voxel) {
+            for d in ball {
+                let v = VoxelIndex(click.voxel.i + d.i, click.voxel.j + d.j, click.voxel.k + d.k)
+                guard grid.contains(v) else { continue }
+                let distance = grid.squaredDistanceMM(v, click.voxel)
+                if let held = owner[v], held.distance < distance { continue }
+                owner[v] = (n, distance)
+            }
+        }
+        var foreground: [UInt16: [VoxelIndex]] = [:], background: [VoxelIndex] = []
+        // In the clicks' order, each ball in its offsets' order: the order `balls(around:)` gives.
+        for (n, click) in clicks.enumerated() where grid.contains(click.voxel) {
+            for d in ball {
+                let v = VoxelIndex(click.voxel.i + d.i, click.voxel.j + d.j, click.voxel.k + d.k)
+                guard owner[v]?.click == n else { continue }
+                if click.positive { foreground[click.label, default: []].append(v) } else { background.append(v) }
+            }
+        }
+        self.init(foreground: foreground, background: background, clicks: clicks.map(\.voxel))
     }
 
     /// These seeds with each label's first positive click in `clicks` listed first: the likelihood takes a label's

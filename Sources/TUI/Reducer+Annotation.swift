@@ -54,8 +54,15 @@ extension Reducer {
         switch command {
         case .clickPositive, .clickNegative:
             let value = command == .clickPositive ? state.activeLabel : Draft.backgroundSeed
-            let offsets = ball(around: state.cursor, radiusMM: 3, grid: open.image.grid, plane: nil)
-            let click = Click(state.cursor, label: state.activeLabel, positive: command == .clickPositive)
+            // Where the ball overlaps an earlier click's, a voxel stays with the nearer click, as `Seeds(clicks:)`
+            // splits them: a negative click beside a positive one keeps the positive click's own voxel.
+            let grid = open.image.grid, cursor = state.cursor
+            let offsets = ball(around: cursor, radiusMM: 3, grid: grid, plane: nil).filter { o in
+                let v = grid.voxel(atOffset: o)
+                let mine = grid.squaredDistanceMM(v, cursor)
+                return !open.draft.clicks.contains { grid.squaredDistanceMM(v, $0.voxel) < mine }
+            }
+            let click = Click(cursor, label: state.activeLabel, positive: command == .clickPositive)
             var effects = apply(open.draft.edit(.click, setting: offsets, to: value, clicks: [click]), to: &state)
             if !effects.isEmpty {
                 state.message = command == .clickPositive ? "positive click for \(open.name(of: state.activeLabel)) (r segments)" : "negative click (r segments)"

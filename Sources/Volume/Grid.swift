@@ -101,6 +101,11 @@ public struct Grid: Sendable, Equatable {
     /// The voxel at a position in storage order: the inverse of `offset`.
     public func voxel(atOffset n: Int) -> VoxelIndex { VoxelIndex(offset: n, shape: shape) }
 
+    /// The squared distance between two voxels' centres in millimetres.
+    public func squaredDistanceMM(_ a: VoxelIndex, _ b: VoxelIndex) -> Double {
+        (0..<3).reduce(0.0) { $0 + pow(Double(a[$1] - b[$1]) * spacingMM[$1], 2) }
+    }
+
     public func contains(_ v: VoxelIndex) -> Bool {
         v.i >= 0 && v.j >= 0 && v.k >= 0 && v.i < shape[0] && v.j < shape[1] && v.k < shape[2]
     }

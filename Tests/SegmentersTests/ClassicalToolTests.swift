@@ -88,6 +88,25 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertLessThan(taken, right.count / 10, "\(taken) of the other structure's \(right.count) voxels taken")
     }
 
+    func testANegativeClickBesideAPositiveOneKeepsTheStructureUpToThem() throws {
+        // The block of the test above, a positive click 3 mm short of where the structures meet and a negative
+        // one 3 mm beyond the positive click, within its ball: the edge lies between them, the positive click's
+        // structure stays whole and the negative click's voxel is never the structure's.
+        let (image, truth) = image(shape: [64, 32, 24], seed: 3, intensities: [0, 100, 100, 100], noise: 6) { i, j, k in
+            guard (4..<28).contains(j), (4..<20).contains(k), (4..<60).contains(i) else { return 0 }
+            return i < 31 ? 1 : (i < 33 ? 3 : 2)
+        }
+        let positive = VoxelIndex(28, 16, 12), negative = VoxelIndex(31, 16, 12)
+        let seeds = Seeds(positive: [positive], negative: [negative], radiusMM: 3, grid: image.grid)
+        var options = GraphCutOptions()
+        options.roiMarginMM = 40
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds, options: options)
+        XCTAssertEqual(result.labels[negative], 0)
+        XCTAssertEqual(result.labels[positive], 1)
+        let left = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        XCTAssertGreaterThan(result.labels.dice(with: left, label: 1), 0.85)
+    }
+
     func testAModelsPriorMovesTheBorderBetweenTwoLikeTissuesButDoesNotOverruleAClearEdge() throws {
         // The block of the test above, clicked off-centre: a positive click in the left half, a negative one near
         // the right end. Seed competition alone parts the block where the geodesic distances say, near but not at

@@ -28,6 +28,26 @@ final class AnnotationTests: XCTestCase {
         XCTAssertEqual(state.open!.draft.seeds.voxels[centre], 1)
     }
 
+    func testANegativeClickBesideAPositiveOneSharesTheOverlapOfTheirBalls() {
+        // 1 mm voxels: a click's 3 mm ball reaches two voxels past the next click's.
+        var state = OpenedStudy.state(spacing: [1, 0, 1])
+        _ = OpenedStudy.press(&state, .character(" "))
+        let grid = state.open!.image.grid, positive = state.cursor
+        _ = OpenedStudy.press(&state, .character("l"), .character("l"), .character("x"))
+        let negative = state.cursor
+        XCTAssertEqual(grid.squaredDistanceMM(positive, negative), 4)
+        let seeds = state.open!.draft.seeds.voxels
+        // Each click keeps its own voxel and those nearer to it; the one half-way goes to the later click.
+        for (v, expected) in [(positive, UInt16(1)), (negative, Draft.backgroundSeed)] {
+            XCTAssertEqual(seeds[grid.offset(v)], expected, "at \(v)")
+        }
+        let between = (0..<3).map { (positive[$0] + negative[$0]) / 2 }
+        XCTAssertEqual(seeds[grid.offset(between[0], between[1], between[2])], Draft.backgroundSeed)
+        // Behind the positive click, 1 mm from it and 3 mm from the negative one: in both balls, nearer to the first.
+        let behind = (0..<3).map { positive[$0] - (negative[$0] - positive[$0]) / 2 }
+        XCTAssertEqual(seeds[grid.offset(behind[0], behind[1], behind[2])], 1)
+    }
+
     func testABoxAndALassoSetSeedsOnTheirSliceAndSegment() {
         for (key, moves) in [(Key.character("v"), "llllljjjj"), (Key.character("V"), "lllllljjjjjjhhhhhhkkkkkk")] {
             var state = OpenedStudy.state()
