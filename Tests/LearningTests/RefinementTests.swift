@@ -64,6 +64,22 @@ final class RefinementTests: XCTestCase {
         }
     }
 
+    func testANegativeClickBesideAPositiveOneStaysOutOfTheSettledAnswer() throws {
+        // Two clicks 2 mm apart in one disc, their 2 mm balls overlapping: each click's own voxel is its own (the
+        // overlap goes to the nearer click), so the answer holds the positive click and not the negative one.
+        let model = try SegmentationModel(config: config(.deepgrow3d), seed: 3)
+        let prepared = PreparedImage(study.image, config: model.config)
+        let click = centre(of: 3), beside = VoxelIndex(centre(of: 3).i + 2, centre(of: 3).j, 1)
+        let clicks = ClickSet.deepGrow(foreground: [click], background: [beside])
+        let seeds = clicks.seeds(radiusMM: 2, grid: study.image.grid)
+        for likelihood in [SettlingLikelihood.model, .seeds] {
+            let (mask, _) = try Inference.growSettled(model, prepared, image: study.image, foreground: [click], background: [beside],
+                                                      seeds: seeds, label: 1, likelihood: likelihood)
+            XCTAssertTrue(mask[study.image.grid.offset(click)], "the positive click is in (\(likelihood))")
+            XCTAssertFalse(mask[study.image.grid.offset(beside)], "the negative click is out (\(likelihood))")
+        }
+    }
+
     func testAGenericModelsPriorIsEvenOddsWhereItsNetworkDidNotLook() throws {
         // The network's probability over its whole grid is zero outside the crop it ran on; as a prior that would
         // say "not the structure" where it never looked.
