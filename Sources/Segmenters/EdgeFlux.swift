@@ -44,10 +44,8 @@ enum EdgeFlux {
                 let (i, j, k) = (v % shape[0], (v / shape[0]) % shape[1], v / (shape[0] * shape[1]))
                 return (i - from[0]) + size[0] * ((j - from[1]) + size[1] * (k - from[2]))
             }
-            var crop = [Float](repeating: 0, count: size.reduce(1, *))
-            for k in 0..<size[2] { for j in 0..<size[1] { for i in 0..<size[0] {
-                crop[i + size[0] * (j + size[1] * k)] = intensities[from[0] + i + shape[0] * (from[1] + j + shape[1] * (from[2] + k))]
-            } } }
+            let box = VoxelBox(lower: VoxelIndex(from[0], from[1], from[2]), upper: VoxelIndex(to[0] + 1, to[1] + 1, to[2] + 1))
+            let crop = Grid(shape: shape, affine: .identity).crop(intensities, to: box)
             let near = GaussianSmoothing.apply(crop, shape: size, sigma: sigma)
             let curvature = laplacian(near, shape: size, spacing: spacing)
             let value = median(marks.map { near[inBox($0)] })
@@ -56,11 +54,10 @@ enum EdgeFlux {
             for x in near {
                 if x > value + likeness { brighter.append(x) } else if x < value - likeness { darker.append(x) }
             }
-            let around = curvature.map(abs)
             let share = Float(brighter.count) / Float(max(brighter.count + darker.count, 1))
             let sign: Float
             if share >= oneSidedShare { sign = 1 } else if share <= 1 - oneSidedShare { sign = -1 } else { continue }
-            guard sign * seedCurvature > depthOverCurvature * median(around) else { continue }
+            guard sign * seedCurvature > depthOverCurvature * median(curvature.map(abs)) else { continue }
             let neighbour = median(sign > 0 ? brighter : darker)
             if smoothed.isEmpty { smoothed = GaussianSmoothing.apply(intensities, shape: shape, sigma: sigma) }
             let clipped = intensities.map { sign > 0 ? min($0, neighbour) : max($0, neighbour) }

@@ -44,7 +44,8 @@ extension Grid {
         return Grid(shape: box.shape, affine: newAffine, spacingMM: spacingMM, geometry: geometry.derived(affine: newAffine))
     }
 
-    func crop<T>(_ values: [T], to box: VoxelBox) -> [T] {
+    /// The values of this grid inside `box` (within the grid), i fastest.
+    public func crop<T>(_ values: [T], to box: VoxelBox) -> [T] {
         var out = [T]()
         out.reserveCapacity(box.shape.reduce(1, *))
         for k in box.lower.k..<box.upper.k {
