@@ -119,14 +119,20 @@ public enum GraphCutSegmenter {
             // structure larger than the region down to the seeds.
             var result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
                                  borderIsBackground: last, tissueOfLargestPart: largestPart)
-            if !largestPart, mayHoldClicks, options.method == .kde || options.method == .forest,
-               result.labels.voxels.reduce(0, { $0 + ($1 == 0 ? 0 : 1) }) <= 3 * positiveSeeds {
+            let seedsOnly = { (result: SegmentationResult) in
+                mayHoldClicks && (options.method == .kde || options.method == .forest)
+                    && result.labels.voxels.reduce(0, { $0 + ($1 == 0 ? 0 : 1) }) <= 3 * positiveSeeds
+            }
+            if !largestPart, seedsOnly(result) {
                 earlier += result.timings
                 largestPart = true
                 result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
                                  borderIsBackground: last, tissueOfLargestPart: true)
             }
-            if last || !reachesInnerFace(result.labels, of: box, depth: options.downsample.max()! + 1) {
+            // An answer of little more than the clicks: most often the clicked tissue fills the region (a click
+            // near a large organ's dome), which then holds too little else for the background's density to be told
+            // from the structure's. The region grows as if the answer had reached its faces.
+            if last || !(reachesInnerFace(result.labels, of: box, depth: options.downsample.max()! + 1) || seedsOnly(result)) {
                 // Each stage's time over every region tried.
                 result.timings = result.timings.map { stage in
                     (stage.stage, stage.seconds + earlier.filter { $0.stage == stage.stage }.reduce(0) { $0 + $1.seconds })
