@@ -119,20 +119,22 @@ public enum GraphCutSegmenter {
             // structure larger than the region down to the seeds.
             var result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
                                  borderIsBackground: last, tissueOfLargestPart: largestPart)
-            let seedsOnly = { (result: SegmentationResult) in
+            let littleMoreThanTheSeeds = { (result: SegmentationResult) in
                 mayHoldClicks && (options.method == .kde || options.method == .forest)
                     && result.labels.voxels.reduce(0, { $0 + ($1 == 0 ? 0 : 1) }) <= 3 * positiveSeeds
             }
-            if !largestPart, seedsOnly(result) {
+            if !largestPart, littleMoreThanTheSeeds(result) {
                 earlier += result.timings
                 largestPart = true
                 result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
                                  borderIsBackground: last, tissueOfLargestPart: true)
             }
-            // An answer of little more than the clicks: most often the clicked tissue fills the region (a click
-            // near a large organ's dome), which then holds too little else for the background's density to be told
-            // from the structure's. The region grows as if the answer had reached its faces.
-            if last || !(reachesInnerFace(result.labels, of: box, depth: options.downsample.max()! + 1) || seedsOnly(result)) {
+            // An answer of little more than the clicks where the clicked tissue fills the region (a click near a
+            // large organ's dome): the region holds too little else for the background's density to be told from
+            // the structure's, and it grows as if the answer had reached its faces. (A small nodule's answer is
+            // little more than its click too, in a region of other tissue: there it stays.)
+            let tooLittleElse = littleMoreThanTheSeeds(result) && clickedTissueFills(box, of: image, seeds: seeds)
+            if last || !(reachesInnerFace(result.labels, of: box, depth: options.downsample.max()! + 1) || tooLittleElse) {
                 // Each stage's time over every region tried.
                 result.timings = result.timings.map { stage in
                     (stage.stage, stage.seconds + earlier.filter { $0.stage == stage.stage }.reduce(0) { $0 + $1.seconds })
@@ -162,6 +164,24 @@ public enum GraphCutSegmenter {
         let structure = Seeds(foreground: [label: seeds.all + corners(of: probabilities, shape: image.shape)])
         let box = structure.boundingBox(marginMM: options.roiMarginMM, grid: image.grid)
         return try run(image, seeds: seeds, options: options, probabilities: (label, probabilities), box: box)
+    }
+
+    /// Whether the positive clicks' tissue fills most of `box`: a quarter of its voxels or more lie within the range
+    /// of the values at and beside the clicks' centres (a click's ball may reach past a small structure; a tissue
+    /// that fills the box puts most of its voxels in that range). False where the clicks are not known.
+    static func clickedTissueFills(_ box: VoxelBox, of image: Volume, seeds: Seeds) -> Bool {
+        let positive = Set(seeds.foreground.values.flatMap { $0 })
+        let steps = [(0, 0, 0), (-1, 0, 0), (1, 0, 0), (0, -1, 0), (0, 1, 0), (0, 0, -1), (0, 0, 1)]
+        let values = (seeds.clicks ?? []).filter(positive.contains).flatMap { c in
+            steps.map { VoxelIndex(c.i + $0.0, c.j + $0.1, c.k + $0.2) }.filter(positive.contains).map { image[$0] }
+        }
+        guard let low = values.min(), let high = values.max() else { return false }
+        var like = 0
+        for k in box.lower.k..<box.upper.k { for j in box.lower.j..<box.upper.j { for i in box.lower.i..<box.upper.i {
+            let x = image[i, j, k]
+            if x >= low && x <= high { like += 1 }
+        } } }
+        return 4 * like >= box.shape.reduce(1, *)
     }
 
     /// The corners of the bounding box of the voxels more likely in the structure than not (none if there are none).

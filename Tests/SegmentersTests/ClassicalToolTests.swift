@@ -70,6 +70,29 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertGreaterThan(dice, 0.9, "\(result.labels.count(of: 1)) voxels for the liver's \(liver.count(of: 1))")
     }
 
+    func testOneClickOnANoduleSmallerThanItsBallKeepsTheNodule() throws {
+        // Its answer is little more than the click, as on a large organ's dome, but the region around it is the organ
+        // the nodule lies in, not the nodule's tissue: growing the region (up to the whole image) flooded the organ.
+        let shape = [160, 160, 120]
+        let grid = Grid(shape: shape, affine: .identity)
+        var truth = LabelVolume(grid: grid)
+        var sharp = [Float](repeating: 0, count: grid.voxelCount)
+        var n = 0
+        for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
+            let inNodule = (i - 80) * (i - 80) + (j - 80) * (j - 80) + (k - 60) * (k - 60) <= 6
+            truth[i, j, k] = inNodule ? 1 : 0
+            sharp[n] = inNodule ? 140 : ellipsoid(i, j, k, centre: [80, 80, 60], radii: [60, 55, 45]) ? 60 : -80
+            n += 1
+        } } }
+        var random = SplitMix(seed: 3)
+        let blurred = GaussianSmoothing.apply(sharp, shape: shape, sigma: [0.8, 0.8, 0.8])
+        let image = Volume(grid: grid, voxels: blurred.map { $0 + 12 * Float(random.gaussian()) })
+        let seeds = Seeds(positive: [VoxelIndex(80, 80, 60)], negative: [], radiusMM: 3, grid: grid)
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds)
+        XCTAssertLessThan(result.labels.count(of: 1), 400, "the nodule has \(truth.count(of: 1)) voxels")
+        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.4)
+    }
+
     func testScribblesInsideAloneGiveTheOrganNotTheRegion() throws {
         let (image, truth) = organs()
         // A stroke across the organ's middle on three slices, nothing marked outside.
