@@ -109,6 +109,10 @@ public enum GraphCutSegmenter {
         // would be the first one again.
         let mayHoldClicks = seeds.clicks.map { !$0.isEmpty } ?? true
         let positiveSeeds = seeds.foreground.values.reduce(0) { $0 + $1.count }
+        let littleMoreThanTheSeeds = { (result: SegmentationResult) in
+            mayHoldClicks && (options.method == .kde || options.method == .forest)
+                && result.labels.voxels.reduce(0, { $0 + ($1 == 0 ? 0 : 1) }) <= 3 * positiveSeeds
+        }
         // The first region also holds what a prior calls the structure: fewer regions to try.
         let extent = prior.map { Seeds(foreground: [$0.label: seeds.all + corners(of: $0.probabilities, shape: image.shape)]) } ?? seeds
         while true {
@@ -119,21 +123,19 @@ public enum GraphCutSegmenter {
             // structure larger than the region down to the seeds.
             var result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
                                  borderIsBackground: last, tissueOfLargestPart: largestPart)
-            let littleMoreThanTheSeeds = { (result: SegmentationResult) in
-                mayHoldClicks && (options.method == .kde || options.method == .forest)
-                    && result.labels.voxels.reduce(0, { $0 + ($1 == 0 ? 0 : 1) }) <= 3 * positiveSeeds
-            }
-            if !largestPart, littleMoreThanTheSeeds(result) {
+            var little = littleMoreThanTheSeeds(result)
+            if !largestPart, little {
                 earlier += result.timings
                 largestPart = true
                 result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
                                  borderIsBackground: last, tissueOfLargestPart: true)
+                little = littleMoreThanTheSeeds(result)
             }
             // An answer of little more than the clicks where the clicked tissue fills the region (a click near a
             // large organ's dome): the region holds too little else for the background's density to be told from
             // the structure's, and it grows as if the answer had reached its faces. (A small nodule's answer is
             // little more than its click too, in a region of other tissue: there it stays.)
-            let tooLittleElse = littleMoreThanTheSeeds(result) && clickedTissueFills(box, of: image, seeds: seeds)
+            let tooLittleElse = little && clickedTissueFills(box, of: image, seeds: seeds)
             if last || !(reachesInnerFace(result.labels, of: box, depth: options.downsample.max()! + 1) || tooLittleElse) {
                 // Each stage's time over every region tried.
                 result.timings = result.timings.map { stage in
