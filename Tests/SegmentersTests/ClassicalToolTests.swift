@@ -1,10 +1,10 @@
 // What the classical tool must do on real images that the uniform phantoms never asked of it: one click on a
-// structure larger than the first region, scribbles inside only, a negative seed that separates two structures
-// of the same intensity, a background stroke across a structure's twin, a click on a thin part whose voxels mix
-// it with its surroundings, a click on a tissue shared with other organs, clicks on a real T2 with coarse voxels,
-// a negative click on the structure's tissue elsewhere, a click on a partial-volume edge of 5 mm slices, a negative
-// click that overrules a click on a lesion's rim, a ventricle thinner than a click's ball, a thin structure's blurred
-// rim; and the box and lasso prompts.
+// structure larger than the first region or filling it, one on a nodule smaller than its ball, scribbles inside
+// only, a negative seed that separates two structures of the same intensity, a background stroke across a
+// structure's twin, a click on a thin part whose voxels mix it with its surroundings, a click on a tissue shared with
+// other organs, clicks on a real T2 with coarse voxels, a negative click on the structure's tissue elsewhere, a click
+// on a partial-volume edge of 5 mm slices, a negative click that overrules a click on a lesion's rim, a ventricle
+// thinner than a click's ball, a thin structure's blurred rim; and the box and lasso prompts.
 
 @testable import Segmenters
 import Randomness
