@@ -178,12 +178,8 @@ public enum GraphCutSegmenter {
             steps.map { VoxelIndex(c.i + $0.0, c.j + $0.1, c.k + $0.2) }.filter(positive.contains).map { image[$0] }
         }
         guard let low = values.min(), let high = values.max() else { return false }
-        var like = 0
-        for k in box.lower.k..<box.upper.k { for j in box.lower.j..<box.upper.j { for i in box.lower.i..<box.upper.i {
-            let x = image[i, j, k]
-            if x >= low && x <= high { like += 1 }
-        } } }
-        return 4 * like >= box.shape.reduce(1, *)
+        let region = image.grid.crop(image.voxels, to: box)
+        return 4 * region.filter { $0 >= low && $0 <= high }.count >= region.count
     }
 
     /// The corners of the bounding box of the voxels more likely in the structure than not (none if there are none).
