@@ -39,7 +39,7 @@ struct ClickEval: ParsableCommand {
     @Option(help: "Only these studies (comma-separated image ids).")
     var studies: String?
 
-    @Flag(help: "The networks' own answers: not settled on the image by a graph cut (3D), clicks not held (DeepGrow 2D).")
+    @Flag(help: "The networks' own answers: not settled on the image by a graph cut (3D), not settled on its slice or clicks not held (DeepGrow 2D).")
     var raw = false
 
     @Option(help: "Weight of the intensities beside the network's probability in the settling cut (0: the probability alone).")

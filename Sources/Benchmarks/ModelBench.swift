@@ -1,6 +1,6 @@
 // `termlabel bench models`: click → updated mask, as the app does it (image prepared once per study, then each click:
-// guidance, network, mask back on the image grid), for DeepGrow 2D on a CT study and for DeepGrow 3D and DeepEdit on
-// a 128³ region. `…_click_128` runs the network on all 128³ voxels; `…_settled_128` adds the graph cut that settles a
+// guidance, network, mask back on the image grid), for DeepGrow 2D on a CT study (`deepgrow2d_settled`: its answer as
+// the app gives it, settled on the clicked slice) and for DeepGrow 3D and DeepEdit on a 128³ region. `…_click_128` runs the network on all 128³ voxels; `…_settled_128` adds the graph cut that settles a
 // 3D answer on the image; `…_shipped_settled_128` is the app's click with the models as shipped (the generic DeepGrow
 // 3D's 3 mm crop, DeepEdit's 3 mm windows) on a 128³ region at 2 mm. DeepGrow runs the shipped generic weights,
 // DeepEdit random ones, unless `--trained DIR` loads a folder's trained models onto the same grids. The network's
@@ -66,6 +66,13 @@ struct ModelBench: ParsableCommand {
         let centre = study.image.grid.voxel(atOffset: liver[liver.count / 2])
         try time("deepgrow2d_click", model: { try model(.deepgrow2d) }, image: study.image) { model, prepared in
             _ = try Inference.grow(model, prepared, foreground: [centre], background: [])
+        }
+        // As the app answers a 2D click: the generic model's answer settled on its slice, a trained one's held.
+        let likelihood2D = try shelf.map { try $0.current(.deepgrow2d)?.record.settlingLikelihood ?? .model } ?? .seeds
+        let clicks2D = ClickSet([1: [centre]])
+        try time("deepgrow2d_settled", model: { try model(.deepgrow2d) }, image: study.image) { model, prepared in
+            _ = try Inference.answer(model, prepared, image: study.image, clicks: clicks2D, label: 1,
+                                     settlingWith: clicks2D.seeds(radiusMM: 3, grid: study.image.grid), likelihood: likelihood2D)
         }
         // A 128³ region at the model's own voxel size.
         let region = AbdomenPhantom.make(seed: 1002, shape: [128, 128, 128], spacing: [2.5, 2.5, 2.5])

@@ -17,7 +17,8 @@ extension Inference {
     /// Answers `clicks` with `model`: DeepGrow grows `label` from its positive clicks against the negative ones,
     /// DeepEdit edits the labels that have clicks. With `seeds` (clicks' balls and scribbles), the 3D models' answer is
     /// settled on the image by a graph cut that keeps the seeds (DeepGrow 3D's with `likelihood`; DeepEdit, trained
-    /// on the folder, always with its own probability); DeepGrow 2D's keeps the seeds on its slice.
+    /// on the folder, always with its own probability); DeepGrow 2D's with the seeds' likelihood is settled by a cut
+    /// of its slice (`growSettledOnSlice`), with the model's it keeps the seeds on its slice.
     public static func answer(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume, clicks: ClickSet, label: UInt16,
                               settlingWith seeds: Seeds?, likelihood: SettlingLikelihood,
                               options: GraphCutOptions = GraphCutOptions()) throws -> ClickAnswer {
@@ -28,6 +29,9 @@ extension Inference {
             let grown = if let settling, kind == .deepgrow3d {
                 try growSettled(model, prepared, image: image, foreground: foreground, background: clicks.background,
                                 seeds: settling.against(label), label: label, likelihood: likelihood, options: options)
+            } else if let settling, likelihood == .seeds {
+                try growSettledOnSlice(model, prepared, image: image, foreground: foreground, background: clicks.background,
+                                       seeds: settling.against(label), label: label, options: options)
             } else if let settling {
                 try holding(settling.against(label), label: label, in: grow(model, prepared, foreground: foreground,
                                                                              background: clicks.background), grid: image.grid)
@@ -47,9 +51,10 @@ extension Inference {
         return ClickAnswer(labels: result, speaksFor: clicks.isEmpty ? known : known.filter { clicks.byLabel[$0] != nil }, region: nil)
     }
 
-    /// DeepGrow 2D's answer with its seeds held: on its slice, positive seeds in and negative ones out. Its network
-    /// answers at 2 mm on the slice, near the image's resolution; a settling cut there answered the first clicks
-    /// worse on real images and let later ones undo earlier ones, so the answer stays the network's elsewhere.
+    /// DeepGrow 2D's answer with its seeds held: on its slice, positive seeds in and negative ones out; elsewhere the
+    /// network's. For a network trained on the folder, which knows its look (`SettlingLikelihood.model`): a cut of
+    /// the slice with the network's probability as its likelihood answered the first clicks worse on real images
+    /// and let later ones undo earlier ones.
     static func holding(_ seeds: Seeds, label: UInt16, in grown: (mask: [Bool], region: VoxelBox), grid: Grid)
         -> (mask: [Bool], region: VoxelBox) {
         var held = grown

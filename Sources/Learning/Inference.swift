@@ -14,12 +14,16 @@ public struct PreparedImage: Sendable {
     public let image: [Float]
     public let spacingMM: [Double?]
     public let normalisation: IntensityNormalisation
+    /// The image's window for the cuts that settle answers on it (`IntensityWindow.automatic`), found once per image
+    /// rather than once per click.
+    public let window: IntensityWindow
 
     public init(_ volume: Volume, config: ModelConfig) {
         space = ModelSpace(image: volume.grid, spacingMM: config.spacingMM)
         image = space.image(volume, normalisation: config.intensity)
         spacingMM = config.spacingMM
         normalisation = config.intensity
+        window = IntensityWindow.automatic(for: volume)
     }
 
     /// Whether this preparation fits `config` (same grid and intensities).

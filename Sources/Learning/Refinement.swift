@@ -31,22 +31,53 @@ extension Inference {
         guard !foreground.isEmpty else { throw ModelError.needsPositiveClick }
         let clicks = toModel(ClickSet.deepGrow(foreground: foreground, background: background), prepared.space)
         let (probability, origin, size) = grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks)
+        var options = options
+        options.window = options.window ?? prepared.window
         let cut: SegmentationResult
         switch likelihood {
         case .model:
             let onImage = Volume(grid: prepared.space.grid, voxels: probability).resampled(to: prepared.space.image, outside: 0).voxels
             cut = try GraphCutSegmenter.refine(image, probabilities: onImage, label: label, seeds: seeds, options: options)
         case .seeds:
-            // As a prior the network speaks only where it looked: outside its crop its probability is even odds, not
-            // "not the structure" (a hemisphere is longer than the crop).
-            let grid = prepared.space.grid
-            let crop = VoxelBox(lower: origin, upper: VoxelIndex(origin.i + size[0], origin.j + size[1], origin.k + size[2]))
-            let seen = Volume(grid: grid, voxels: grid.keeping(probability, inside: crop, elsewhere: 0.5))
-            let onImage = seen.resampled(to: prepared.space.image, outside: 0.5).voxels
+            let onImage = prior(probability, origin: origin, size: size, space: prepared.space, onto: image.grid)
             cut = try GraphCutSegmenter.segment(image, seeds: seeds, prior: (label, onImage), options: options)
         }
         let region = imageRegion(of: origin, size: size, space: prepared.space)
         return (cut.labels.voxels.map { $0 == label }, region.union(cut.region))
+    }
+
+    /// A DeepGrow network's probability as a prior on the image grid: it speaks only where it looked; outside its
+    /// crop its probability is even odds, not "not the structure" (a hemisphere is longer than the crop).
+    static func prior(_ probability: [Float], origin: VoxelIndex, size: [Int], space: ModelSpace, onto target: Grid) -> [Float] {
+        let grid = space.grid
+        let crop = VoxelBox(lower: origin, upper: VoxelIndex(origin.i + size[0], origin.j + size[1], origin.k + size[2]))
+        let seen = Volume(grid: grid, voxels: grid.keeping(probability, inside: crop, elsewhere: 0.5))
+        return seen.resampled(to: target, outside: 0.5).voxels
+    }
+
+    /// DeepGrow 2D settled on its slice (the first positive click's): a graph cut of that slice alone with the seeds'
+    /// own likelihood, the network's probability beside it as a prior, as the generic 3D model's answers are.
+    /// `seeds` are image voxels; those off the slice are left out.
+    public static func growSettledOnSlice(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume,
+                                          foreground: [VoxelIndex], background: [VoxelIndex], seeds: Seeds, label: UInt16,
+                                          options: GraphCutOptions = GraphCutOptions()) throws -> (mask: [Bool], region: VoxelBox) {
+        guard let first = foreground.first else { throw ModelError.needsPositiveClick }
+        let clicks = toModel(ClickSet.deepGrow(foreground: foreground, background: background), prepared.space)
+        let (probability, origin, size) = grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks)
+        let slab = VoxelBox(lower: VoxelIndex(0, 0, first.k), upper: VoxelIndex(image.shape[0], image.shape[1], first.k + 1))
+        let slice = image.cropped(to: slab)
+        var options = options
+        // The whole image's window, as the 3D cuts have it.
+        options.window = options.window ?? prepared.window
+        let onSlice = prior(probability, origin: origin, size: size, space: prepared.space, onto: slice.grid)
+        let cut = try GraphCutSegmenter.segment(slice, seeds: seeds.shifted(into: slab), prior: (label, onSlice), options: options)
+        var mask = [Bool](repeating: false, count: image.grid.voxelCount)
+        let start = image.grid.offset(0, 0, first.k)
+        for (n, value) in cut.labels.voxels.enumerated() where value == label { mask[start + n] = true }
+        var region = cut.region
+        region.lower.k += first.k
+        region.upper.k += first.k
+        return (mask, region)
     }
 
     /// DeepEdit settled on the image: the network's label map, with each label that has seeds cut again (its

@@ -39,7 +39,7 @@ struct InferCommand: ParsableCommand {
     @Flag(help: "Keep only the largest connected piece of each label.")
     var largestComponent = false
 
-    @Flag(help: "The network's answer as it is: not settled on the image by a graph cut (DeepGrow 3D, DeepEdit), clicks not held (DeepGrow 2D).")
+    @Flag(help: "The network's answer as it is: not settled on the image by a graph cut (DeepGrow 3D, DeepEdit), not settled on its slice or clicks not held (DeepGrow 2D).")
     var raw = false
 
     func run() throws {

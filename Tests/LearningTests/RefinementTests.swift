@@ -102,22 +102,49 @@ final class RefinementTests: XCTestCase {
     }
 
     func testDeepGrow2DsAnswerHoldsItsClicksOnItsSliceAndStaysThere() throws {
-        var config = config(.deepgrow2d)
-        config.patch = [32, 32, 1]
-        let model = try SegmentationModel(config: config, seed: 1)
+        let model = try SegmentationModel(config: config2D(), seed: 1)
         let prepared = PreparedImage(study.image, config: model.config)
         let (click, away) = (centre(of: 3), centre(of: 1))
         let clicks = ClickSet([3: [click], 0: [away]])
         let seeds = clicks.seeds(radiusMM: 2, grid: study.image.grid)
         let raw = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: nil, likelihood: .model).labels
-        let answer = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: seeds, likelihood: .model)
         let onSlice = { (v: VoxelIndex) in v.k == click.k }
-        XCTAssertTrue(seeds.all.filter(onSlice).contains { raw[$0] != answer.labels[$0] }, "the network alone misses some of its clicks")
-        for v in seeds.foreground[3]! where onSlice(v) { XCTAssertEqual(answer.labels[v], 3, "the positive click is in") }
-        for v in seeds.background where onSlice(v) { XCTAssertEqual(answer.labels[v], 0, "the negative click is out") }
-        let answered = answer.labels.voxels.indices.filter { answer.labels.voxels[$0] == 3 }.map(voxel)
-        XCTAssertFalse(answered.isEmpty)
-        XCTAssertTrue(answered.allSatisfy(onSlice), "a 2D answer stays on the clicked slice, where its seeds' balls reach further")
-        XCTAssertEqual(answer.region.map { [$0.lower.k, $0.upper.k] }, [click.k, click.k + 1])
+        // Held (a model trained on the folder) and settled on the slice (the generic one).
+        for likelihood in [SettlingLikelihood.model, .seeds] {
+            let answer = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: seeds,
+                                              likelihood: likelihood)
+            XCTAssertTrue(seeds.all.filter(onSlice).contains { raw[$0] != answer.labels[$0] }, "the network alone misses some of its clicks")
+            for v in seeds.foreground[3]! where onSlice(v) { XCTAssertEqual(answer.labels[v], 3, "the positive click is in (\(likelihood))") }
+            for v in seeds.background where onSlice(v) { XCTAssertEqual(answer.labels[v], 0, "the negative click is out (\(likelihood))") }
+            let answered = answer.labels.voxels.indices.filter { answer.labels.voxels[$0] == 3 }.map(voxel)
+            XCTAssertFalse(answered.isEmpty)
+            XCTAssertTrue(answered.allSatisfy(onSlice), "a 2D answer stays on the clicked slice, where its seeds' balls reach further (\(likelihood))")
+            XCTAssertEqual(answer.region.map { [$0.lower.k, $0.upper.k] }, [click.k, click.k + 1])
+        }
+    }
+
+    func testTheGenericDeepGrow2DsAnswerIsTheClickedDiscOnItsSliceWhateverItsNetworkSays() throws {
+        // An untrained network says little of the disc; settled on the slice with the click's own likelihood, the
+        // answer is the clicked disc there, not the other discs of the same intensity.
+        let model = try SegmentationModel(config: config2D(), seed: 1)
+        let prepared = PreparedImage(study.image, config: model.config)
+        let click = centre(of: 3)
+        let clicks = ClickSet([3: [click]])
+        let seeds = clicks.seeds(radiusMM: 2, grid: study.image.grid)
+        func dice(_ labels: LabelVolume) -> Double {
+            let slice = study.image.grid.offset(0, 0, click.k)..<study.image.grid.offset(0, 0, click.k + 1)
+            let truth = slice.filter { study.labels.voxels[$0] == 3 }, found = slice.filter { labels.voxels[$0] == 3 }
+            return 2 * Double(Set(truth).intersection(found).count) / Double(truth.count + found.count)
+        }
+        let raw = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: nil, likelihood: .model)
+        let settled = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: seeds, likelihood: .seeds)
+        XCTAssertLessThan(dice(raw.labels), 0.5, "the untrained network alone")
+        XCTAssertGreaterThan(dice(settled.labels), 0.9, "settled on its slice")
+    }
+
+    func config2D() -> ModelConfig {
+        var config = config(.deepgrow2d)
+        config.patch = [32, 32, 1]
+        return config
     }
 }
