@@ -89,6 +89,8 @@ extension Inference {
         let config = model.config
         precondition(!config.kind.isDeepGrow, "DeepGrow segments one structure: use growSettled")
         let p = probabilities(model, image: prepared.image, shape: prepared.shape, clicks: toModel(clicks, prepared.space))
+        var options = options
+        options.window = options.window ?? prepared.window
         var out = prepared.space.labelMap(probabilities: p, classes: config.outChannels, values: [0] + config.labels.map(\.value))
         let n = prepared.space.grid.voxelCount
         var claimed = [Float](repeating: -1, count: out.voxels.count)
