@@ -52,8 +52,8 @@ final class ModelAssistant: @unchecked Sendable {
                 guard let (record, model) = try shelf.current(kind) else {
                     throw ModelError.noModel([kind], hint: "t trains one on the submitted labels (or m picks another tool)")
                 }
-                // The 3D models' answers are settled on the image by a graph cut with the clicks' balls and the
-                // scribbles as seeds.
+                // The models' answers are settled on the image (DeepGrow 2D's on its slice) by a graph cut with the
+                // clicks' balls and the scribbles as seeds.
                 var options = GraphCutOptions()
                 options.cancellation = cancellation
                 let answer = try Inference.answer(model, prepare(request.image, study: request.studyId, model: model), image: request.image,

@@ -3,7 +3,7 @@
 // much is labelled) and the tool runs again with all clicks so far; Dice is recorded after each click. Tools:
 // the classical click tool (graph cut, no model) and the folder's newest DeepGrow 2D, DeepGrow 3D and DeepEdit.
 // 2D tools are judged on one axial slice per structure (the one where it is largest), 3D tools on the volume.
-// The 3D models answer as in the app, settled on the image by a graph cut (`--raw`: the networks alone). With
+// The models answer as in the app, settled on the image by a graph cut (`--raw`: the networks alone). With
 // `--same-clicks` every tool answers the clicks made for the first tool of its mode: a paired comparison, free of
 // the differences that each tool's own click path brings.
 
@@ -39,7 +39,7 @@ struct ClickEval: ParsableCommand {
     @Option(help: "Only these studies (comma-separated image ids).")
     var studies: String?
 
-    @Flag(help: "The networks' own answers: not settled on the image by a graph cut (3D), not settled on its slice or clicks not held (DeepGrow 2D).")
+    @Flag(help: "The networks' own answers: not settled on the image by a graph cut (DeepGrow 2D: on its slice).")
     var raw = false
 
     @Option(help: "Weight of the intensities beside the network's probability in the settling cut (0: the probability alone).")

@@ -1,12 +1,13 @@
 // `termlabel bench models`: click → updated mask, as the app does it (image prepared once per study, then each click:
 // guidance, network, mask back on the image grid), for DeepGrow 2D on a CT study (`deepgrow2d_settled`: its answer as
-// the app gives it, settled on the clicked slice) and for DeepGrow 3D and DeepEdit on a 128³ region. `…_click_128` runs the network on all 128³ voxels; `…_settled_128` adds the graph cut that settles a
-// 3D answer on the image; `…_shipped_settled_128` is the app's click with the models as shipped (the generic DeepGrow
-// 3D's 3 mm crop, DeepEdit's 3 mm windows) on a 128³ region at 2 mm. DeepGrow runs the shipped generic weights,
-// DeepEdit random ones, unless `--trained DIR` loads a folder's trained models onto the same grids. The network's
-// time does not depend on the weights, but the settling cut's does: a random network labels noise across the whole
-// region, which the cut, with the intensities in its likelihood, takes seconds to untangle. The trained figures are
-// those of real answers, as are the click robot's seconds per call.
+// the app gives it, settled on the clicked slice) and for DeepGrow 3D and DeepEdit on a 128³ region. `…_click_128`
+// runs the network on all 128³ voxels; `…_settled_128` adds the graph cut that settles a 3D answer on the image;
+// `…_shipped_settled_128` is the app's click with the models as shipped (the generic DeepGrow 3D's 3 mm crop,
+// DeepEdit's 3 mm windows) on a 128³ region at 2 mm. DeepGrow runs the shipped generic weights, DeepEdit random ones,
+// unless `--trained DIR` loads a folder's trained models onto the same grids. The network's time does not depend on
+// the weights, but the settling cut's does: a random network labels noise across the whole region, which the cut,
+// with the intensities in its likelihood, takes seconds to untangle. The trained figures are those of real answers,
+// as are the click robot's seconds per call.
 
 import App
 import ArgumentParser
@@ -67,7 +68,7 @@ struct ModelBench: ParsableCommand {
         try time("deepgrow2d_click", model: { try model(.deepgrow2d) }, image: study.image) { model, prepared in
             _ = try Inference.grow(model, prepared, foreground: [centre], background: [])
         }
-        // As the app answers a 2D click: the generic model's answer settled on its slice, a trained one's held.
+        // As the app answers a 2D click: settled on its slice.
         let likelihood2D = try shelf.map { try $0.current(.deepgrow2d)?.record.settlingLikelihood ?? .model } ?? .seeds
         let clicks2D = ClickSet([1: [centre]])
         try time("deepgrow2d_settled", model: { try model(.deepgrow2d) }, image: study.image) { model, prepared in

@@ -15,10 +15,9 @@ public struct ClickAnswer: Sendable {
 
 extension Inference {
     /// Answers `clicks` with `model`: DeepGrow grows `label` from its positive clicks against the negative ones,
-    /// DeepEdit edits the labels that have clicks. With `seeds` (clicks' balls and scribbles), the 3D models' answer is
-    /// settled on the image by a graph cut that keeps the seeds (DeepGrow 3D's with `likelihood`; DeepEdit, trained
-    /// on the folder, always with its own probability); DeepGrow 2D's with the seeds' likelihood is settled by a cut
-    /// of its slice (`growSettledOnSlice`), with the model's it keeps the seeds on its slice.
+    /// DeepEdit edits the labels that have clicks. With `seeds` (clicks' balls and scribbles), the answer is settled
+    /// on the image by a graph cut that keeps the seeds: DeepGrow's with `likelihood`, 3D on the image, 2D on the
+    /// first positive click's slice alone; DeepEdit's, trained on the folder, always with its own probability.
     public static func answer(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume, clicks: ClickSet, label: UInt16,
                               settlingWith seeds: Seeds?, likelihood: SettlingLikelihood,
                               options: GraphCutOptions = GraphCutOptions()) throws -> ClickAnswer {
@@ -29,12 +28,9 @@ extension Inference {
             let grown = if let settling, kind == .deepgrow3d {
                 try growSettled(model, prepared, image: image, foreground: foreground, background: clicks.background,
                                 seeds: settling.against(label), label: label, likelihood: likelihood, options: options)
-            } else if let settling, likelihood == .seeds {
-                try growSettledOnSlice(model, prepared, image: image, foreground: foreground, background: clicks.background,
-                                       seeds: settling.against(label), label: label, options: options)
             } else if let settling {
-                try holding(settling.against(label), label: label, in: grow(model, prepared, foreground: foreground,
-                                                                             background: clicks.background), grid: image.grid)
+                try growSettledOnSlice(model, prepared, image: image, foreground: foreground, background: clicks.background,
+                                       seeds: settling.against(label), label: label, likelihood: likelihood, options: options)
             } else {
                 try grow(model, prepared, foreground: foreground, background: clicks.background)
             }
@@ -49,18 +45,5 @@ extension Inference {
         }
         let known = model.config.labels.map(\.value)
         return ClickAnswer(labels: result, speaksFor: clicks.isEmpty ? known : known.filter { clicks.byLabel[$0] != nil }, region: nil)
-    }
-
-    /// DeepGrow 2D's answer with its seeds held: on its slice, positive seeds in and negative ones out; elsewhere the
-    /// network's. For a network trained on the folder, which knows its look (`SettlingLikelihood.model`): a cut of
-    /// the slice with the network's probability as its likelihood answered the first clicks worse on real images
-    /// and let later ones undo earlier ones.
-    static func holding(_ seeds: Seeds, label: UInt16, in grown: (mask: [Bool], region: VoxelBox), grid: Grid)
-        -> (mask: [Bool], region: VoxelBox) {
-        var held = grown
-        let inside = { (v: VoxelIndex) in (0..<3).allSatisfy { grown.region.lower[$0] <= v[$0] && v[$0] < grown.region.upper[$0] } }
-        for v in seeds.foreground[label] ?? [] where inside(v) { held.mask[grid.offset(v)] = true }
-        for v in seeds.background where inside(v) { held.mask[grid.offset(v)] = false }
-        return held
     }
 }

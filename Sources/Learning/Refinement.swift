@@ -1,8 +1,8 @@
-// The 3D click models' answers settled on the image. Their networks see a coarse grid (3–4 mm) and blur each click
+// The click models' answers settled on the image. Their networks see a coarser grid (2–4 mm) and blur each click
 // over several voxels, so their borders are soft and a click near a border barely moves it. A graph cut at the
 // image's resolution, with every click as a seed, puts the border on the image's edges and keeps each click where
-// the annotator put it. Its likelihood depends on what the model knows (`SettlingLikelihood`). The app, `infer`, the
-// server and the click robot all answer 3D clicks this way.
+// the annotator put it (DeepGrow 2D's on its slice alone). Its likelihood depends on what the model knows
+// (`SettlingLikelihood`). The app, `infer`, the server and the click robot all answer clicks this way.
 
 import Segmenters
 import Volume
@@ -31,46 +31,48 @@ extension Inference {
         guard !foreground.isEmpty else { throw ModelError.needsPositiveClick }
         let clicks = toModel(ClickSet.deepGrow(foreground: foreground, background: background), prepared.space)
         let (probability, origin, size) = grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks)
-        var options = options
-        options.window = options.window ?? prepared.window
-        let cut: SegmentationResult
-        switch likelihood {
-        case .model:
-            let onImage = Volume(grid: prepared.space.grid, voxels: probability).resampled(to: prepared.space.image, outside: 0).voxels
-            cut = try GraphCutSegmenter.refine(image, probabilities: onImage, label: label, seeds: seeds, options: options)
-        case .seeds:
-            let onImage = prior(probability, origin: origin, size: size, space: prepared.space, onto: image.grid)
-            cut = try GraphCutSegmenter.segment(image, seeds: seeds, prior: (label, onImage), options: options)
-        }
+        let cut = try settle(probability, origin: origin, size: size, prepared: prepared, on: image, seeds: seeds, label: label,
+                             likelihood: likelihood, options: options)
         let region = imageRegion(of: origin, size: size, space: prepared.space)
         return (cut.labels.voxels.map { $0 == label }, region.union(cut.region))
     }
 
-    /// A DeepGrow network's probability as a prior on the image grid: it speaks only where it looked; outside its
-    /// crop its probability is even odds, not "not the structure" (a hemisphere is longer than the crop).
-    static func prior(_ probability: [Float], origin: VoxelIndex, size: [Int], space: ModelSpace, onto target: Grid) -> [Float] {
-        let grid = space.grid
-        let crop = VoxelBox(lower: origin, upper: VoxelIndex(origin.i + size[0], origin.j + size[1], origin.k + size[2]))
-        let seen = Volume(grid: grid, voxels: grid.keeping(probability, inside: crop, elsewhere: 0.5))
-        return seen.resampled(to: target, outside: 0.5).voxels
+    /// The cut that settles a DeepGrow network's answer (its probability on the model grid, and the crop it ran on)
+    /// on `target`, the image or one slice of it, with the image's window.
+    static func settle(_ probability: [Float], origin: VoxelIndex, size: [Int], prepared: PreparedImage, on target: Volume,
+                       seeds: Seeds, label: UInt16, likelihood: SettlingLikelihood, options: GraphCutOptions) throws -> SegmentationResult {
+        var options = options
+        options.window = options.window ?? prepared.window
+        let grid = prepared.space.grid
+        switch likelihood {
+        case .model:
+            let onTarget = Volume(grid: grid, voxels: probability).resampled(to: target.grid, outside: 0).voxels
+            return try GraphCutSegmenter.refine(target, probabilities: onTarget, label: label, seeds: seeds, options: options)
+        case .seeds:
+            // As a prior the network speaks only where it looked: outside its crop its probability is even odds, not
+            // "not the structure" (a hemisphere is longer than the crop).
+            let crop = VoxelBox(lower: origin, upper: VoxelIndex(origin.i + size[0], origin.j + size[1], origin.k + size[2]))
+            let seen = Volume(grid: grid, voxels: grid.keeping(probability, inside: crop, elsewhere: 0.5))
+            let onTarget = seen.resampled(to: target.grid, outside: 0.5).voxels
+            return try GraphCutSegmenter.segment(target, seeds: seeds, prior: (label, onTarget), options: options)
+        }
     }
 
-    /// DeepGrow 2D settled on its slice (the first positive click's): a graph cut of that slice alone with the seeds'
-    /// own likelihood, the network's probability beside it as a prior, as the generic 3D model's answers are.
-    /// `seeds` are image voxels; those off the slice are left out.
+    /// DeepGrow 2D settled on its slice (the first positive click's): a graph cut of that slice alone, with the
+    /// likelihood as DeepGrow 3D's answers are settled with. The network's answer alone, its clicks held on the slice,
+    /// fell from one click to the next and stayed below the settled one's, whether trained on a folder (on the CT
+    /// samples' held-out studies) or generic (there and on real images). `seeds` are image voxels; those off the
+    /// slice are left out.
     public static func growSettledOnSlice(_ model: SegmentationModel, _ prepared: PreparedImage, image: Volume,
                                           foreground: [VoxelIndex], background: [VoxelIndex], seeds: Seeds, label: UInt16,
-                                          options: GraphCutOptions = GraphCutOptions()) throws -> (mask: [Bool], region: VoxelBox) {
+                                          likelihood: SettlingLikelihood, options: GraphCutOptions = GraphCutOptions())
+        throws -> (mask: [Bool], region: VoxelBox) {
         guard let first = foreground.first else { throw ModelError.needsPositiveClick }
         let clicks = toModel(ClickSet.deepGrow(foreground: foreground, background: background), prepared.space)
         let (probability, origin, size) = grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks)
         let slab = VoxelBox(lower: VoxelIndex(0, 0, first.k), upper: VoxelIndex(image.shape[0], image.shape[1], first.k + 1))
-        let slice = image.cropped(to: slab)
-        var options = options
-        // The whole image's window, as the 3D cuts have it.
-        options.window = options.window ?? prepared.window
-        let onSlice = prior(probability, origin: origin, size: size, space: prepared.space, onto: slice.grid)
-        let cut = try GraphCutSegmenter.segment(slice, seeds: seeds.shifted(into: slab), prior: (label, onSlice), options: options)
+        let cut = try settle(probability, origin: origin, size: size, prepared: prepared, on: image.cropped(to: slab),
+                             seeds: seeds.shifted(into: slab), label: label, likelihood: likelihood, options: options)
         var mask = [Bool](repeating: false, count: image.grid.voxelCount)
         let start = image.grid.offset(0, 0, first.k)
         for (n, value) in cut.labels.voxels.enumerated() where value == label { mask[start + n] = true }

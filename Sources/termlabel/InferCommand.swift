@@ -39,7 +39,7 @@ struct InferCommand: ParsableCommand {
     @Flag(help: "Keep only the largest connected piece of each label.")
     var largestComponent = false
 
-    @Flag(help: "The network's answer as it is: not settled on the image by a graph cut (DeepGrow 3D, DeepEdit), not settled on its slice or clicks not held (DeepGrow 2D).")
+    @Flag(help: "The network's answer as it is: not settled on the image by a graph cut (DeepGrow 2D: on its slice).")
     var raw = false
 
     func run() throws {
@@ -56,7 +56,7 @@ struct InferCommand: ParsableCommand {
         if self.model.isDeepGrow { clicks = clicks.map { $0.positive ? Click($0.voxel, label: label, positive: true) : $0 } }
         let start = DispatchTime.now()
         let clickSet = ClickSet(clicks)
-        // With clicks, the 3D models answer as in the app: settled on the image, the clicks as 3 mm seeds.
+        // With clicks, the models answer as in the app: settled on the image, the clicks as 3 mm seeds.
         var result = try Inference.answer(model, PreparedImage(image, config: model.config), image: image, clicks: clickSet, label: label,
                                           settlingWith: raw ? nil : clickSet.seeds(radiusMM: 3, grid: image.grid),
                                           likelihood: record.settlingLikelihood).labels
