@@ -109,7 +109,7 @@ final class RefinementTests: XCTestCase {
         let seeds = clicks.seeds(radiusMM: 2, grid: study.image.grid)
         let raw = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: nil, likelihood: .model).labels
         let onSlice = { (v: VoxelIndex) in v.k == click.k }
-        // Held (a model trained on the folder) and settled on the slice (the generic one).
+        // Settled on the slice with either likelihood: a folder-trained model's (its probability) and the generic one's.
         for likelihood in [SettlingLikelihood.model, .seeds] {
             let answer = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: seeds,
                                               likelihood: likelihood)
