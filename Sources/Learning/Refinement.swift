@@ -79,7 +79,8 @@ extension Inference {
         var region = cut.region
         region.lower.k += first.k
         region.upper.k += first.k
-        return (mask, region)
+        // Where the network looked too, as for 3D answers: what an earlier answer labelled there is answered anew.
+        return (mask, imageRegion(of: origin, size: size, space: prepared.space).union(region))
     }
 
     /// DeepEdit settled on the image: the network's label map, with each label that has seeds cut again (its

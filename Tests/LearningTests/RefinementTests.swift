@@ -4,6 +4,7 @@
 // `termlabel eval clicks`'s to say.
 
 import Engine
+import Foundation
 @testable import Learning
 import Segmenters
 import Volume
@@ -140,6 +141,32 @@ final class RefinementTests: XCTestCase {
         let settled = try Inference.answer(model, prepared, image: study.image, clicks: clicks, label: 3, settlingWith: seeds, likelihood: .seeds)
         XCTAssertLessThan(dice(raw.labels), 0.5, "the untrained network alone")
         XCTAssertGreaterThan(dice(settled.labels), 0.9, "settled on its slice")
+    }
+
+    func testADeepGrow2DAnswerSpeaksWhereItsNetworkLookedThoughItsCutWasSmaller() throws {
+        // A small disc in a wide slice: the settling cut looks 30 mm around the click, the network at a 96-voxel
+        // crop. The answer speaks for the crop too, so that a larger earlier answer there is replaced, not left.
+        let grid = Grid(shape: [160, 160, 3], affine: .identity)
+        var image = Volume(grid: grid, voxels: Tensor.randomNormal([grid.voxelCount], std: 0.1, seed: 5).data)
+        for k in 0..<3 { for j in 0..<160 { for i in 0..<160 where hypot(Double(i - 80), Double(j - 80)) <= 5 {
+            image.voxels[grid.offset(i, j, k)] += 1
+        } } }
+        var config = config2D()
+        config.patch = [96, 96, 1]
+        // This untrained network calls no voxel the structure, so the cut's region is the click's 30 mm alone.
+        let model = try SegmentationModel(config: config, seed: 8)
+        let prepared = PreparedImage(image, config: model.config)
+        let clicks = ClickSet([1: [VoxelIndex(80, 80, 1)]])
+        XCTAssertLessThan(Inference.grow(model, image: prepared.image, shape: prepared.shape, clicks: clicks).probability.max()!, 0.5)
+        let looked = try XCTUnwrap(Inference.answer(model, prepared, image: image, clicks: clicks, label: 1, settlingWith: nil,
+                                                    likelihood: .seeds).region)
+        for likelihood in [SettlingLikelihood.model, .seeds] {
+            let settled = try Inference.answer(model, prepared, image: image, clicks: clicks, label: 1,
+                                               settlingWith: clicks.seeds(radiusMM: 2, grid: grid), likelihood: likelihood)
+            let region = try XCTUnwrap(settled.region)
+            XCTAssertEqual(region.union(looked), region, "the answer's region holds the network's crop (\(likelihood))")
+            XCTAssertEqual([region.lower.k, region.upper.k], [1, 2])
+        }
     }
 
     func config2D() -> ModelConfig {
