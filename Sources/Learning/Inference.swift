@@ -14,22 +14,42 @@ public struct PreparedImage: Sendable {
     public let image: [Float]
     public let spacingMM: [Double?]
     public let normalisation: IntensityNormalisation
-    /// The image's window for the cuts that settle answers on it (`IntensityWindow.automatic`), found once per image
-    /// rather than once per click.
-    public let window: IntensityWindow
+    /// The image's window for the cuts that settle answers on it (`IntensityWindow.automatic`): found at its first
+    /// use and kept, once per image rather than once per click, and never where nothing is settled (ranking).
+    public var window: IntensityWindow { automaticWindow.value }
+    private let automaticWindow: FirstUse<IntensityWindow>
 
     public init(_ volume: Volume, config: ModelConfig) {
         space = ModelSpace(image: volume.grid, spacingMM: config.spacingMM)
         image = space.image(volume, normalisation: config.intensity)
         spacingMM = config.spacingMM
         normalisation = config.intensity
-        window = IntensityWindow.automatic(for: volume)
+        automaticWindow = FirstUse { IntensityWindow.automatic(for: volume) }
     }
 
     /// Whether this preparation fits `config` (same grid and intensities).
     public func fits(_ config: ModelConfig) -> Bool { spacingMM == config.spacingMM && normalisation == config.intensity }
 
     public var shape: [Int] { space.grid.shape }
+}
+
+/// A value made at its first use, once, whichever thread asks first; what makes it is let go afterwards.
+final class FirstUse<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var made: Value?
+    private var make: (@Sendable () -> Value)?
+
+    init(_ make: @escaping @Sendable () -> Value) { self.make = make }
+
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made { return made }
+        let value = make!()
+        made = value
+        make = nil
+        return value
+    }
 }
 
 public enum Inference {
