@@ -21,8 +21,9 @@
 //   structure shares with organs elsewhere does not bring those organs in;
 // - a negative click's tissue is background only where a voxel is nearer (through similar tissue) to the negative
 //   clicks than to the positive ones: a negative click on a leak says nothing of the structure's own tissue;
-// - a later positive click's tissue that a negative click shares and that spreads far beyond the first click's
-//   (a click on a lesion's rim with the organ's value, then a negative click on the organ) adds only a seed;
+// - a later positive click on the rim of the label's other tissues, whose tissue a negative click shares and spreads
+//   far beyond the first click's (a click on a lesion's rim with the organ's value, then a negative click on the
+//   organ), adds only a seed;
 // - a later click whose ball straddles an edge, its centre on the side that holds most of the ball, stands for that
 //   side's tissue alone;
 // - where the cut returned little more than the clicks (`tissueOfLargestPart`, `GraphCutSegmenter.segment`), each
@@ -305,10 +306,11 @@ struct SeedLikelihood {
     }
 
     /// Later clicks' tissues that negative clicks overrule: a negative click has the tissue's value (within the
-    /// noise), and the tissue spreads through ten times the voxels the first click's tissue does (which no negative
-    /// click shares). A positive click on the rim of a small structure inside a large organ has the organ's value;
-    /// once a negative click on the organ says the organ is not the structure, that click marks only itself and the
-    /// first click's tissue stands for the label. Nil where nothing is overruled.
+    /// noise), the tissue spreads through ten times the voxels the first click's tissue does (which no negative
+    /// click shares), and the click lies on the rim of what the label's other tissues spread over. A positive click
+    /// on the rim of a small structure inside a large organ has the organ's value; once a negative click on the
+    /// organ says the organ is not the structure, that click marks only itself and the first click's tissue stands
+    /// for the label. Nil where nothing is overruled.
     static func overruledByNegatives(_ tissues: [Tissue], first: Int?, negatives: [Int], smoothed: [Float], shape: [Int],
                                      spacing: [Double], strokes: StrokeTest, smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
         guard let first, let firstTissue = tissues.firstIndex(where: { $0.seeds.contains(first) }), !negatives.isEmpty,
@@ -326,8 +328,31 @@ struct SeedLikelihood {
                                          tolerance: likeness(smoothNoise: smoothNoise), limit: limit).count
         }
         let firstSpread = spread(tissues[firstTissue], limit: smoothed.count / 10)
-        let left = Set(tissues.indices.filter { shared[$0] && spread(tissues[$0], limit: 10 * firstSpread) >= 10 * firstSpread })
+        let spreading = tissues.indices.filter { shared[$0] && spread(tissues[$0], limit: 10 * firstSpread) >= 10 * firstSpread }
+        guard !spreading.isEmpty else { return nil }
+        // Only a click on their rim: its ball touches what those tissues spread over. A click far from them on a
+        // tissue a negative click shares (a hemisphere's grey matter, its white matter clicked first, the other
+        // side's grey matter marked negative) is the structure's own.
+        let unshared = tissues.indices.filter { !shared[$0] }.flatMap { tissues[$0].seeds }
+        var joined = [Bool](repeating: false, count: smoothed.count)
+        for v in unshared + surroundings(of: unshared, smoothed: smoothed, shape: shape, spacing: spacing, radiusMM: .infinity,
+                                          tolerance: likeness(smoothNoise: smoothNoise), limit: smoothed.count / 10) { joined[v] = true }
+        let left = Set(spreading.filter { touches(tissues[$0].seeds, joined, shape: shape) })
         return left.isEmpty ? nil : (firstTissue, left)
+    }
+
+    /// Whether a voxel of `seeds` is in `mask` or one of its 26 neighbours is.
+    static func touches(_ seeds: [Int], _ mask: [Bool], shape: [Int]) -> Bool {
+        let (ni, nj, nk) = (shape[0], shape[1], shape[2])
+        return seeds.contains { v in
+            let (i, j, k) = (v % ni, (v / ni) % nj, v / (ni * nj))
+            for c in max(k - 1, 0)...min(k + 1, nk - 1) {
+                for b in max(j - 1, 0)...min(j + 1, nj - 1) {
+                    for a in max(i - 1, 0)...min(i + 1, ni - 1) where mask[a + ni * (b + nj * c)] { return true }
+                }
+            }
+            return false
+        }
     }
 
     /// How far apart two smoothed values may be and still be one tissue: three times the smoothed image's noise.

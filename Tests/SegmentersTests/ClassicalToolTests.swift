@@ -3,8 +3,8 @@
 // only, a negative seed that separates two structures of the same intensity, a background stroke across a
 // structure's twin, a click on a thin part whose voxels mix it with its surroundings, a click on a tissue shared with
 // other organs, clicks on a real T2 with coarse voxels, a negative click on the structure's tissue elsewhere, a click
-// on a partial-volume edge of 5 mm slices, a negative click that overrules a click on a lesion's rim, a ventricle
-// thinner than a click's ball, a thin structure's blurred rim; and the box and lasso prompts.
+// on a partial-volume edge of 5 mm slices, a negative click that overrules a click on a lesion's rim but not one far
+// from the first click's tissue, a ventricle thinner than a click's ball, a thin structure's blurred rim; and the box and lasso prompts.
 
 @testable import Segmenters
 import Randomness
@@ -425,6 +425,24 @@ final class ClassicalToolTests: XCTestCase {
         let result = try GraphCutSegmenter.segment(ct103.image, seeds: seeds)
         let dice = result.labels.dice(with: lesion, label: 1)
         XCTAssertGreaterThan(dice, 0.85, "\(result.labels.count(of: 1)) voxels for the lesion's \(lesion.count(of: 1))")
+    }
+
+    func testAClickFarFromTheFirstOnATissueANegativeClickSharesStaysTheStructures() throws {
+        // One hemisphere as the robot segments it on the skull-stripped T1: a first click on a bright patch of its
+        // white matter, a later one on its grey matter far from that patch, a negative click on the other side's
+        // grey matter, a thin dark cleft between the sides. The grey matter spreads over far more than the patch, as
+        // a liver does around a lesion, but the later click is not on the patch's rim: it stays the structure's (with
+        // the rim rule applied to it, the answer shrank to the patch: Dice 0.03).
+        let (image, truth) = image(shape: [64, 32, 32], seed: 11, intensities: [100, 100, 160, 40], noise: 6) { i, j, k in
+            if self.ellipsoid(i, j, k, centre: [16, 16, 16], radii: [4, 4, 4]) { return 2 }
+            return i < 31 ? 1 : i < 33 ? 3 : 0
+        }
+        let side = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 || $0 == 2 ? 1 : 0 })
+        let seeds = Seeds(positive: [VoxelIndex(16, 16, 16), VoxelIndex(16, 16, 4)], negative: [VoxelIndex(48, 16, 16)],
+                          radiusMM: 3, grid: image.grid)
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds)
+        let dice = result.labels.dice(with: side, label: 1)
+        XCTAssertGreaterThan(dice, 0.9, "\(result.labels.count(of: 1)) voxels for the side's \(side.count(of: 1))")
     }
 
     func testTheLabelsValueIsItsClicksOwnAndAThinVentricleReachesItsBlurredRim() throws {
