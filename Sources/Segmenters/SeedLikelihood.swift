@@ -21,9 +21,9 @@
 //   structure shares with organs elsewhere does not bring those organs in;
 // - a negative click's tissue is background only where a voxel is nearer (through similar tissue) to the negative
 //   clicks than to the positive ones: a negative click on a leak says nothing of the structure's own tissue;
-// - a later positive click on the rim of the label's other tissues, whose tissue a negative click shares and spreads
-//   far beyond the first click's (a click on a lesion's rim with the organ's value, then a negative click on the
-//   organ), adds only a seed;
+// - a later positive click on the rim of the label's other tissues, whose tissue spreads through ten times what
+//   they spread over (a click on a lesion's rim with the organ's value, on a kidney's outermost voxel with the
+//   muscle's beside it), adds only a seed;
 // - a later click whose ball straddles an edge, its centre on the side that holds most of the ball, stands for that
 //   side's tissue alone;
 // - where the cut returned little more than the clicks (`tissueOfLargestPart`, `GraphCutSegmenter.segment`), each
@@ -85,7 +85,7 @@ struct SeedLikelihood {
                 return Tissue(density: density, share: share(of: density, in: region), seeds: group)
             }
             return withoutClicksOnEdges(list, intensities: intensities, smoothed: smoothed, shape: shape, spacing: spacing,
-                                        strokes: strokes, smoothNoise: smoothNoise, negatives: background, first: firstSeeds[label])
+                                        strokes: strokes, smoothNoise: smoothNoise, first: firstSeeds[label])
                 .map { (density: $0.density, share: $0.share) }
         }
         let labelDensities = tissues.map { list in
@@ -257,10 +257,10 @@ struct SeedLikelihood {
     /// part whose voxels mix the structure with what lies beside it): it still marks the structure as a seed, but
     /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
     /// is that of the click whose value is the most common around it, of those not on such an edge between another
-    /// click's tissue and their surroundings', or the first click's where negative clicks overrule others
-    /// (`overruledByNegatives`).
+    /// click's tissue and their surroundings', or the first click's where later clicks lie on the rim of the
+    /// label's tissues (`laterClicksOnTheRim`).
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
-                                     strokes: StrokeTest, smoothNoise: Float, negatives: [Int], first: Int?) -> [Tissue] {
+                                     strokes: StrokeTest, smoothNoise: Float, first: Int?) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { strokes.isStroke($0.seeds) }) else { return tissues }
         let local = tissues.map { localHistogram(around: $0.seeds, smoothed: smoothed, shape: shape, spacing: spacing, noise: smoothNoise) }
         let commonness = local.map { $0.histogram[$0.centre] / max($0.histogram.max() ?? 0, 1e-9) }
@@ -288,8 +288,8 @@ struct SeedLikelihood {
         let candidates = [tissues.indices.filter { !thin[$0] && !between[$0] }, tissues.indices.filter { !thin[$0] }, Array(tissues.indices)]
             .first { !$0.isEmpty }!
         var reference = candidates.max { commonness[$0] < commonness[$1] }!
-        let overruled = overruledByNegatives(tissues, first: first, negatives: negatives, smoothed: smoothed, shape: shape,
-                                             spacing: spacing, strokes: strokes, smoothNoise: smoothNoise)
+        let overruled = laterClicksOnTheRim(tissues, first: first, smoothed: smoothed, shape: shape, spacing: spacing,
+                                            smoothNoise: smoothNoise)
         if let overruled { reference = overruled.first }
         // The label's value is the one under the reference click: in a structure thinner than the click's ball,
         // the peak of its tissue is what lies around the structure.
@@ -305,38 +305,33 @@ struct SeedLikelihood {
         }.map { tissues[$0] }
     }
 
-    /// Later clicks' tissues that negative clicks overrule: a negative click has the tissue's value (within the
-    /// noise), the tissue spreads through ten times the voxels the first click's tissue does (which no negative
-    /// click shares), and the click lies on the rim of what the label's other tissues spread over. A positive click
-    /// on the rim of a small structure inside a large organ has the organ's value; once a negative click on the
-    /// organ says the organ is not the structure, that click marks only itself and the first click's tissue stands
-    /// for the label. Nil where nothing is overruled.
-    static func overruledByNegatives(_ tissues: [Tissue], first: Int?, negatives: [Int], smoothed: [Float], shape: [Int],
-                                     spacing: [Double], strokes: StrokeTest, smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
-        guard let first, let firstTissue = tissues.firstIndex(where: { $0.seeds.contains(first) }), !negatives.isEmpty,
-              !strokes.hasStroke(negatives) else { return nil }
-        let apart = likeBins(smoothNoise: smoothNoise)
-        let negativeValues = groups(of: negatives, shape: shape).map { medianBin(of: $0, smoothed: smoothed) }
-        let shared = tissues.map { t in
-            let own = medianBin(of: t.seeds, smoothed: smoothed)
-            return negativeValues.contains { abs($0 - own) <= apart }
+    /// Later clicks on the rim of the label's other tissues, which mark only themselves: a click whose ball touches
+    /// what the label's other clicks' tissues spread over (voxels joined to their seeds through like values), and
+    /// whose own tissue spreads through ten times as many. The robot's click on a missed rim, and an annotator's,
+    /// falls on the structure's outermost voxels, whose value is what lies beside it (a lesion's rim has the
+    /// liver's, a kidney's outermost voxel beside the muscle the muscle's): as a tissue it floods what lies beside.
+    /// A click on a tissue the structure has elsewhere (a hemisphere's grey matter, its white matter clicked first)
+    /// spreads no further than ten times the structure's other tissues, or lies away from them. Nil where there is
+    /// none; else the first click's tissue, which stands for the label, and the clicks left out.
+    static func laterClicksOnTheRim(_ tissues: [Tissue], first: Int?, smoothed: [Float], shape: [Int], spacing: [Double],
+                                    smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
+        guard let first, let firstTissue = tissues.firstIndex(where: { $0.seeds.contains(first) }) else { return nil }
+        let tolerance = likeness(smoothNoise: smoothNoise)
+        func spread(_ seeds: [Int], limit: Int) -> [Int] {
+            seeds + surroundings(of: seeds, smoothed: smoothed, shape: shape, spacing: spacing, radiusMM: .infinity,
+                                 tolerance: tolerance, limit: limit)
         }
-        guard !shared[firstTissue], shared.contains(true) else { return nil }
-        // Voxels joined to the tissue's seeds through like values, counted as far as the comparison needs.
-        func spread(_ t: Tissue, limit: Int) -> Int {
-            t.seeds.count + surroundings(of: t.seeds, smoothed: smoothed, shape: shape, spacing: spacing, radiusMM: .infinity,
-                                         tolerance: likeness(smoothNoise: smoothNoise), limit: limit).count
+        let limit = smoothed.count / 10
+        let spreads = tissues.map { spread($0.seeds, limit: limit).count }
+        // The structure's known tissues grow from the first click's, the least spreading first; a click whose tissue
+        // spreads through ten times all of them is not one of them.
+        var core = [firstTissue], coreSpread = spreads[firstTissue], spreading: [Int] = []
+        for n in tissues.indices.filter({ $0 != firstTissue }).sorted(by: { spreads[$0] < spreads[$1] }) {
+            if spreads[n] >= 10 * coreSpread { spreading.append(n) } else { core.append(n); coreSpread += spreads[n] }
         }
-        let firstSpread = spread(tissues[firstTissue], limit: smoothed.count / 10)
-        let spreading = tissues.indices.filter { shared[$0] && spread(tissues[$0], limit: 10 * firstSpread) >= 10 * firstSpread }
         guard !spreading.isEmpty else { return nil }
-        // Only a click on their rim: its ball touches what those tissues spread over. A click far from them on a
-        // tissue a negative click shares (a hemisphere's grey matter, its white matter clicked first, the other
-        // side's grey matter marked negative) is the structure's own.
-        let unshared = tissues.indices.filter { !shared[$0] }.flatMap { tissues[$0].seeds }
         var joined = [Bool](repeating: false, count: smoothed.count)
-        for v in unshared + surroundings(of: unshared, smoothed: smoothed, shape: shape, spacing: spacing, radiusMM: .infinity,
-                                          tolerance: likeness(smoothNoise: smoothNoise), limit: smoothed.count / 10) { joined[v] = true }
+        for v in spread(core.flatMap { tissues[$0].seeds }, limit: limit) { joined[v] = true }
         let left = Set(spreading.filter { touches(tissues[$0].seeds, joined, shape: shape) })
         return left.isEmpty ? nil : (firstTissue, left)
     }

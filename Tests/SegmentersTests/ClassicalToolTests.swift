@@ -3,8 +3,8 @@
 // only, a negative seed that separates two structures of the same intensity, a background stroke across a
 // structure's twin, a click on a thin part whose voxels mix it with its surroundings, a click on a tissue shared with
 // other organs, clicks on a real T2 with coarse voxels, a negative click on the structure's tissue elsewhere, a click
-// on a partial-volume edge of 5 mm slices, a negative click that overrules a click on a lesion's rim but not one far
-// from the first click's tissue, a ventricle thinner than a click's ball, a thin structure's blurred rim; and the box and lasso prompts.
+// on a partial-volume edge of 5 mm slices, a click on a lesion's or a kidney's rim that marks only itself but not one
+// far from the first click's tissue, a ventricle thinner than a click's ball, a thin structure's blurred rim; and the box and lasso prompts.
 
 @testable import Segmenters
 import Randomness
@@ -410,21 +410,36 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertGreaterThan(dice, 0.6, "\(result.labels.count(of: 1)) voxels for the kidney's \(kidney.count(of: 1))")
     }
 
-    func testANegativeClickOnTheOrganAroundALesionUndoesAClickOnTheLesionsRim() throws {
+    func testAClickOnALesionsRimMarksOnlyItselfWithOrWithoutANegativeClickOnTheOrgan() throws {
         // The click robot on the held-out ct_103's lesion (569 voxels inside the liver): its third click falls on the
-        // lesion's rim, where the value is the liver's (111 HU), and the answer floods the liver; its fourth is a
-        // negative click in the flooded liver. That must give the lesion back (without the rule: Dice 0.006).
+        // lesion's rim, where the value is the liver's (111 HU); its fourth is a negative click in the liver. The
+        // rim click's tissue spreads through the liver: it marks only itself, and the lesion stays the answer
+        // after the third click and the fourth (as a tissue it flooded the liver: Dice 0.005).
         let ct103 = try XCTUnwrap(SampleSets.heldOut(3).first { $0.id == "ct_103" }).make()
         let lesion = LabelVolume(grid: ct103.image.grid, voxels: ct103.labels.voxels.map { $0 == 5 ? 1 : 0 })
         let positive = [VoxelIndex(74, 71, 32), VoxelIndex(63, 69, 33), VoxelIndex(63, 63, 30)]
         XCTAssertEqual(positive.map { lesion[$0] }, [1, 1, 1], "the clicks lie in the lesion")
-        let flooded = try GraphCutSegmenter.segment(ct103.image, seeds: Seeds(positive: positive, negative: [], radiusMM: 3,
-                                                                                grid: ct103.image.grid))
-        XCTAssertLessThan(flooded.labels.dice(with: lesion, label: 1), 0.1, "the rim click alone floods the liver")
-        let seeds = Seeds(positive: positive, negative: [VoxelIndex(55, 80, 50)], radiusMM: 3, grid: ct103.image.grid)
-        let result = try GraphCutSegmenter.segment(ct103.image, seeds: seeds)
-        let dice = result.labels.dice(with: lesion, label: 1)
-        XCTAssertGreaterThan(dice, 0.85, "\(result.labels.count(of: 1)) voxels for the lesion's \(lesion.count(of: 1))")
+        for negative in [[], [VoxelIndex(55, 80, 50)]] {
+            let seeds = Seeds(positive: positive, negative: negative, radiusMM: 3, grid: ct103.image.grid)
+            let result = try GraphCutSegmenter.segment(ct103.image, seeds: seeds)
+            let dice = result.labels.dice(with: lesion, label: 1)
+            XCTAssertGreaterThan(dice, 0.85, "\(negative.count) negative: \(result.labels.count(of: 1)) voxels for the lesion's \(lesion.count(of: 1))")
+        }
+    }
+
+    func testAClickOnAKidneysRimWhereItMeetsMuscleDoesNotFloodTheMuscle() throws {
+        // The click robot on the held-out ct_102's left kidney: its first click gives Dice 0.97; its second falls on
+        // the kidney's outermost voxel (82 HU between the kidney's 185 and the fat), whose smoothed value is the
+        // muscle's beside it. That tissue spreads far beyond the kidney's, and the click lies on the kidney's rim:
+        // it marks only itself (as its own tissue it flooded the abdomen's soft tissue: Dice 0.12).
+        let ct102 = try XCTUnwrap(SampleSets.heldOut(3).first { $0.id == "ct_102" }).make()
+        let kidney = LabelVolume(grid: ct102.image.grid, voxels: ct102.labels.voxels.map { $0 == 3 ? 1 : 0 })
+        let positive = [VoxelIndex(113, 105, 21), VoxelIndex(96, 100, 13)]
+        XCTAssertEqual(positive.map { kidney[$0] }, [1, 1], "the clicks lie in the kidney")
+        let result = try GraphCutSegmenter.segment(ct102.image, seeds: Seeds(positive: positive, negative: [], radiusMM: 3,
+                                                                               grid: ct102.image.grid))
+        let dice = result.labels.dice(with: kidney, label: 1)
+        XCTAssertGreaterThan(dice, 0.9, "\(result.labels.count(of: 1)) voxels for the kidney's \(kidney.count(of: 1))")
     }
 
     func testAClickFarFromTheFirstOnATissueANegativeClickSharesStaysTheStructures() throws {
