@@ -25,7 +25,8 @@
 //   they spread over (a click on a lesion's rim with the organ's value, on a kidney's outermost voxel with the
 //   muscle's beside it), adds only a seed;
 // - a later click whose ball straddles an edge, its centre on the side that holds most of the ball, stands for that
-//   side's tissue alone;
+//   side's tissue alone; one whose surroundings are mostly the label's tissue while its own value lies on that
+//   tissue's flank (a spleen's outermost voxel, its value mixed with the fat's) adds only a seed;
 // - where the cut returned little more than the clicks (`tissueOfLargestPart`, `GraphCutSegmenter.segment`), each
 //   click stands for the tissue most of its ball holds, not for every value in it: a ball across a soft edge
 //   holds both tissues and the values between, which are found only along such edges.
@@ -258,7 +259,8 @@ struct SeedLikelihood {
     /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
     /// is that of the click whose value is the most common around it, of those not on such an edge between another
     /// click's tissue and their surroundings', or the first click's where later clicks lie on the rim of the
-    /// label's tissues (`laterClicksOnTheRim`).
+    /// label's tissues (`laterClicksOnTheRim`). A later click whose surroundings peak at the label's value while its
+    /// own is rare there lies on the structure's rim too, and marks only itself.
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                                      strokes: StrokeTest, smoothNoise: Float, first: Int?) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { strokes.isStroke($0.seeds) }) else { return tissues }
@@ -294,10 +296,18 @@ struct SeedLikelihood {
         // The label's value is the one under the reference click: in a structure thinner than the click's ball,
         // the peak of its tissue is what lies around the structure.
         let labelValue = local[reference].centre
+        let firstTissue = first.flatMap { f in tissues.firstIndex { $0.seeds.contains(f) } }
         return tissues.indices.filter { n in
             let (centre, histogram) = local[n]
             guard n != reference else { return true }
             if thin[n] || overruled?.left.contains(n) == true { return false }
+            // A later click whose surroundings are mostly the label's own tissue, its value on that tissue's flank
+            // rather than on a plateau of its own: a click on the structure's rim, whose value is the structure's
+            // mixed with what lies beside it (a spleen's outermost voxel beside the abdominal wall); as a tissue it
+            // would bring in everything of that mixed value around the structure.
+            let mode = histogram.indices.max { histogram[$0] < histogram[$1] }!
+            if n != firstTissue, abs(mode - labelValue) <= apart, abs(centre - labelValue) > 2 * apart,
+               histogram[centre] < 0.5 * histogram[mode] { return false }
             guard abs(centre - labelValue) > apart else { return true }
             let far = centre > labelValue ? Array((centre + 1)..<bins) : Array(0..<centre)
             guard let peak = far.max(by: { histogram[$0] < histogram[$1] }) else { return true }
