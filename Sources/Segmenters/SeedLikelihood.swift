@@ -259,8 +259,8 @@ struct SeedLikelihood {
     /// its value would stand for every such edge in the region, and the answer would flood them. The label's tissue
     /// is that of the click whose value is the most common around it, of those not on such an edge between another
     /// click's tissue and their surroundings', or the first click's where later clicks lie on the rim of the
-    /// label's tissues (`laterClicksOnTheRim`). A later click whose surroundings peak at the label's value while its
-    /// own is rare there lies on the structure's rim too, and marks only itself.
+    /// label's tissues (`laterClicksOnTheRim`). A later click whose surroundings peak at the label's value, where its
+    /// own value is less than half as common, lies on the structure's rim too, and marks only itself.
     static func withoutClicksOnEdges(_ tissues: [Tissue], intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                                      strokes: StrokeTest, smoothNoise: Float, first: Int?) -> [Tissue] {
         guard tissues.count > 1, !tissues.contains(where: { strokes.isStroke($0.seeds) }) else { return tissues }
@@ -303,8 +303,8 @@ struct SeedLikelihood {
             if thin[n] || overruled?.left.contains(n) == true { return false }
             // A later click whose surroundings are mostly the label's own tissue, its value on that tissue's flank
             // rather than on a plateau of its own: a click on the structure's rim, whose value is the structure's
-            // mixed with what lies beside it (a spleen's outermost voxel beside the abdominal wall); as a tissue it
-            // would bring in everything of that mixed value around the structure.
+            // mixed with what lies beside it (a spleen's outermost voxel, between its value and the fat's); as a
+            // tissue it would bring in everything of that mixed value around the structure.
             let mode = histogram.indices.max { histogram[$0] < histogram[$1] }!
             if n != firstTissue, abs(mode - labelValue) <= apart, abs(centre - labelValue) > 2 * apart,
                histogram[centre] < 0.5 * histogram[mode] { return false }
