@@ -290,13 +290,13 @@ struct SeedLikelihood {
         let candidates = [tissues.indices.filter { !thin[$0] && !between[$0] }, tissues.indices.filter { !thin[$0] }, Array(tissues.indices)]
             .first { !$0.isEmpty }!
         var reference = candidates.max { commonness[$0] < commonness[$1] }!
-        let overruled = laterClicksOnTheRim(tissues, first: first, smoothed: smoothed, shape: shape, spacing: spacing,
+        let firstTissue = first.flatMap { f in tissues.firstIndex { $0.seeds.contains(f) } }
+        let overruled = laterClicksOnTheRim(tissues, firstTissue: firstTissue, smoothed: smoothed, shape: shape, spacing: spacing,
                                             smoothNoise: smoothNoise)
         if let overruled { reference = overruled.first }
         // The label's value is the one under the reference click: in a structure thinner than the click's ball,
         // the peak of its tissue is what lies around the structure.
         let labelValue = local[reference].centre
-        let firstTissue = first.flatMap { f in tissues.firstIndex { $0.seeds.contains(f) } }
         return tissues.indices.filter { n in
             let (centre, histogram) = local[n]
             guard n != reference else { return true }
@@ -322,10 +322,10 @@ struct SeedLikelihood {
     /// liver's, a kidney's outermost voxel beside the muscle the muscle's): as a tissue it floods what lies beside.
     /// A click on a tissue the structure has elsewhere (a hemisphere's grey matter, its white matter clicked first)
     /// spreads no further than ten times the structure's other tissues, or lies away from them. Nil where there is
-    /// none; else the first click's tissue, which stands for the label, and the clicks left out.
-    static func laterClicksOnTheRim(_ tissues: [Tissue], first: Int?, smoothed: [Float], shape: [Int], spacing: [Double],
+    /// none; else the first click's tissue (`firstTissue`), which stands for the label, and the clicks left out.
+    static func laterClicksOnTheRim(_ tissues: [Tissue], firstTissue: Int?, smoothed: [Float], shape: [Int], spacing: [Double],
                                     smoothNoise: Float) -> (first: Int, left: Set<Int>)? {
-        guard let first, let firstTissue = tissues.firstIndex(where: { $0.seeds.contains(first) }) else { return nil }
+        guard let firstTissue else { return nil }
         let tolerance = likeness(smoothNoise: smoothNoise)
         func spread(_ seeds: [Int], limit: Int) -> [Int] {
             seeds + surroundings(of: seeds, smoothed: smoothed, shape: shape, spacing: spacing, radiusMM: .infinity,

@@ -3,8 +3,9 @@
 // only, a negative seed that separates two structures of the same intensity, a background stroke across a
 // structure's twin, a click on a thin part whose voxels mix it with its surroundings, a click on a tissue shared with
 // other organs, clicks on a real T2 with coarse voxels, a negative click on the structure's tissue elsewhere, a click
-// on a partial-volume edge of 5 mm slices, a click on a lesion's or a kidney's rim that marks only itself but not one
-// far from the first click's tissue, a ventricle thinner than a click's ball, a thin structure's blurred rim; and the box and lasso prompts.
+// on a partial-volume edge of 5 mm slices, a click on a lesion's, a kidney's or a spleen's rim that marks only itself
+// but not one far from the first click's tissue, a ventricle thinner than a click's ball, a thin structure's blurred
+// rim; and the box and lasso prompts.
 
 @testable import Segmenters
 import Randomness
