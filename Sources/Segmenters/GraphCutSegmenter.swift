@@ -1,7 +1,8 @@
 // Scribbles or clicks → a 3D label map, without a trained model: a likelihood per class from its seeds and the
 // region around them (`SeedLikelihood`, or the older histogram and mixture fits), then one graph cut for a single
 // label or α-expansion for several (or GrowCut), then post-processing. The region grows while the answer reaches
-// its faces. A model's probability map can take the likelihood's place (refinement) or stand beside it as a prior.
+// its faces. A later positive click beside the earlier answer corrects its border (`LocalCorrections`). A model's
+// probability map can take the likelihood's place (refinement) or stand beside it as a prior.
 
 import Dispatch
 import Foundation
@@ -93,6 +94,14 @@ public enum GraphCutSegmenter {
     /// (`GraphCutOptions.priorWeight`).
     public static func segment(_ image: Volume, seeds: Seeds, prior: (label: UInt16, probabilities: [Float])? = nil,
                                options: GraphCutOptions = GraphCutOptions()) throws -> SegmentationResult {
+        let result = try grow(image, seeds: seeds, prior: prior, options: options)
+        return try keepingCorrectionsLocal(result, image: image, seeds: seeds, prior: prior, options: options)
+    }
+
+    /// The cut in a region that grows while the answer reaches its faces. `seedsOnly`: clicks (their centres) whose
+    /// balls mark only seeds, no tissue.
+    static func grow(_ image: Volume, seeds: Seeds, prior: (label: UInt16, probabilities: [Float])?,
+                     options: GraphCutOptions, seedsOnly: [VoxelIndex] = []) throws -> SegmentationResult {
         guard !seeds.isEmpty else { throw SegmentationError.noSeeds }
         if let prior, prior.probabilities.count != image.grid.voxelCount {
             throw SegmentationError.gridMismatch("\(prior.probabilities.count) probabilities for \(image.grid.voxelCount) voxels")
@@ -122,13 +131,13 @@ public enum GraphCutSegmenter {
             // While the region may still grow, its faces are left free: as hard background they would cut a
             // structure larger than the region down to the seeds.
             var result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
-                                 borderIsBackground: last, tissueOfLargestPart: largestPart)
+                                 borderIsBackground: last, tissueOfLargestPart: largestPart, seedsOnly: seedsOnly)
             var little = littleMoreThanTheSeeds(result)
             if !largestPart, little {
                 earlier += result.timings
                 largestPart = true
                 result = try run(image, seeds: seeds, options: options, probabilities: nil, prior: prior, box: box,
-                                 borderIsBackground: last, tissueOfLargestPart: true)
+                                 borderIsBackground: last, tissueOfLargestPart: true, seedsOnly: seedsOnly)
                 little = littleMoreThanTheSeeds(result)
             }
             // An answer of little more than the clicks where the clicked tissue fills the region (a click near a
@@ -198,7 +207,8 @@ public enum GraphCutSegmenter {
 
     static func run(_ image: Volume, seeds: Seeds, options: GraphCutOptions,
                     probabilities: (label: UInt16, values: [Float])?, prior: (label: UInt16, probabilities: [Float])? = nil,
-                    box: VoxelBox, borderIsBackground: Bool = true, tissueOfLargestPart: Bool = false) throws -> SegmentationResult {
+                    box: VoxelBox, borderIsBackground: Bool = true, tissueOfLargestPart: Bool = false,
+                    seedsOnly: [VoxelIndex] = []) throws -> SegmentationResult {
         var timings: [(String, Double)] = []
         var clock = DispatchTime.now()
         func lap(_ stage: String) {
@@ -252,7 +262,8 @@ public enum GraphCutSegmenter {
             costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,
                                          background: marked.background, firstSeeds: firstSeeds, strokes: strokes,
-                                         tissueOfLargestPart: tissueOfLargestPart, besideAModel: prior != nil, options: options)
+                                         tissueOfLargestPart: tissueOfLargestPart, besideAModel: prior != nil,
+                                         seedsOnly: seedsOnly.compactMap(region.index(of:)), options: options)
             // The forest needs background the user marked with a stroke: the region's faces or a few negative clicks
             // teach it too little (on real images it then shrinks the answer to the positive seeds' look).
             if options.method == .forest, strokes.hasStroke(marked.background),

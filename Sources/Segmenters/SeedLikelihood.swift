@@ -45,9 +45,10 @@ struct SeedLikelihood {
     /// −log posterior per class (background first, then `labels` in order) at every voxel of the region.
     /// `firstSeeds`: per label, a voxel of its first click, where the clicks' order is known. `strokes` tells the
     /// strokes from the clicks. `besideAModel`: a model's probability is added to these costs as a prior.
+    /// `seedsOnly`: seeds whose groups (clicks' balls) add no tissue, unless a label's first seed is among them.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                       foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int],
-                      strokes: StrokeTest, tissueOfLargestPart: Bool, besideAModel: Bool,
+                      strokes: StrokeTest, tissueOfLargestPart: Bool, besideAModel: Bool, seedsOnly: [Int] = [],
                       options: GraphCutOptions) -> [[Float]] {
         let noise = noiseLevel(intensities: intensities, shape: shape)
         let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
@@ -59,7 +60,9 @@ struct SeedLikelihood {
         // would take in the next structure.
         let wanted = min(minimumTissueSamples, Seeds.offsets(within: options.seedSurroundingMM, spacing: spacing).count / 2)
         let tissues = labels.map { label in
-            let list = groups(of: foreground[label] ?? [], shape: shape).map { group in
+            let list = groups(of: foreground[label] ?? [], shape: shape).filter { group in
+                firstSeeds[label].map(group.contains) == true || !seedsOnly.contains(where: group.contains)
+            }.map { group in
                 var samples: [Int] = [], widened = tolerance
                 // A click's tissue: what looks like any of its voxels, or like the largest part of them where the
                 // cut returned little more than the clicks (`tissueOfLargestPart`) or where a later click's ball
