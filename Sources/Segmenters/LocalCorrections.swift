@@ -4,12 +4,11 @@
 // lesion's beside the organ), and as a tissue of the structure it floods what lies around: the answer grows many
 // times over, and its box many times more. Where counting such clicks' tissues makes the answer more than
 // `correctionGrowthLimit` times the earlier one, in a box more than `floodBoxGrowth` times as large, they mark only
-// seeds; where it grows as much even so (their balls change which voxels lie nearer to a positive
-// click than to a negative one), the answer is the earlier one with their balls. A later click away from the earlier
-// answer (a hemisphere's grey matter, its white matter clicked first) still brings its tissue, as does one beside it
-// whose tissue adds less than that. (A first click on a small patch of a structure of two tissues, then one beside the
-// patch on the other tissue, is taken for a correction too: on a slice of the 1 mm T1's hemisphere, DeepGrow 2D's
-// settled answer after four clicks lost 0.20 of Dice that way, and won it back by the sixth.)
+// seeds; where it grows as much even so (their balls change which voxels lie nearer to a positive click than to a
+// negative one), the answer is the earlier one with their balls. A later click away from the earlier answer (a
+// hemisphere's grey matter, its white matter clicked first) still brings its tissue, as does one beside it whose
+// tissue grows the answer less, or within a box less than that many times the earlier one's (a brain's grey matter
+// and fluid around its white matter).
 
 import Volume
 
@@ -35,8 +34,10 @@ extension GraphCutSegmenter {
         let corrections = later.filter { lies($0.centre, within: correctionReachMM, of: label, in: earlier.labels) }
         let limit = correctionGrowthLimit * earlier.labels.count(of: label)
         guard !corrections.isEmpty, result.labels.count(of: label) > limit,
-              boxVolume(of: label, in: result.labels) > floodBoxGrowth * boxVolume(of: label, in: earlier.labels) else { return result }
-        let seedsOnly = try grow(image, seeds: seeds, prior: prior, options: options, seedsOnly: corrections.map(\.centre))
+              boxVolume(of: label, in: result.labels) > floodBoxGrowth * boxVolume(of: label, in: earlier.labels)
+        else { return result }
+        let seedsOnly = try grow(image, seeds: seeds, prior: prior, options: options,
+                                 seedsOnly: corrections.map(\.centre))
         // Clicks away from the earlier answer still count: their tissue is in this answer alone.
         if seedsOnly.labels.count(of: label) <= limit || corrections.count < later.count { return seedsOnly }
         var kept = earlier
@@ -45,55 +46,40 @@ extension GraphCutSegmenter {
     }
 
     /// With clicks alone for one label: its positive clicks after the first whose balls do not touch the first's,
-    /// each with its ball (the group of touching seeds that holds it). Nil where there are none, or strokes too.
-    static func laterPositiveClicks(_ seeds: Seeds, grid: Grid) -> (label: UInt16, clicks: [(centre: VoxelIndex, ball: [VoxelIndex])])? {
-        guard seeds.labels.count == 1, let label = seeds.labels.first, let clicks = seeds.clicks else { return nil }
-        let marks = Set(seeds.foreground[label] ?? [])
-        let positive = clicks.filter(marks.contains)
+    /// each with its ball (the group of touching seeds that holds it, as `SeedLikelihood` groups them). Nil where
+    /// there are none, or strokes too.
+    static func laterPositiveClicks(_ seeds: Seeds, grid: Grid)
+        -> (label: UInt16, clicks: [(centre: VoxelIndex, ball: [VoxelIndex])])? {
+        guard seeds.labels.count == 1, let label = seeds.labels.first, let clicks = seeds.clicks,
+              let marks = seeds.foreground[label] else { return nil }
+        let positive = clicks.filter(Set(marks).contains)
         guard positive.count >= 2 else { return nil }
-        var group: [VoxelIndex: Int] = [:]
-        var members: [[VoxelIndex]] = []
-        for click in positive where group[click] == nil {
-            var queue = [click], head = 0
-            group[click] = members.count
-            while head < queue.count {
-                let v = queue[head]; head += 1
-                for (di, dj, dk) in [(-1, 0, 0), (1, 0, 0), (0, -1, 0), (0, 1, 0), (0, 0, -1), (0, 0, 1)] {
-                    let n = VoxelIndex(v.i + di, v.j + dj, v.k + dk)
-                    if marks.contains(n), group[n] == nil { group[n] = members.count; queue.append(n) }
-                }
-            }
-            members.append(queue)
-        }
-        // A stroke among the marks: not clicks alone.
-        guard members.reduce(0, { $0 + $1.count }) == marks.count else { return nil }
-        let first = group[positive[0]]!
-        let later = positive.dropFirst().filter { group[$0] != first }
-        return later.isEmpty ? nil : (label, later.map { ($0, members[group[$0]!]) })
+        let groups = SeedLikelihood.groups(of: marks.map(grid.offset), shape: grid.shape).map(Set.init)
+        let holding = positive.map { click in groups.firstIndex { $0.contains(grid.offset(click)) }! }
+        // A group that holds no click is a stroke: not clicks alone.
+        guard Set(holding).count == groups.count else { return nil }
+        let later = positive.indices.dropFirst().filter { holding[$0] != holding[0] }
+        return later.isEmpty ? nil
+            : (label, later.map { (positive[$0], groups[holding[$0]].map(grid.voxel(atOffset:))) })
     }
 
     /// The voxels of the box around `label`'s voxels (0 where there are none).
     static func boxVolume(of label: UInt16, in labels: LabelVolume) -> Int {
-        let shape = labels.shape
-        var lower = [Int.max, Int.max, Int.max], upper = [-1, -1, -1]
-        var n = 0
-        for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
-            if labels.voxels[n] == label {
-                lower = [min(lower[0], i), min(lower[1], j), min(lower[2], k)]
-                upper = [max(upper[0], i), max(upper[1], j), max(upper[2], k)]
-            }
-            n += 1
-        } } }
-        return upper[0] < 0 ? 0 : (0..<3).reduce(1) { $0 * (upper[$1] - lower[$1] + 1) }
+        let voxels = labels.voxels.indices.filter { labels.voxels[$0] == label }
+        guard !voxels.isEmpty else { return 0 }
+        let (low, high) = SeedLikelihood.box(of: voxels, shape: labels.shape)
+        return (0..<3).reduce(1) { $0 * (high[$1] - low[$1] + 1) }
     }
 
     /// Whether a voxel of `label` lies within `mm` of `centre`.
     static func lies(_ centre: VoxelIndex, within mm: Double, of label: UInt16, in labels: LabelVolume) -> Bool {
         let grid = labels.grid
         let reach = (0..<3).map { Int((mm / grid.spacingMM[$0]).rounded(.up)) }
-        let lower = (0..<3).map { max(centre[$0] - reach[$0], 0) }, upper = (0..<3).map { min(centre[$0] + reach[$0], grid.shape[$0] - 1) }
-        for k in lower[2]...upper[2] { for j in lower[1]...upper[1] { for i in lower[0]...upper[0] where labels[i, j, k] == label {
-            if grid.squaredDistanceMM(VoxelIndex(i, j, k), centre) <= mm * mm { return true }
+        let lower = (0..<3).map { max(centre[$0] - reach[$0], 0) }
+        let upper = (0..<3).map { min(centre[$0] + reach[$0], grid.shape[$0] - 1) }
+        for k in lower[2]...upper[2] { for j in lower[1]...upper[1] { for i in lower[0]...upper[0]
+            where labels[i, j, k] == label && grid.squaredDistanceMM(VoxelIndex(i, j, k), centre) <= mm * mm {
+            return true
         } } }
         return false
     }
