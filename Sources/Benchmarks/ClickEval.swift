@@ -147,7 +147,7 @@ struct ClickEval: ParsableCommand {
                         curves["\(mode.rawValue) \(name)", default: []].append(curve)
                         guard !json else { continue }
                         let d = curve.dice.map { String(format: "%.3f", $0) }.joined(separator: " ")
-                        print("\(study.imageId) \((names[label] ?? "label \(label)").padding(toLength: 13, withPad: " ", startingAt: 0)) \(mode.rawValue) \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(d)")
+                        print("\(study.imageId) \((names[label] ?? "label \(label)").column(13)) \(mode.rawValue) \(name.column(11)) \(d)")
                     }
                 }
             }
@@ -237,7 +237,7 @@ struct ClickEval: ParsableCommand {
                 let dice = zip(marks, means).map { "\"\($0.0)\": \(String(format: "%.4f", $0.1))" }.joined(separator: ", ")
                 print("{\"mode\": \"\(parts[0])\", \"tool\": \"\(parts[1])\", \"structures\": \(list.count), \"dice\": {\(dice)}, \"seconds_per_call\": \(String(format: "%.3f", seconds))}")
             } else {
-                print("  \(parts[0]) \(String(parts[1]).padding(toLength: 11, withPad: " ", startingAt: 0)) "
+                print("  \(parts[0]) \(String(parts[1]).column(11)) "
                       + means.map { String(format: "%.3f", $0) }.joined(separator: "  ") + String(format: "   %.2f s  (%d structures)", seconds, list.count))
             }
         }

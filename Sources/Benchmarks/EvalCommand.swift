@@ -11,3 +11,8 @@ public struct EvalCommand: ParsableCommand {
         subcommands: [ScribbleEval.self, ClickEval.self, ActiveLearningEval.self]
     )
 }
+
+extension String {
+    /// Padded with spaces to `width` for a table's column; never cut (a cut name no longer says which row it is).
+    func column(_ width: Int) -> String { count >= width ? self : padding(toLength: width, withPad: " ", startingAt: 0) }
+}

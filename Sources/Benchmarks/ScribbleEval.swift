@@ -54,7 +54,9 @@ struct ScribbleEval: ParsableCommand {
             return try compareMethods(compare.split(separator: ",").compactMap { IntensityModel.Kind(rawValue: String($0)) },
                                       ids: ids, names: names, options: options)
         }
-        print("study    label            alone   all-at-once  seconds(alone)")
+        // Columns as wide as the longest study name and label name, so that every row says which it is.
+        let idWidth = max(ids.map(\.count).max()!, 5), nameWidth = max(names.values.map(\.count).max() ?? 0, 8)
+        print("study".column(idWidth + 2) + "label".column(nameWidth + 2) + "alone   all-at-once  seconds(alone)")
         var sums: [String: (alone: Double, together: Double, n: Int)] = [:]
         for id in ids {
             let image = try Volume(contentsOf: folder + "/\(id).nii.gz")
@@ -77,22 +79,21 @@ struct ScribbleEval: ParsableCommand {
                 }
                 let name = names[label] ?? "label \(label)"
                 let a = alone.labels.dice(with: truth, label: label), b = together.labels.dice(with: truth, label: label)
-                print(String(format: "%@  %@  %.4f  %.4f       %.2f", id.padding(toLength: 7, withPad: " ", startingAt: 0),
-                             name.padding(toLength: 14, withPad: " ", startingAt: 0), a, b, time))
+                print(String(format: "%@  %@  %.4f  %.4f       %.2f", id.column(idWidth), name.column(nameWidth), a, b, time))
                 let old = sums[name] ?? (0, 0, 0)
                 sums[name] = (old.alone + a, old.together + b, old.n + 1)
             }
         }
         print("mean per label")
         for (name, s) in sums.sorted(by: { $0.key < $1.key }) {
-            print(String(format: "  %@  %.4f  %.4f", name.padding(toLength: 14, withPad: " ", startingAt: 0),
+            print(String(format: "  %@  %.4f  %.4f", name.column(nameWidth),
                          s.alone / Double(s.n), s.together / Double(s.n)))
         }
     }
 
     /// Each structure of each study alone, with each method on the same scribbles: Dice (seconds), then the means.
     func compareMethods(_ methods: [IntensityModel.Kind], ids: [String], names: [UInt16: String], options: GraphCutOptions) throws {
-        print("study                 label           " + methods.map { $0.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+        print("study                 label           " + methods.map { $0.rawValue.column(16) }.joined())
         var dice = [[Double]](repeating: [], count: methods.count), times = dice
         for id in ids {
             let image = try Volume(contentsOf: folder + "/\(id).nii.gz")
@@ -101,7 +102,7 @@ struct ScribbleEval: ParsableCommand {
             let background = UInt16(labels.max()! + 1)
             for label in labels {
                 let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [label], slices: slices, backgroundValue: background)
-                var row = id.padding(toLength: 22, withPad: " ", startingAt: 0) + (names[label] ?? "label \(label)").padding(toLength: 16, withPad: " ", startingAt: 0)
+                var row = (id + " ").column(22) + ((names[label] ?? "label \(label)") + " ").column(16)
                 for (n, method) in methods.enumerated() {
                     var chosen = options
                     chosen.method = method
@@ -115,7 +116,7 @@ struct ScribbleEval: ParsableCommand {
                 print(row)
             }
         }
-        print("mean".padding(toLength: 38, withPad: " ", startingAt: 0) + methods.indices.map {
+        print("mean".column(38) + methods.indices.map {
             String(format: "%.4f (%5.2f s) ", dice[$0].reduce(0, +) / Double(max(dice[$0].count, 1)), times[$0].reduce(0, +) / Double(max(times[$0].count, 1)))
         }.joined())
     }

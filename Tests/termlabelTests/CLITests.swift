@@ -205,8 +205,31 @@ final class SegmentCLITests: XCTestCase {
         }
         XCTAssertEqual(clicks("classical").count, 4, run.out)
         XCTAssertEqual(clicks("growcut+box"), clicks("classical"), "the peer answers the classical tool's clicks")
-        XCTAssertNotEqual(dice("growcut+bo"), dice("classical"), "both tools ran: their answers differ")
+        XCTAssertNotEqual(dice("growcut+box"), dice("classical"), "both tools ran: their answers differ")
         XCTAssertNotNil(dice("classical"), run.out)
+        XCTAssertNotNil(dice("growcut+box"), "each tool's row names it in full: " + run.out)
+    }
+
+    func testTheScribbleEvaluationNamesEveryStudyInFull() throws {
+        // Two studies whose names differ only after their seventh character, each with its lesion as the truth.
+        let folder = try temporary()
+        try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
+        let truth = try LabelVolume(contentsOf: samples + "/labels/final/ct_001.nii.gz")
+        var lesion = LabelVolume(grid: truth.grid)
+        for v in 0..<truth.voxels.count where truth.voxels[v] == 5 { lesion.voxels[v] = 1 }
+        for id in ["abdomen_early", "abdomen_late"] {
+            try FileManager.default.copyItem(atPath: samples + "/ct_001.nii.gz", toPath: folder + "/\(id).nii.gz")
+            try lesion.write(to: folder + "/labels/final/\(id).nii.gz")
+        }
+        try Data(#"{"modality": "CT", "labels": {"liver lesion": 1}}"#.utf8).write(to: URL(fileURLWithPath: folder + "/labels.json"))
+        let run = try runTermlabel(["eval", "scribbles", folder])
+        XCTAssertEqual(run.status, 0, run.err)
+        let rows = run.out.split(separator: "\n").map(String.init)
+        for id in ["abdomen_early", "abdomen_late"] {
+            let row = try XCTUnwrap(rows.first { $0.split(separator: " ").first.map(String.init) == id }, run.out)
+            XCTAssertEqual(row.split(separator: " ").dropFirst().prefix(2).joined(separator: " "), "liver lesion", row)
+            XCTAssertGreaterThan(Double(row.split(separator: " ")[3]) ?? 0, 0.5, row)
+        }
     }
 
     func testInterpolateFillsBetweenDrawnSlicesAndWritesTheFile() throws {
