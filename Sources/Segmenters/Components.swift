@@ -68,4 +68,43 @@ public enum Components {
         } } }
         return zip(mask, labels).map { $0 || !outside[Int($1)] }
     }
+
+    /// The voxels that closed strokes enclose on their slice, along any axis: in each plane holding a few of
+    /// `strokes`, the parts of the plane the strokes cut off from its edge (4-connected), less the parts that hold
+    /// one of `marks` (already known).
+    static func enclosed(by strokes: [Int], shape: [Int], leavingOutPartsHolding marks: [Int]) -> [Int] {
+        let strides = [1, shape[0], shape[0] * shape[1]]
+        var isStroke = [Bool](repeating: false, count: shape[0] * shape[1] * shape[2]), isMark = isStroke
+        for v in strokes { isStroke[v] = true }
+        for v in marks { isMark[v] = true }
+        var found = Set<Int>()
+        for axis in 0..<3 {
+            let (u, w) = axis == 0 ? (1, 2) : axis == 1 ? (0, 2) : (0, 1)
+            let (nu, nw) = (shape[u], shape[w])
+            var planes: [Int: Int] = [:]
+            for v in strokes { planes[v / strides[axis] % shape[axis], default: 0] += 1 }
+            // Fewer than eight stroke voxels enclose nothing but a voxel or two.
+            for (plane, count) in planes where count >= 8 {
+                let voxel = { (p: Int) in plane * strides[axis] + (p % nu) * strides[u] + (p / nu) * strides[w] }
+                var seen = [Bool](repeating: false, count: nu * nw)
+                for start in 0..<nu * nw where !seen[start] && !isStroke[voxel(start)] {
+                    var part = [start], head = 0, open = false, holdsMark = false
+                    seen[start] = true
+                    while head < part.count {
+                        let p = part[head]; head += 1
+                        let (a, b) = (p % nu, p / nu)
+                        if a == 0 || b == 0 || a == nu - 1 || b == nw - 1 { open = true }
+                        if isMark[voxel(p)] { holdsMark = true }
+                        for q in [a > 0 ? p - 1 : -1, a < nu - 1 ? p + 1 : -1, b > 0 ? p - nu : -1, b < nw - 1 ? p + nu : -1]
+                        where q >= 0 && !seen[q] && !isStroke[voxel(q)] {
+                            seen[q] = true
+                            part.append(q)
+                        }
+                    }
+                    if !open && !holdsMark { for p in part { found.insert(voxel(p)) } }
+                }
+            }
+        }
+        return found.sorted()
+    }
 }

@@ -13,7 +13,9 @@
 //   hemisphere), that tissue is contested: there each class pays −log of its share of a softmin of the geodesic
 //   distances, so that the voxel goes to the seeds it is nearest to through similar tissue, as in GrowCut; once a
 //   background stroke is drawn, a label's tissue far from every seed is the label's only where the label's seeds
-//   are the nearest (a structure's tissue beyond a narrow passage of it is not known to be the structure);
+//   are the nearest (a structure's tissue beyond a narrow passage of it is not known to be the structure); a part
+//   of a slice that a background stroke closes around, holding no structure's stroke, counts as near the label
+//   whose tissue it is (the user drew the loop around a part of the structure and stroked another part);
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
 //   adds no tissue of its own, only a seed;
@@ -154,17 +156,36 @@ struct SeedLikelihood {
 
         let seeded: [(Int, [Int])] = ([(0, background)] + labels.enumerated().map { ($0.offset + 1, foreground[$0.element] ?? []) })
             .filter { !$0.1.isEmpty }
+        // A part of a slice that a background stroke closes around, with no structure's stroke in it, is most likely
+        // a part of a structure the user drew the loop around and stroked elsewhere (a ventricle's frontal horn, its
+        // body stroked): its voxels of a label's own tissue stand for that label's seeds in the seed competition, one
+        // contest temperature further away than a stroke (less surely marked). Otherwise the loop beside them, on the
+        // same tissue across a thin wall, would be their nearest seed.
+        var enclosed = [[Int]](repeating: [], count: labels.count)
+        if !clicksOnly {
+            for v in Components.enclosed(by: background, shape: shape, leavingOutPartsHolding: foreground.values.flatMap { $0 }) {
+                let b = bin(intensities[v])
+                if let label = labelDensities.indices.max(by: { labelDensities[$0][b] < labelDensities[$1][b] }),
+                   labelDensities[label][b] > rest[b] { enclosed[label].append(v) }
+            }
+        }
         let competing = seeded.count >= 2 && options.geodesicWeight > 0
         let reaching = options.geodesicReachMM > 0
         if competing || reaching {
             // One class per core, each written into its own part of one buffer.
             let count = intensities.count
             var flat = [Float](repeating: 0, count: count * seeded.count)
+            let enclosedParts = enclosed
             flat.withUnsafeMutableBufferPointer { buffer in
                 let target = UncheckedBox(buffer.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: seeded.count) { n in
-                    let d = GeodesicDistance.from(seeded[n].1, intensities: smoothed, shape: shape, spacing: spacing,
+                    var d = GeodesicDistance.from(seeded[n].1, intensities: smoothed, shape: shape, spacing: spacing,
                                                   contrast: options.geodesicContrast)
+                    if seeded[n].0 > 0, case let parts = enclosedParts[seeded[n].0 - 1], !parts.isEmpty {
+                        let fromParts = GeodesicDistance.from(parts, intensities: smoothed, shape: shape, spacing: spacing,
+                                                              contrast: options.geodesicContrast)
+                        for v in 0..<count { d[v] = min(d[v], fromParts[v] + options.contestedScaleMM) }
+                    }
                     d.withUnsafeBufferPointer { (target.value + n * count).update(from: $0.baseAddress!, count: count) }
                 }
             }
