@@ -74,18 +74,25 @@ public enum Components {
     /// one of `marks` (already known).
     static func enclosed(by strokes: [Int], shape: [Int], leavingOutPartsHolding marks: [Int]) -> [Int] {
         let strides = [1, shape[0], shape[0] * shape[1]]
-        var isStroke = [Bool](repeating: false, count: shape[0] * shape[1] * shape[2]), isMark = isStroke
+        var isStroke = [Bool](repeating: false, count: shape[0] * shape[1] * shape[2]), isMark = isStroke, found = isStroke
         for v in strokes { isStroke[v] = true }
         for v in marks { isMark[v] = true }
-        var found = Set<Int>()
         for axis in 0..<3 {
             let (u, w) = axis == 0 ? (1, 2) : axis == 1 ? (0, 2) : (0, 1)
-            let (nu, nw) = (shape[u], shape[w])
-            var planes: [Int: Int] = [:]
-            for v in strokes { planes[v / strides[axis] % shape[axis], default: 0] += 1 }
+            // Per plane, the box of its strokes: what lies outside it joins the plane's edge.
+            var boxes: [Int: (count: Int, low: [Int], high: [Int])] = [:]
+            for v in strokes {
+                let position = (0..<3).map { v / strides[$0] % shape[$0] }
+                let old = boxes[position[axis]] ?? (0, [Int.max, Int.max], [Int.min, Int.min])
+                boxes[position[axis]] = (old.count + 1, [min(old.low[0], position[u]), min(old.low[1], position[w])],
+                                         [max(old.high[0], position[u]), max(old.high[1], position[w])])
+            }
             // Fewer than eight stroke voxels enclose nothing but a voxel or two.
-            for (plane, count) in planes where count >= 8 {
-                let voxel = { (p: Int) in plane * strides[axis] + (p % nu) * strides[u] + (p / nu) * strides[w] }
+            for (plane, box) in boxes where box.count >= 8 {
+                let (nu, nw) = (box.high[0] - box.low[0] + 1, box.high[1] - box.low[1] + 1)
+                let voxel = { (p: Int) in
+                    plane * strides[axis] + (box.low[0] + p % nu) * strides[u] + (box.low[1] + p / nu) * strides[w]
+                }
                 var seen = [Bool](repeating: false, count: nu * nw)
                 for start in 0..<nu * nw where !seen[start] && !isStroke[voxel(start)] {
                     var part = [start], head = 0, open = false, holdsMark = false
@@ -101,10 +108,10 @@ public enum Components {
                             part.append(q)
                         }
                     }
-                    if !open && !holdsMark { for p in part { found.insert(voxel(p)) } }
+                    if !open && !holdsMark { for p in part { found[voxel(p)] = true } }
                 }
             }
         }
-        return found.sorted()
+        return found.indices.filter { found[$0] }
     }
 }
