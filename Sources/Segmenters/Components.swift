@@ -69,12 +69,14 @@ public enum Components {
         return zip(mask, labels).map { $0 || !outside[Int($1)] }
     }
 
-    /// The voxels that closed strokes enclose on their slice, along any axis: in each plane holding a few of
-    /// `strokes`, the parts of the plane the strokes cut off from its edge (4-connected), less the parts that hold
-    /// one of `marks` (already known).
-    static func enclosed(by strokes: [Int], shape: [Int], leavingOutPartsHolding marks: [Int]) -> [Int] {
+    /// What closed strokes say on their slices, along any axis (in each plane holding a few of `strokes`):
+    /// `enclosed`, the parts of the plane that strokes cut off from its edge (4-connected) and that hold none of
+    /// `marks`; `outside`, in a plane where a stroke closes around a part that holds a mark, what lies outside every
+    /// closed stroke, where that holds no mark (the strokes themselves left out of both).
+    static func closedStrokes(_ strokes: [Int], shape: [Int], marks: [Int]) -> (enclosed: [Int], outside: [Int]) {
         let strides = [1, shape[0], shape[0] * shape[1]]
-        var isStroke = [Bool](repeating: false, count: shape[0] * shape[1] * shape[2]), isMark = isStroke, found = isStroke
+        var isStroke = [Bool](repeating: false, count: shape[0] * shape[1] * shape[2])
+        var isMark = isStroke, enclosed = isStroke, outside = isStroke
         for v in strokes { isStroke[v] = true }
         for v in marks { isMark[v] = true }
         for axis in 0..<3 {
@@ -94,6 +96,7 @@ public enum Components {
                     plane * strides[axis] + (box.low[0] + p % nu) * strides[u] + (box.low[1] + p / nu) * strides[w]
                 }
                 var seen = [Bool](repeating: false, count: nu * nw)
+                var openParts: [[Int]] = [], outsideHoldsMark = false, closesAroundAMark = false
                 for start in 0..<nu * nw where !seen[start] && !isStroke[voxel(start)] {
                     var part = [start], head = 0, open = false, holdsMark = false
                     seen[start] = true
@@ -108,10 +111,23 @@ public enum Components {
                             part.append(q)
                         }
                     }
-                    if !open && !holdsMark { for p in part { found[voxel(p)] = true } }
+                    if open {
+                        openParts.append(part)
+                        outsideHoldsMark = outsideHoldsMark || holdsMark
+                    } else if holdsMark { closesAroundAMark = true } else {
+                        for p in part { enclosed[voxel(p)] = true }
+                    }
+                }
+                // The open parts and what lies beyond the strokes' box are one outside; where it holds a mark (a loop
+                // left open where it met another structure), it is no structure's outside.
+                if closesAroundAMark && !outsideHoldsMark {
+                    for part in openParts { for p in part { outside[voxel(p)] = true } }
+                    for a in 0..<shape[u] { for b in 0..<shape[w] where a < box.low[0] || a > box.high[0] || b < box.low[1] || b > box.high[1] {
+                        outside[plane * strides[axis] + a * strides[u] + b * strides[w]] = true
+                    } }
                 }
             }
         }
-        return found.indices.filter { found[$0] }
+        return (enclosed.indices.filter { enclosed[$0] }, outside.indices.filter { outside[$0] && !isStroke[$0] })
     }
 }

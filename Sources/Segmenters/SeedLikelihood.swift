@@ -15,7 +15,9 @@
 //   background stroke is drawn, a label's tissue far from every seed is the label's only where the label's seeds
 //   are the nearest (a structure's tissue beyond a narrow passage of it is not known to be the structure); a part
 //   of a slice that a background stroke closes around, holding no structure's stroke, counts as near the label
-//   whose tissue it is (the user drew the loop around a part of the structure and stroked another part);
+//   whose tissue it is (the user drew the loop around a part of the structure and stroked another part), and, with
+//   one structure, on a slice where a loop closes around its stroke, its tissue outside every loop as near the
+//   background;
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
 //   adds no tissue of its own, only a seed;
@@ -160,14 +162,20 @@ struct SeedLikelihood {
         // a part of a structure the user drew the loop around and stroked elsewhere (a ventricle's frontal horn, its
         // body stroked): its voxels of a label's own tissue stand for that label's seeds in the seed competition, one
         // contest temperature further away than a stroke (less surely marked). Otherwise the loop beside them, on the
-        // same tissue across a thin wall, would be their nearest seed.
-        var enclosed = [[Int]](repeating: [], count: labels.count)
+        // same tissue across a thin wall, would be their nearest seed. Where a background stroke closes around a
+        // stroked part of the one structure, its tissue outside every closed stroke on that slice is most likely not it
+        // (the loops go around what is: the other hemisphere's white matter, the third ventricle below the lateral
+        // ones): it stands for background seeds in the same way.
+        var enclosed = [[Int]](repeating: [], count: labels.count), outsideLoops: [Int] = []
         if !clicksOnly {
-            for v in Components.enclosed(by: background, shape: shape, leavingOutPartsHolding: foreground.values.flatMap { $0 }) {
+            let closed = Components.closedStrokes(background, shape: shape, marks: foreground.values.flatMap { $0 })
+            for v in closed.enclosed {
                 let b = bin(intensities[v])
                 if let label = labelDensities.indices.max(by: { labelDensities[$0][b] < labelDensities[$1][b] }),
                    labelDensities[label][b] > rest[b] { enclosed[label].append(v) }
             }
+            // One structure only: a slice scribbled for one of several says nothing of the others' tissue on it.
+            if labels.count == 1 { outsideLoops = closed.outside.filter { labelDensities[0][bin(intensities[$0])] > rest[bin(intensities[$0])] } }
         }
         let competing = seeded.count >= 2 && options.geodesicWeight > 0
         let reaching = options.geodesicReachMM > 0
@@ -176,6 +184,8 @@ struct SeedLikelihood {
             let count = intensities.count
             var flat = [Float](repeating: 0, count: count * seeded.count)
             let enclosedParts = enclosed
+            let outsideDistance = outsideLoops.isEmpty || seeded[0].0 != 0 ? nil
+                : GeodesicDistance.from(outsideLoops, intensities: smoothed, shape: shape, spacing: spacing, contrast: options.geodesicContrast)
             flat.withUnsafeMutableBufferPointer { buffer in
                 let target = UncheckedBox(buffer.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: seeded.count) { n in
@@ -197,9 +207,16 @@ struct SeedLikelihood {
             for v in 0..<intensities.count {
                 var nearest = Float.infinity
                 for d in distances { nearest = min(nearest, d[v]) }
+                // The remote contest is measured from the marks: the tissue outside the loops would lift it there.
+                let nearestMarked = nearest
+                var backgroundDistance = distances[0][v]
+                if let outsideDistance {
+                    backgroundDistance = min(backgroundDistance, outsideDistance[v] + options.contestedScaleMM)
+                    nearest = min(nearest, backgroundDistance)
+                }
                 guard nearest.isFinite else { continue }
                 let b = bin(intensities[v])
-                if let localTable, distances[0][v] > nearest {
+                if let localTable, backgroundDistance > nearest {
                     for c in 0..<costs.count { costs[c][v] = localTable[c][b] }
                 }
                 // Where the intensity is contested, each class's share of a softmin of the geodesic distances: the
@@ -208,15 +225,18 @@ struct SeedLikelihood {
                 // structure unless the structure's seeds are the nearest, never that it is (a kidney's seeds are
                 // nearer than the background's to the liver that touches its upper pole).
                 let crossed = contested ? contest[b] : 0
-                let far = contested && remote[b] ? min(max(nearest / remoteFrom - 1, 0), 1) : 0
+                let far = contested && remote[b] ? min(max(nearestMarked / remoteFrom - 1, 0), 1) : 0
                 var partition: Float = 0
-                if crossed > 0 || far > 0 { for d in distances { partition += exp(-(d[v] - nearest) / temperature) } }
+                if crossed > 0 || far > 0 {
+                    for n in distances.indices { partition += exp(-((n == 0 ? backgroundDistance : distances[n][v]) - nearest) / temperature) }
+                }
                 for (n, (c, _)) in seeded.enumerated() {
+                    let distance = n == 0 ? backgroundDistance : distances[n][v]
                     // Seed competition: beyond the nearest class's distance.
-                    costs[c][v] += min(weight * (distances[n][v] - nearest), options.geodesicWeight * 4)
+                    costs[c][v] += min(weight * (distance - nearest), options.geodesicWeight * 4)
                     let contestHere = c > 0 ? max(crossed, far) : crossed
                     if contestHere > 0 {
-                        let p = exp(-(distances[n][v] - nearest) / temperature) / partition
+                        let p = exp(-(distance - nearest) / temperature) / partition
                         costs[c][v] += options.contestedWeight * contestHere * -log(0.97 * p + 0.03 / Float(seeded.count))
                     }
                     // A label's reach: a structure is what its seeds reach through similar tissue, so a tissue

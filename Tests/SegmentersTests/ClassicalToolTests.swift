@@ -5,7 +5,8 @@
 // other organs, clicks on a real T2 with coarse voxels, a negative click on the structure's tissue elsewhere, a click
 // on a partial-volume edge of 5 mm slices, a click on a lesion's, a kidney's or a spleen's rim that marks only itself
 // but not one far from the first click's tissue, a ventricle thinner than a click's ball, a thin structure's blurred
-// rim, a background loop around a part of a structure that no stroke marks; and the box and lasso prompts.
+// rim, a background loop around a part of a structure that no stroke marks, the structure's tissue outside every
+// loop; and the box and lasso prompts.
 
 @testable import Segmenters
 import Randomness
@@ -296,11 +297,31 @@ final class ClassicalToolTests: XCTestCase {
         let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
         let loops = scribbles.voxels.indices.filter { scribbles.voxels[$0] == 2 }
         let crosses = scribbles.voxels.indices.filter { scribbles.voxels[$0] == 1 }
-        let unstroked = Components.enclosed(by: loops, shape: image.shape, leavingOutPartsHolding: crosses).filter { truth.voxels[$0] == 1 }
+        let unstroked = Components.closedStrokes(loops, shape: image.shape, marks: crosses).enclosed.filter { truth.voxels[$0] == 1 }
         XCTAssertGreaterThan(unstroked.count, 50, "a loop closes around a part of the ventricle that no cross marks")
         let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 2))
         XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.8, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
         XCTAssertGreaterThan(unstroked.filter { result.labels.voxels[$0] == 1 }.count, unstroked.count * 3 / 4)
+    }
+
+    func testTheSameTissueOutsideEveryLoopOnAScribbledSliceGoesToTheBackground() throws {
+        // Two blobs of one tissue, 9 mm apart, joined by a bridge of it between two of the scribbled slices (the
+        // white matter of both sides and the corpus callosum). The scribbles mark the left blob; their loops lie
+        // in the gap and never touch the right one, whose tissue was nearest, through the bridge, to the left
+        // blob's strokes, and went to the structure.
+        let (image, truth) = image(shape: [72, 48, 40], seed: 5, intensities: [40, 100, 100, 100], noise: 6) { i, j, k in
+            if self.ellipsoid(i, j, k, centre: [18, 24, 20], radii: [12, 16, 14]) { return 1 }
+            if self.ellipsoid(i, j, k, centre: [52, 24, 20], radii: [12, 16, 14]) { return 2 }
+            return (28...42).contains(i) && (20...28).contains(j) && (14...17).contains(k) ? 3 : 0
+        }
+        let left = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        let scribbles = ScribbleSimulator.scribbles(for: left, labels: [1], backgroundValue: 9)
+        XCTAssertFalse(truth.voxels.indices.contains { truth.voxels[$0] >= 2 && scribbles.voxels[$0] != 0 }, "no scribble on the bridge or the right blob")
+        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 9))
+        let right = truth.voxels.indices.filter { truth.voxels[$0] == 2 }
+        let taken = right.filter { result.labels.voxels[$0] == 1 }.count
+        XCTAssertLessThan(taken, right.count / 10, "\(taken) of the right blob's \(right.count) voxels taken")
+        XCTAssertGreaterThan(result.labels.dice(with: left, label: 1), 0.9)
     }
 
     func testAClickOnAVentriclesRimDoesNotStandForTheVentricle() throws {
