@@ -16,8 +16,8 @@
 //   are the nearest (a structure's tissue beyond a narrow passage of it is not known to be the structure); a part
 //   of a slice that a background stroke closes around, holding no structure's stroke, counts as near the label
 //   whose tissue it is (the user drew the loop around a part of the structure and stroked another part), and, with
-//   one structure, on a slice where a loop closes around its stroke, its tissue outside every loop as near the
-//   background;
+//   one structure, on a slice where a loop closes around its stroke, its tissue outside every loop as background
+//   as the loops;
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
 //   adds no tissue of its own, only a seed;
@@ -163,9 +163,9 @@ struct SeedLikelihood {
         // body stroked): its voxels of a label's own tissue stand for that label's seeds in the seed competition, one
         // contest temperature further away than a stroke (less surely marked). Otherwise the loop beside them, on the
         // same tissue across a thin wall, would be their nearest seed. Where a background stroke closes around a
-        // stroked part of the one structure, its tissue outside every closed stroke on that slice is most likely not it
-        // (the loops go around what is: the other hemisphere's white matter, the third ventricle below the lateral
-        // ones): it stands for background seeds in the same way.
+        // stroked part of the one structure, its tissue outside every closed stroke on that slice is not it (the
+        // loops go around what is: the other hemisphere's white matter, the third ventricle below the lateral ones):
+        // it is as near the background as the loops themselves.
         var enclosed = [[Int]](repeating: [], count: labels.count), outsideLoops: [Int] = []
         if !clicksOnly {
             let closed = Components.closedStrokes(background, shape: shape, marks: foreground.values.flatMap { $0 })
@@ -211,7 +211,7 @@ struct SeedLikelihood {
                 let nearestMarked = nearest
                 var backgroundDistance = distances[0][v]
                 if let outsideDistance {
-                    backgroundDistance = min(backgroundDistance, outsideDistance[v] + options.contestedScaleMM)
+                    backgroundDistance = min(backgroundDistance, outsideDistance[v])
                     nearest = min(nearest, backgroundDistance)
                 }
                 guard nearest.isFinite else { continue }
