@@ -12,11 +12,13 @@ public enum GeodesicDistance {
     /// Distance in millimetres-equivalent from the nearest seed to every voxel (`.infinity` where no seed).
     /// `contrast` is how many millimetres a change of the whole [0, 1] intensity range is worth: a step of
     /// length ℓ mm across an intensity change Δ costs √(ℓ² + (contrast·Δ)²).
-    public static func from(_ seeds: [Int], intensities: [Float], shape: [Int], spacing: [Double], contrast: Float,
-                            iterations: Int = 1) -> [Float] {
+    /// `farther`: seeds that start `start` away (less surely marked than `seeds`).
+    public static func from(_ seeds: [Int], farther: [Int] = [], start: Float = 0, intensities: [Float], shape: [Int],
+                            spacing: [Double], contrast: Float, iterations: Int = 1) -> [Float] {
         let count = shape[0] * shape[1] * shape[2]
         var distance = [Float](repeating: .infinity, count: count)
-        guard !seeds.isEmpty else { return distance }
+        guard !seeds.isEmpty || !farther.isEmpty else { return distance }
+        for s in farther { distance[s] = start }
         for s in seeds { distance[s] = 0 }
         let (ni, nj, nk) = (shape[0], shape[1], shape[2])
         // The 12 neighbours in earlier rows (before a voxel in memory order; the backward scan mirrors them) are final

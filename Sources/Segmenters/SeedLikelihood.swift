@@ -175,30 +175,29 @@ struct SeedLikelihood {
                    labelDensities[label][b] > rest[b] { enclosed[label].append(v) }
             }
             // One structure only: a slice scribbled for one of several says nothing of the others' tissue on it.
-            if labels.count == 1 { outsideLoops = closed.outside.filter { labelDensities[0][bin(intensities[$0])] > rest[bin(intensities[$0])] } }
+            if labels.count == 1 { outsideLoops = closed.outside.filter { let b = bin(intensities[$0]); return labelDensities[0][b] > rest[b] } }
         }
         let competing = seeded.count >= 2 && options.geodesicWeight > 0
         let reaching = options.geodesicReachMM > 0
         if competing || reaching {
-            // One class per core, each written into its own part of one buffer.
+            // One class per core, each written into its own part of one buffer; a class's enclosed parts are seeds
+            // that start a contest temperature away.
             let count = intensities.count
-            var flat = [Float](repeating: 0, count: count * seeded.count)
-            let enclosedParts = enclosed
-            let outsideDistance = outsideLoops.isEmpty || seeded[0].0 != 0 ? nil
-                : GeodesicDistance.from(outsideLoops, intensities: smoothed, shape: shape, spacing: spacing, contrast: options.geodesicContrast)
+            let enclosedParts = enclosed, outsideParts = outsideLoops
+            // A last row where there is an outside: the distance from it alone, for the background.
+            let rows = seeded.count + (!outsideParts.isEmpty && seeded[0].0 == 0 ? 1 : 0)
+            var flat = [Float](repeating: 0, count: count * rows)
             flat.withUnsafeMutableBufferPointer { buffer in
                 let target = UncheckedBox(buffer.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: seeded.count) { n in
-                    var d = GeodesicDistance.from(seeded[n].1, intensities: smoothed, shape: shape, spacing: spacing,
-                                                  contrast: options.geodesicContrast)
-                    if seeded[n].0 > 0, case let parts = enclosedParts[seeded[n].0 - 1], !parts.isEmpty {
-                        let fromParts = GeodesicDistance.from(parts, intensities: smoothed, shape: shape, spacing: spacing,
-                                                              contrast: options.geodesicContrast)
-                        for v in 0..<count { d[v] = min(d[v], fromParts[v] + options.contestedScaleMM) }
-                    }
+                DispatchQueue.concurrentPerform(iterations: rows) { n in
+                    let (c, marks) = n < seeded.count ? seeded[n] : (0, outsideParts)
+                    let d = GeodesicDistance.from(marks, farther: n < seeded.count && c > 0 ? enclosedParts[c - 1] : [],
+                                                  start: options.contestedScaleMM, intensities: smoothed, shape: shape,
+                                                  spacing: spacing, contrast: options.geodesicContrast)
                     d.withUnsafeBufferPointer { (target.value + n * count).update(from: $0.baseAddress!, count: count) }
                 }
             }
+            let outsideDistance = rows > seeded.count ? Array(flat[seeded.count * count..<rows * count]) : nil
             let distances = (0..<seeded.count).map { Array(flat[$0 * count..<($0 + 1) * count]) }
             let weight = competing ? options.geodesicWeight / options.geodesicScaleMM : 0
             let reach = reaching ? 1 / options.geodesicReachMM : 0
