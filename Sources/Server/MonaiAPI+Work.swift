@@ -103,10 +103,9 @@ extension MonaiAPI {
                 requests.append(training)
             }
             guard !(try shelf.trainingStudies().ids.isEmpty) else { throw APIError(400, ModelError.nothingToTrainOn.description) }
-            // Refused now if another process trains on this folder, rather than failing in the background.
-            try TrainingLock.probe(database: database)
             let (shelf, runs) = (self.shelf, requests)
-            let task = try training.start(params) { cancellation, report in
+            // Refused now if another process trains on this folder, rather than failing in the background.
+            let task = try training.start(params, refusing: { try TrainingLock.probe(database: database) }) { cancellation, report in
                 var messages: [String] = []
                 var succeeded = true
                 for var request in runs {

@@ -39,11 +39,15 @@ final class ServerTasks: @unchecked Sendable {
         return formatter.string(from: date)
     }
 
-    /// Starts `work` on its own thread; it reports lines and returns (succeeded, result message).
-    func start(_ request: [String: Any], work: @escaping @Sendable (Cancellation, @escaping @Sendable (String) -> Void) -> (Bool, String)) throws -> [String: Any] {
+    /// Starts `work` on its own thread; it reports lines and returns (succeeded, result message). `refusing` may
+    /// refuse it (it throws), asked only when no task of this kind runs: a check that takes the task's own resource
+    /// for a moment (a folder's training lock) would otherwise take it from the running task as it starts.
+    func start(_ request: [String: Any], refusing: () throws -> Void = {},
+               work: @escaping @Sendable (Cancellation, @escaping @Sendable (String) -> Void) -> (Bool, String)) throws -> [String: Any] {
         lock.lock()
         defer { lock.unlock() }
         guard running == nil else { throw APIError(429, "\(kind.capitalized) Task is Already Running") }
+        try refusing()
         let cancellation = Cancellation()
         running = cancellation
         var task = Task(request: request)
