@@ -81,20 +81,20 @@ public final class ModelShelf: @unchecked Sendable {
 
     /// The model training starts from: the serving one of its kind when it predicts the same labels (warm start),
     /// else a fresh one with the plan's or the default configuration.
-    public func startingPoint(_ kind: ModelKind, fresh: Bool, seed: UInt64) throws -> SegmentationModel {
+    public func startingPoint(_ kind: ModelKind, fresh: Bool, seed: UInt64) throws -> (model: SegmentationModel, from: ModelRecord?) {
         let labels = try labels()
-        if !fresh, let (_, model) = try current(kind), kind.isDeepGrow || model.config.labels == labels {
+        if !fresh, let (record, model) = try current(kind), kind.isDeepGrow || model.config.labels == labels {
             // A copy, so inference keeps using the registered weights while this one trains.
             let copy = try SegmentationModel(config: model.config, seed: seed)
             try copy.network.load(model.withNetwork { $0.namedTensors }, from: model.path ?? "model")
-            return copy
+            return (copy, record)
         }
         if let planned = try plan()?.model(kind) {
             var config = planned.config
             if !kind.isDeepGrow { config.labels = labels }
-            return try SegmentationModel(config: config, seed: seed)
+            return (try SegmentationModel(config: config, seed: seed), nil)
         }
-        return try SegmentationModel(config: ModelConfig.defaults(kind, labels: labels, modality: modality()), seed: seed)
+        return (try SegmentationModel(config: ModelConfig.defaults(kind, labels: labels, modality: modality()), seed: seed), nil)
     }
 
     /// The plan in force (`termlabel plan`), if one was made.

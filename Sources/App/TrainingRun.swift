@@ -35,7 +35,8 @@ public struct TrainingRequest: Sendable {
 public enum TrainingEvent: Sendable {
     /// The serving model scored on the validation studies before training (their set changed since it was scored).
     case rescored(name: String, score: Double)
-    case started(training: [String], validation: [String])
+    /// `from`: the model whose weights it continues (nil: fresh weights), at `learningRate`.
+    case started(training: [String], validation: [String], from: String?, learningRate: Float)
     case progress(TrainingProgress)
     case checkpoint(ModelRecord)
 }
@@ -104,11 +105,11 @@ extension ModelShelf {
                 events(.rescored(name: serving.name, score: mean))
             }
             outcome.before = try database.servingModel(kind: kind)
-            let model = try startingPoint(request.kind, fresh: request.fresh, seed: request.seed)
+            let (model, from) = try startingPoint(request.kind, fresh: request.fresh, seed: request.seed)
             let trainer = try Trainer(model: model, studies: ids, options: options, load: load)
-            events(.started(training: trainer.trainingIds, validation: trainer.validationIds))
+            events(.started(training: trainer.trainingIds, validation: trainer.validationIds, from: from?.name, learningRate: options.learningRate))
             let run = ModelShelf.runStamp(request.startedAt)
-            let parent = request.fresh ? nil : outcome.before?.name
+            let parent = from?.name
             outcome.summary = try trainer.run(progress: { events(.progress($0)) }) { model, summary in
                 let record = try register(model, summary: summary, run: run, parent: parent, stepsPerEpoch: options.stepsPerEpoch)
                 outcome.best = record

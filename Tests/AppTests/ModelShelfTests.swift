@@ -158,10 +158,13 @@ final class ModelShelfTests: XCTestCase {
         XCTAssertNil(try shelf.current(.auto), "automatic models are the folder's own")
 
         // Training starts from it unless fresh.
-        let start = try shelf.startingPoint(.deepgrow3d, fresh: false, seed: 3)
+        let (start, from) = try shelf.startingPoint(.deepgrow3d, fresh: false, seed: 3)
+        XCTAssertEqual(from?.name, "deepgrow3d-generic")
         XCTAssertEqual(start.config, config)
         XCTAssertEqual(start.withNetwork { $0.namedTensors }.map(\.tensor.data), served.withNetwork { $0.namedTensors }.map(\.tensor.data))
-        XCTAssertNotEqual(try shelf.startingPoint(.deepgrow3d, fresh: true, seed: 3).config, config)
+        let fresh = try shelf.startingPoint(.deepgrow3d, fresh: true, seed: 3)
+        XCTAssertNotEqual(fresh.model.config, config)
+        XCTAssertNil(fresh.from)
 
         // Retention keeps it, and removing it removes the row, never the shipped file.
         for seed in 1...3 { try registerSmallModel(shelf, kind: .deepgrow3d, seed: UInt64(seed), at: Date(timeIntervalSinceNow: Double(seed))) }

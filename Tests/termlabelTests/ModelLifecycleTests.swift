@@ -45,6 +45,7 @@ final class ModelLifecycleTests: XCTestCase {
         let goodScore = try XCTUnwrap(good.score)
         XCTAssertGreaterThan(goodScore, 0.05, "the first run learnt something:\n\(first)")
         XCTAssertTrue(first.contains("auto: \(good.name) serves (validation Dice \(String(format: "%.3f", goodScore)))"), first)
+        XCTAssertTrue(first.contains("training auto from fresh weights (learning rate 0.003) on case_1, case_2"), first)
 
         // A learning rate that throws the weights far off: its best epoch scores below the serving model.
         let worse = try train(["--epochs", "1", "--steps", "2", "--learning-rate", "50"])
@@ -56,6 +57,7 @@ final class ModelLifecycleTests: XCTestCase {
         XCTAssertEqual(try database.servingModel(kind: "auto")?.name, good.name, "the better model still serves")
         XCTAssertTrue(worse.contains("auto: kept \(good.name) (\(String(format: "%.3f", goodScore))); this run reached \(String(format: "%.3f", newestScore))"), worse)
         XCTAssertEqual(newest.parent, good.name, "warm-started from the serving model")
+        XCTAssertTrue(worse.contains("training auto from \(good.name) (learning rate 50.0) on"), worse)
 
         // Both runs validated on the stored split.
         let split = try database.writer.read { db in
@@ -74,6 +76,7 @@ final class ModelLifecycleTests: XCTestCase {
         XCTAssertEqual(try runTermlabel(["model", "use", folder, newest.name]).status, 0)
         let third = try train(["--epochs", "2", "--steps", "2", "--keep", "1"])
         XCTAssertTrue(third.contains("is pinned and still serves"), third)
+        XCTAssertTrue(third.contains("training auto from \(newest.name) (learning rate 0.003) on"), third)
         let left = try database.models(kind: "auto")
         let best = try XCTUnwrap(left.filter { $0.score != nil }.max { $0.score! < $1.score! })
         XCTAssertEqual(Set(left.map(\.name)), Set([newest.name, best.name, left.first!.name]))
@@ -90,6 +93,19 @@ final class ModelLifecycleTests: XCTestCase {
         XCTAssertEqual(exported.withNetwork { $0.namedTensors.map(\.tensor.data) }, original.withNetwork { $0.namedTensors.map(\.tensor.data) })
         let config = try JSONDecoder().decode(ModelConfig.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "-export.json")))
         XCTAssertEqual(config.kind, .auto)
+    }
+
+    func testAfterTheLabelsChangeTrainingStartsFromFreshWeightsAndSaysSo() throws {
+        _ = try train(["--epochs", "1", "--steps", "2"])
+        let database = try AppDatabase(folder: folder)
+        let first = try XCTUnwrap(database.servingModel(kind: "auto"))
+
+        // A second structure: the serving model predicts the old labels only, so nothing warm-starts from it.
+        try Data(#"{"labels": {"liver": 1, "spleen": 2}, "modality": "CT"}"#.utf8).write(to: URL(fileURLWithPath: folder + "/labels.json"))
+        let second = try train(["--epochs", "1", "--steps", "2"])
+        XCTAssertTrue(second.contains("training auto from fresh weights (learning rate 0.003) on"), second)
+        let newest = try XCTUnwrap(try database.models(kind: "auto").first { $0.name != first.name })
+        XCTAssertNil(newest.parent, "no parent: \(newest.parent ?? "")")
     }
 
     func testAFolderWithoutClickModelsTrainsFromTheShippedGenericOneListsItAndAFreshFolderInfersWithIt() throws {
@@ -124,7 +140,7 @@ final class ModelLifecycleTests: XCTestCase {
         let synthetic = try runTermlabel(["train", folder, "--model", "deepgrow3d", "--synthetic", "1", "--epochs", "1", "--steps", "1",
                                           "--keep", "9"], environment: environment)
         XCTAssertEqual(synthetic.status, 0, synthetic.err)
-        XCTAssertTrue(synthetic.out.contains("training deepgrow3d from the shipped generic model on 1 synthetic studies"), synthetic.out)
+        XCTAssertTrue(synthetic.out.contains("training deepgrow3d from the shipped generic model (learning rate 0.003) on 1 synthetic studies"), synthetic.out)
         let continued = try XCTUnwrap(try database.models(kind: "deepgrow3d").filter { $0.name.contains("-generic-") }.first, "registered")
         XCTAssertEqual(continued.parent, "deepgrow3d-generic")
         XCTAssertEqual(try SegmentationModel.configuration(of: continued.weightsPath), config, "the shipped network, continued")
