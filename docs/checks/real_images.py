@@ -5,10 +5,15 @@ brain (4 x 4 x 5 mm), nibabel's small T1 crop and EPI volume, pydeface's mean T1
 face: an average of registered subjects, so its edges are softer than one scan's). The references are made here by thresholds and
 connected components (whole brain, one hemisphere, lateral ventricles, one lateral ventricle split at the midline,
 white matter, one side's white matter),
-so they favour intensity-driven tools and are a development check, not ground truth.
+so they favour intensity-driven tools and are a development check, not ground truth. The mean T1's brain mask is
+such a threshold mask: on the lower slices it takes in the neck and face.
+
+With `--derived`, three more sets from the same volumes: the mean T1 skull-stripped with that mask (`t1ss_*`, 1 mm, and
+`t1ss2_*`, averaged to 2 mm), and the CT head averaged over 5 slices (`ct5_*`, 5 mm slices), each mask averaged the same
+way and kept where at least half of it was inside.
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy scipy nibabel
-    /tmp/venv/bin/python docs/checks/real_images.py /tmp/realset
+    /tmp/venv/bin/python docs/checks/real_images.py /tmp/realset [--derived]
     termlabel eval clicks /tmp/realset --tools classical,growcut --clicks 6
 
 Nothing here runs in CI.
@@ -100,12 +105,13 @@ def mean_t1_structures(d):
     return brain, white, ventricles
 
 
-def save(out, name, image, data, mask):
-    affine = image.affine
+def save(out, name, image, data, mask, affine=None):
+    affine = image.affine if affine is None else affine
     volume = nib.Nifti1Image(data, affine)
     volume.set_qform(affine, 1)
     volume.set_sform(affine, 1)
     nib.save(volume, os.path.join(out, name + '.nii.gz'))
+    mask = np.asarray(mask)
     label = nib.Nifti1Image(mask.astype(np.uint8), affine)
     label.set_qform(affine, 1)
     label.set_sform(affine, 1)
@@ -113,7 +119,21 @@ def save(out, name, image, data, mask):
     print(name, data.shape, int(mask.sum()), 'voxels')
 
 
-def main(out):
+def averaged(image, data, masks, factors):
+    """The volume and masks averaged over blocks of `factors` voxels (a mask kept where half of a block is inside), and
+    the affine of the coarser grid (its voxel centres at the blocks' centres)."""
+    shape = [n // f * f for n, f in zip(data.shape, factors)]
+    def mean(a):
+        a = np.asarray(a, np.float32)[:shape[0], :shape[1], :shape[2]]
+        return a.reshape(shape[0] // factors[0], factors[0], shape[1] // factors[1], factors[1],
+                         shape[2] // factors[2], factors[2]).mean((1, 3, 5))
+    affine = image.affine.copy()
+    affine[:3, 3] += image.affine[:3, :3] @ ((np.array(factors) - 1) / 2)
+    affine[:3, :3] = image.affine[:3, :3] * np.array(factors)
+    return affine, mean(data), [mean(m) >= 0.5 for m in masks]
+
+
+def main(out, derived=False):
     os.makedirs(os.path.join(out, 'labels', 'final'), exist_ok=True)
     with tempfile.TemporaryDirectory() as images:
         fetch(images)
@@ -124,6 +144,12 @@ def main(out):
         save(out, 'cthead_ventricles', image, d, ventricles)
         save(out, 'cthead_ventricle_one', image, d, left_part(ventricles))
         save(out, 'cthead_hemisphere', image, d, left_part(brain))
+        if derived:
+            names = ['brain', 'ventricles', 'ventricle_one', 'hemisphere']
+            masks = [brain, ventricles, left_part(ventricles), left_part(brain)]
+            affine, thick, thick_masks = averaged(image, d, masks, (1, 1, 5))
+            for name, mask in zip(names, thick_masks):
+                save(out, 'ct5_' + name, image, thick, mask, affine)
 
         image, d = load(images, 'aniso_vox.nii.gz')
         brain = ndi.binary_fill_holes(largest(d > 120))
@@ -144,6 +170,15 @@ def main(out):
         save(out, 't1mean_wm_side', image, d, left_part(white))
         save(out, 't1mean_ventricles', image, d, ventricles)
         save(out, 't1mean_ventricle_one', image, d, left_part(ventricles))
+        if derived:
+            names = ['hemisphere', 'wm', 'wm_side', 'ventricles', 'ventricle_one']
+            masks = [left_part(brain), white, left_part(white), ventricles, left_part(ventricles)]
+            stripped = d * brain
+            for name, mask in zip(names, masks):
+                save(out, 't1ss_' + name, image, stripped, mask)
+            affine, coarse, coarse_masks = averaged(image, stripped, masks, (2, 2, 2))
+            for name, mask in zip(names, coarse_masks):
+                save(out, 't1ss2_' + name, image, coarse, mask, affine)
 
         image, d = load(images, 'example4d.nii.gz')
         brain = ndi.binary_fill_holes(largest(ndi.binary_opening(d > 300)))
@@ -154,4 +189,5 @@ def main(out):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1] if len(sys.argv) > 1 else 'realset')
+    arguments = [a for a in sys.argv[1:] if a != '--derived']
+    main(arguments[0] if arguments else 'realset', derived='--derived' in sys.argv[1:])
