@@ -80,7 +80,7 @@ public final class ModelShelf: @unchecked Sendable {
     }
 
     /// The model training starts from: the serving one of its kind when it predicts the same labels (warm start),
-    /// else a fresh one with the plan's or the default configuration.
+    /// else a fresh one with the plan's or the default configuration; `from`: the record it continues (nil: fresh).
     public func startingPoint(_ kind: ModelKind, fresh: Bool, seed: UInt64) throws -> (model: SegmentationModel, from: ModelRecord?) {
         let labels = try labels()
         if !fresh, let (record, model) = try current(kind), kind.isDeepGrow || model.config.labels == labels {

@@ -39,6 +39,12 @@ public enum TrainingEvent: Sendable {
     case started(training: [String], validation: [String], from: String?, learningRate: Float)
     case progress(TrainingProgress)
     case checkpoint(ModelRecord)
+
+    /// Where a run starts, in the words `train` and the server report: "from <model> (learning rate r)", or from
+    /// fresh weights.
+    public static func startingPoint(from: String?, learningRate: Float) -> String {
+        "from \(from ?? "fresh weights") (learning rate \(learningRate))"
+    }
 }
 
 /// What a run changed.

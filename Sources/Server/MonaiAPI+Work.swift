@@ -117,7 +117,8 @@ extension MonaiAPI {
                         case .checkpoint(let record): report("checkpoint \(record.name) (validation Dice \(record.score.map { String(format: "%.3f", $0) } ?? "-"))")
                         case .rescored(let name, let score): report("\(name) scored \(String(format: "%.3f", score)) on the validation studies")
                         case .started(let training, let validation, let from, let rate):
-                            report("\(training.count) training, \(validation.count) validation studies, from \(from ?? "fresh weights") at learning rate \(rate)")
+                            report("\(training.count) training, \(validation.count) validation studies, "
+                                   + TrainingEvent.startingPoint(from: from, learningRate: rate))
                         }
                     }
                     if let failure, !(failure is CancellationError) {

@@ -89,7 +89,7 @@ struct TrainCommand: ParsableCommand {
             case .rescored(let name, let score):
                 print("\(name) (serving) scores \(String(format: "%.3f", score)) on the validation studies")
             case .started(let training, let validation, let from, let rate):
-                print("training \(model.rawValue) \(TrainCommand.startingPoint(from, rate)) on \(training.joined(separator: ", ")); validating on \(validation.joined(separator: ", "))")
+                print("training \(model.rawValue) \(TrainingEvent.startingPoint(from: from, learningRate: rate)) on \(training.joined(separator: ", ")); validating on \(validation.joined(separator: ", "))")
             case .progress(let p):
                 bar.show(TrainCommand.describe(p))
             case .checkpoint(let record):
@@ -130,7 +130,7 @@ struct TrainCommand: ParsableCommand {
             return TrainingCase(id: id, image: study.image, labels: study.labels)
         }
         let own = trainer.trainingIds.filter { !$0.hasPrefix(prefix) }
-        bar.finish("training \(model.rawValue) \(TrainCommand.startingPoint(shipped.map { _ in "the shipped generic model" }, options.learningRate)) on \(count) synthetic studies"
+        bar.finish("training \(model.rawValue) \(TrainingEvent.startingPoint(from: shipped.map { _ in "the shipped generic model" }, learningRate: options.learningRate)) on \(count) synthetic studies"
                    + (own.isEmpty ? "" : " and \(own.joined(separator: ", "))") + "; validating on "
                    + (labeled.isEmpty ? "them (the folder has no labeled study)" : trainer.validationIds.joined(separator: ", ")))
         let run = "generic-" + ModelShelf.runStamp()
@@ -143,9 +143,6 @@ struct TrainCommand: ParsableCommand {
         print(String(format: "done in %.0f s: best validation Dice %.3f at epoch %d", summary.seconds, summary.bestDice, summary.bestEpoch ?? 0))
         if let serving = try shelf.database.servingModel(kind: model.rawValue) { print("\(model.rawValue): \(serving.name) serves") }
     }
-
-    /// "from <model> (learning rate r)", or from fresh weights.
-    static func startingPoint(_ from: String?, _ rate: Float) -> String { "from \(from ?? "fresh weights") (learning rate \(rate))" }
 
     static func describe(_ p: TrainingProgress) -> String {
         let done = Double((p.epoch - 1) * p.stepsPerEpoch + p.step) / Double(max(p.epochs * p.stepsPerEpoch, 1))
