@@ -44,7 +44,7 @@ final class BackgroundTraining: @unchecked Sendable {
             let (outcome, failure) = shelf.train(request) { event in
                 switch event {
                 case .progress(let p): self.post(.training(BackgroundTraining.describe(kind, p), message: nil))
-                case .rescored(let name, let score):
+                case .rescored(let name, let score, _):
                     self.post(.training("\(kind.rawValue): \(name) scored \(String(format: "%.3f", score)) on the validation studies", message: nil))
                 default: break
                 }

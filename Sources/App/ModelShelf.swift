@@ -146,8 +146,7 @@ public final class ModelShelf: @unchecked Sendable {
         }
         let path = database.modelsFolder + "/\(name).safetensors"
         try model.save(to: path, metadata: ["trainedOn": summary.trainedOn.joined(separator: ",")])
-        var metrics = summary.validation.mapValues { $0 }
-        metrics["dice"] = summary.bestDice
+        var metrics = ModelShelf.metrics(summary.validation, mean: summary.bestDice, clicksScored: summary.clicksScored)
         metrics["epoch"] = Double(summary.bestEpoch ?? 0)
         metrics["seconds"] = summary.seconds
         let epochs = summary.bestEpoch ?? 0
@@ -156,10 +155,34 @@ public final class ModelShelf: @unchecked Sendable {
                                           steps: epochs * stepsPerEpoch, trainingSeconds: summary.seconds)
     }
 
+    /// The figures of a model's card that are not a label's Dice: the mean, the best epoch, the training time and,
+    /// for DeepGrow, how many robot clicks the Dice spans.
+    static let runFigures: Set<String> = ["dice", "epoch", "seconds", "clicks"]
+
+    /// A model's card figures: the validation Dice per structure, their mean ("dice") and, for DeepGrow, how many
+    /// robot clicks they span ("clicks").
+    static func metrics(_ dice: [String: Double], mean: Double, clicksScored: Int?) -> [String: Double] {
+        var metrics = dice
+        metrics["dice"] = mean
+        metrics["clicks"] = clicksScored.map(Double.init)
+        return metrics
+    }
+
+    /// Whether a model's score was made on `validatedOn` as `options` score its kind.
+    static func scored(_ record: ModelRecord, like options: TrainingOptions, on validatedOn: [String]) -> Bool {
+        let clicks = ModelKind(rawValue: record.kind).flatMap(options.clicksScored).map(Double.init)
+        return record.validatedOn == validatedOn && record.metrics["clicks"] == clicks
+    }
+
     public static func runStamp(_ date: Date = Date()) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: date)
     }
+}
+
+extension ModelRecord {
+    /// The card's validation Dice per label.
+    public var diceByLabel: [String: Double] { metrics.filter { !ModelShelf.runFigures.contains($0.key) } }
 }

@@ -33,8 +33,9 @@ public struct TrainingRequest: Sendable {
 
 /// What a run reports while it works.
 public enum TrainingEvent: Sendable {
-    /// The serving model scored on the validation studies before training (their set changed since it was scored).
-    case rescored(name: String, score: Double)
+    /// A model scored on the validation studies before training, as this run scores (its set or the way of
+    /// scoring changed since it was scored); `serving`: the model its kind serves.
+    case rescored(name: String, score: Double, serving: Bool)
     /// `from`: the model whose weights it continues (nil: fresh weights), at `learningRate`.
     case started(training: [String], validation: [String], from: String?, learningRate: Float)
     case progress(TrainingProgress)
@@ -99,16 +100,21 @@ extension ModelShelf {
             // With one labeled study there is nothing to hold out: validation runs on the training study.
             let validatedOn = split.validation.isEmpty ? split.training : split.validation
 
-            // A generic model is scored here like any other before it is trained from.
+            // The kind's models are scored as this run scores before it trains, a generic one like any other, so
+            // that the run's checkpoints and they compare on the same figure.
             try adoptOnce()
-            if let serving = try database.servingModel(kind: kind), serving.score == nil || serving.validatedOn != validatedOn,
-               let (_, model) = try current(request.kind) {
+            let serving = try database.servingModel(kind: kind)
+            for record in try database.models(kind: kind) where FileManager.default.fileExists(atPath: record.weightsPath)
+                && (record.score == nil ? record.id == serving?.id : !ModelShelf.scored(record, like: options, on: validatedOn)) {
                 var check = options
                 check.validationStudies = validatedOn
+                check.validationSettling = record.settlingLikelihood
+                let model = try SegmentationModel.load(record.weightsPath)
                 let dice = try Trainer(model: model, studies: validatedOn, options: check, load: load).validationDice()
                 let mean = dice.isEmpty ? 0 : dice.values.reduce(0, +) / Double(dice.count)
-                try database.rescore(serving.id!, score: mean, metrics: dice.merging(["dice": mean]) { _, new in new }, validatedOn: validatedOn)
-                events(.rescored(name: serving.name, score: mean))
+                try database.rescore(record.id!, score: mean, metrics: ModelShelf.metrics(dice, mean: mean, clicksScored: check.clicksScored(request.kind)),
+                                     validatedOn: validatedOn)
+                events(.rescored(name: record.name, score: mean, serving: record.id == serving?.id))
             }
             outcome.before = try database.servingModel(kind: kind)
             let (model, from) = try startingPoint(request.kind, fresh: request.fresh, seed: request.seed)

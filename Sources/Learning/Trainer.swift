@@ -49,6 +49,21 @@ public struct TrainingOptions: Sendable {
     public var favouredShare = 0.2
     /// Names for DeepGrow's per-structure validation figures (label value → name).
     public var labelNames: [UInt16: String] = [:]
+    /// DeepGrow: how validation answers clicks. With a likelihood, as the model's answers are served: the click
+    /// robot's `validationClicks` clicks (each at the centre of the largest error), every answer settled on the
+    /// validation study with it, and the figure the mean Dice over those clicks; so that a model is chosen for its
+    /// answers to corrections as much as to the first click, and a generic model (settled on the seeds' likelihood)
+    /// and one trained on the folder (on its own probability) compare on what the user would get. Nil: the
+    /// network's own answer to one centre click.
+    public var validationSettling: SettlingLikelihood? = .model
+    public var validationClicks = 5
+
+    /// For a model of `kind`, how many robot clicks its validation figure spans (0: DeepGrow's network's own answer
+    /// to one click); nil for the kinds validated without clicks. Models compare only on figures made alike.
+    public func clicksScored(_ kind: ModelKind) -> Int? {
+        guard kind.isDeepGrow else { return nil }
+        return validationSettling == nil ? 0 : max(1, validationClicks)
+    }
 
     public init() {}
 }
@@ -76,6 +91,8 @@ public struct TrainingSummary: Sendable {
     public var trainedOn: [String]
     public var validatedOn: [String]
     public var seconds: Double
+    /// `TrainingOptions.clicksScored` for the model trained.
+    public var clicksScored: Int?
 }
 
 public final class Trainer {
@@ -95,6 +112,8 @@ public final class Trainer {
         var classes: [UInt16]
         var shape: [Int]
         var voxelsOf: [UInt16: [Int]]
+        /// The model grid the case lies on.
+        var grid: Grid
         /// DeepGrow 2D: each (structure, axial slice) pair, with the structure's voxels on that slice.
         var sections: [(structure: UInt16, voxels: [Int])] = []
     }
@@ -122,7 +141,8 @@ public final class Trainer {
             if !config.kind.isDeepGrow { classes = classes.map { channelOf[$0] ?? 0 } }
             var voxelsOf: [UInt16: [Int]] = [:]
             for (n, v) in classes.enumerated() where v != 0 { voxelsOf[v, default: []].append(n) }
-            var prepared = Prepared(id: c.id, image: image, classes: classes, shape: space.grid.shape, voxelsOf: voxelsOf)
+            var prepared = Prepared(id: c.id, image: image, classes: classes, shape: space.grid.shape, voxelsOf: voxelsOf,
+                                    grid: space.grid)
             if config.kind == .deepgrow2d {
                 let plane = space.grid.shape[0] * space.grid.shape[1]
                 for (value, voxels) in voxelsOf.sorted(by: { $0.key < $1.key }) {
@@ -149,7 +169,7 @@ public final class Trainer {
     public var validationIds: [String] { validation.map(\.id) }
 
     /// Validation Dice per label of the model as it is, on the validation studies (no training).
-    public func validationDice() -> [String: Double] { validate() }
+    public func validationDice() throws -> [String: Double] { try validate() }
 
     /// Trains; `checkpoint` receives the model after each epoch that improves validation Dice (with the figures).
     public func run(progress: (TrainingProgress) -> Void = { _ in },
@@ -162,7 +182,7 @@ public final class Trainer {
         let start = DispatchTime.now()
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
         var summary = TrainingSummary(epochs: 0, bestEpoch: nil, bestDice: -1, validation: [:], trainedOn: trainingIds,
-                                      validatedOn: validationIds, seconds: 0)
+                                      validatedOn: validationIds, seconds: 0, clicksScored: options.clicksScored(model.config.kind))
         var report = TrainingProgress(epoch: 0, epochs: options.epochs, step: 0, stepsPerEpoch: options.stepsPerEpoch, loss: .nan,
                                       validation: [:], bestDice: nil, elapsedSeconds: 0, secondsLeft: nil)
         let totalSteps = options.epochs * options.stepsPerEpoch
@@ -186,7 +206,7 @@ public final class Trainer {
                 report.secondsLeft = report.elapsedSeconds / Double(done) * Double(totalSteps - done)
                 progress(report)
             }
-            let dice = validate()
+            let dice = try validate()
             report.validation = dice
             summary.epochs = epoch
             let mean = report.meanDice ?? 0
@@ -356,35 +376,16 @@ public final class Trainer {
     // MARK: - Validation
 
     /// Dice per label name on the validation studies: automatic mode for DeepEdit and automatic models, and for
-    /// DeepEdit also with one click in each label ("<name> clicked"); one click at each structure's centre for
-    /// DeepGrow (2D: on the structure's middle slice).
-    func validate() -> [String: Double] {
+    /// DeepEdit also with one click in each label ("<name> clicked"); for DeepGrow, each structure clicked as
+    /// `TrainingOptions.validationSettling` says (2D: on the structure's largest axial slice).
+    func validate() throws -> [String: Double] {
         let config = model.config
         var sums: [String: (Double, Int)] = [:]
         for c in validation {
             if config.kind.isDeepGrow {
                 for (value, voxels) in c.voxelsOf.sorted(by: { $0.key < $1.key }) {
-                    var truth = c.classes.map { $0 == value ? UInt16(1) : 0 }
-                    var shape = c.shape
-                    var sliceOffset = 0
-                    if config.kind == .deepgrow2d {
-                        // The slice with the most of the structure.
-                        let plane = shape[0] * shape[1]
-                        var counts = [Int](repeating: 0, count: shape[2])
-                        for v in voxels { counts[v / plane] += 1 }
-                        let k = counts.indices.max { counts[$0] < counts[$1] }!
-                        sliceOffset = k * plane
-                        truth = Array(truth[sliceOffset..<sliceOffset + plane])
-                        shape = [shape[0], shape[1], 1]
-                    }
-                    var none: SplitMix? = nil
-                    guard var click = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: truth.count), truth: truth,
-                                                                shape: shape, generator: &none) else { continue }
-                    click.voxel.k += sliceOffset / max(c.shape[0] * c.shape[1], 1)
-                    let grown = Inference.grow(model, image: c.image, shape: c.shape, clicks: ClickSet.deepGrow(foreground: [click.voxel], background: []))
-                    let predicted = Array(grown.probability[sliceOffset..<sliceOffset + truth.count]).map { $0 > 0.5 ? UInt16(1) : 0 }
                     let name = options.labelNames[value] ?? "label \(value)"
-                    let d = Trainer.dice(predicted, truth, class: 1)
+                    let d = try clickDice(c, structure: value, voxels: voxels)
                     let old = sums[name] ?? (0, 0)
                     sums[name] = (old.0 + d, old.1 + 1)
                 }
@@ -416,6 +417,51 @@ public final class Trainer {
             }
         }
         return sums.mapValues { $0.0 / Double(max($0.1, 1)) }
+    }
+
+    /// DeepGrow's validation figure for one structure of a validation case: the network's own answer to a click at
+    /// its centre, or with `validationSettling` the mean Dice of the settled answers to the robot's clicks.
+    func clickDice(_ c: Prepared, structure value: UInt16, voxels: [Int]) throws -> Double {
+        var truth = c.classes.map { $0 == value ? UInt16(1) : 0 }
+        var shape = c.shape
+        let plane = shape[0] * shape[1]
+        var slice = 0
+        if model.config.kind == .deepgrow2d {
+            // The slice with the most of the structure.
+            var counts = [Int](repeating: 0, count: shape[2])
+            for v in voxels { counts[v / plane] += 1 }
+            slice = counts.indices.max { counts[$0] < counts[$1] }!
+            truth = Array(truth[slice * plane..<(slice + 1) * plane])
+            shape = [shape[0], shape[1], 1]
+        }
+        let judged = slice * plane..<slice * plane + truth.count
+        func nextClick(after predicted: [UInt16]) -> (voxel: VoxelIndex, label: UInt16)? {
+            var robot: SplitMix? = nil
+            guard var click = ClickSimulation.nextClick(prediction: predicted, truth: truth, shape: shape, generator: &robot) else { return nil }
+            click.voxel.k += slice
+            return click
+        }
+        let nothing = [UInt16](repeating: 0, count: truth.count)
+        guard let settling = options.validationSettling else {
+            guard let click = nextClick(after: nothing) else { return 1 }
+            let grown = Inference.grow(model, image: c.image, shape: c.shape, clicks: ClickSet.deepGrow(foreground: [click.voxel], background: []))
+            return Trainer.dice(grown.probability[judged].map { $0 > 0.5 ? 1 : 0 }, truth, class: 1)
+        }
+        let image = Volume(grid: c.grid, voxels: c.image)
+        let prepared = PreparedImage(normalised: c.image, on: c.grid, config: model.config)
+        var predicted = nothing, positive: [VoxelIndex] = [], negative: [VoxelIndex] = [], total = 0.0
+        let clicks = max(1, options.validationClicks)
+        for made in 0..<clicks {
+            // Nothing left to correct: the answer stands for the clicks not needed.
+            guard let click = nextClick(after: predicted) else { return (total + Double(clicks - made)) / Double(clicks) }
+            if click.label == 1 { positive.append(click.voxel) } else { negative.append(click.voxel) }
+            let set = ClickSet.deepGrow(foreground: positive, background: negative)
+            let answer = try Inference.answer(model, prepared, image: image, clicks: set, label: 1,
+                                              settlingWith: set.seeds(radiusMM: 3, grid: c.grid), likelihood: settling)
+            predicted = answer.labels.voxels[judged].map { $0 == 1 ? 1 : 0 }
+            total += Trainer.dice(predicted, truth, class: 1)
+        }
+        return total / Double(clicks)
     }
 
     /// Dice of one class between two label arrays (1 when neither has it).

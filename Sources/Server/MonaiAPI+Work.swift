@@ -115,7 +115,7 @@ extension MonaiAPI {
                         switch event {
                         case .progress(let p): report("\(request.kind.rawValue) epoch \(p.epoch)/\(p.epochs) step \(p.step)/\(p.stepsPerEpoch) loss \(String(format: "%.3f", p.loss))")
                         case .checkpoint(let record): report("checkpoint \(record.name) (validation Dice \(record.score.map { String(format: "%.3f", $0) } ?? "-"))")
-                        case .rescored(let name, let score): report("\(name) scored \(String(format: "%.3f", score)) on the validation studies")
+                        case .rescored(let name, let score, _): report("\(name) scored \(String(format: "%.3f", score)) on the validation studies")
                         case .started(let training, let validation, let from, let rate):
                             report("\(training.count) training, \(validation.count) validation studies, "
                                    + TrainingEvent.startingPoint(from: from, learningRate: rate))

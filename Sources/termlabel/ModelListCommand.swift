@@ -43,7 +43,7 @@ struct ModelListCommand: ParsableCommand {
                 let c = config(m)
                 let object: [String: Any] = [
                     "name": m.name, "kind": m.kind, "serving": serving.contains(m.name), "pinned": m.pinned, "origin": m.origin.rawValue,
-                    "score": m.score ?? NSNull(), "dice": m.metrics.filter { !["dice", "epoch", "seconds"].contains($0.key) },
+                    "score": m.score ?? NSNull(), "dice": m.diceByLabel, "clicks": m.metrics["clicks"] ?? NSNull(),
                     "trained_on": m.trainedOn, "validated_on": m.validatedOn, "epochs": m.epochs, "steps": m.steps,
                     "training_seconds": m.trainingSeconds, "parent": m.parent ?? NSNull(), "created_at": dates.string(from: m.createdAt),
                     "spacing_mm": c?.spacingMM.map { $0 ?? 0 } ?? NSNull(), "patch": c?.patch ?? NSNull(),
@@ -58,7 +58,7 @@ struct ModelListCommand: ParsableCommand {
         for m in models {
             let c = config(m)
             let mark = serving.contains(m.name) ? "▶ " : "  "
-            let perLabel = m.metrics.filter { !["dice", "epoch", "seconds"].contains($0.key) }.sorted { $0.key < $1.key }
+            let perLabel = m.diceByLabel.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: " ")
             let columns: [(String, Int)] = [
                 (m.kind, 11), (TerminalText.escaped(m.name) + (m.pinned ? " (pinned)" : ""), 35), (m.score.map { String(format: "%.3f", $0) } ?? "—", 6),

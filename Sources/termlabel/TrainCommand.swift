@@ -86,8 +86,8 @@ struct TrainCommand: ParsableCommand {
         let bar = ProgressLine()
         let (outcome, failure) = shelf.train(request) { event in
             switch event {
-            case .rescored(let name, let score):
-                print("\(name) (serving) scores \(String(format: "%.3f", score)) on the validation studies")
+            case .rescored(let name, let score, let serving):
+                print("\(name)\(serving ? " (serving)" : "") scores \(String(format: "%.3f", score)) on the validation studies")
             case .started(let training, let validation, let from, let rate):
                 print("training \(model.rawValue) \(TrainingEvent.startingPoint(from: from, learningRate: rate)) on \(training.joined(separator: ", ")); validating on \(validation.joined(separator: ", "))")
             case .progress(let p):
@@ -107,7 +107,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Synthetic studies mixed with the folder's training studies to train on, the folder's validation studies to
-    /// validate on (judged as the folder's own models are), every better checkpoint registered.
+    /// validate on, every better checkpoint registered. Validation takes the network's own answer to one click, as
+    /// when the shipped models were made (their recipe names the epoch it kept); the folder's next `train` scores
+    /// these checkpoints again as it scores its own.
     func trainOnSynthetic(_ count: Int) throws {
         let shelf = ModelShelf(database: try studyFolder.database())
         let (labeled, loadLabeled) = try shelf.trainingStudies()
@@ -115,6 +117,7 @@ struct TrainCommand: ParsableCommand {
         (options.learningRate, options.clickRounds, options.interactiveShare) = (learningRate, clickRounds, interactiveShare)
         let split = try shelf.database.validationSplit(of: labeled)
         options.validationStudies = split.validation.isEmpty ? split.training : split.validation
+        options.validationSettling = nil
         // The folder's own studies are a handful among hundreds: drawn in a fifth of the steps, they are seen.
         options.favoured = Set(split.validation.isEmpty ? [] : split.training)
         let shipped = fresh || grid != nil ? nil : shelf.generic.weights(model)

@@ -69,6 +69,28 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(mask[0..<(48 * 48)].filter { $0 }.count, 0, "a 2D model labels the clicked slice only")
     }
 
+    /// DeepGrow is validated on what a user gets: the robot's clicks, each answer settled as it is served. A network
+    /// that has learnt nothing answers noise on its own, while its settled answers outline the clicked disc (on the
+    /// seeds' likelihood, as a generic model's are; on its probability beside the intensities, as a folder's model's
+    /// are): the figure follows the settling, not the network alone.
+    func testDeepGrowValidationScoresTheSettledAnswersToTheRobotsClicks() throws {
+        let config = ModelConfig(kind: .deepgrow2d, features: [4, 4, 8, 8, 16, 4], labels: [], spacingMM: [nil, nil, nil],
+                                 patch: [32, 32, 1], intensity: .window(low: -0.5, high: 1.5), guidanceSigma: 2)
+        let untrained = try SegmentationModel(config: config, seed: 4)
+        func figure(_ settling: SettlingLikelihood?) throws -> Double {
+            var options = TrainingOptions()
+            options.validationStudies = ["discs_004"]
+            options.validationSettling = settling
+            let trainer = try Trainer(model: untrained, cases: (3...4).map { TrainerTests.discs(seed: UInt64($0)) }, options: options)
+            let dice = try trainer.validationDice()
+            XCTAssertEqual(dice.count, 3, "one figure per disc: \(dice)")
+            return dice.values.reduce(0, +) / Double(dice.count)
+        }
+        XCTAssertLessThan(try figure(nil), 0.5, "the network's own answer")
+        XCTAssertGreaterThan(try figure(.model), 0.85, "settled on its probability and the intensities")
+        XCTAssertGreaterThan(try figure(.seeds), 0.9, "settled on the seeds' likelihood")
+    }
+
     /// DeepGrow 2D sees a structure as often as it has axial sections (MONAI's slice-wise dataset): a disc through
     /// one slice of four is drawn a quarter as often as one through all four; DeepGrow 3D draws structures evenly.
     func testDeepGrow2DDrawsStructuresByTheirSections() throws {

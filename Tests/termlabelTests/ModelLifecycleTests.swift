@@ -112,7 +112,8 @@ final class ModelLifecycleTests: XCTestCase {
         let shipped = folder + "-shipped", fresh = folder + "-fresh"
         defer { for f in [shipped, fresh] { try? FileManager.default.removeItem(atPath: f) } }
         try FileManager.default.createDirectory(atPath: shipped, withIntermediateDirectories: true)
-        var config = ModelConfig.generic(.deepgrow3d)
+        // On the phantoms' 9 mm grid: its answers are settled on that grid when it is scored.
+        var config = ModelConfig.generic(.deepgrow3d, gridMM: 9)
         config.features = [4, 4, 8, 8, 16, 4]
         config.patch = [32, 32, 16]
         try SegmentationModel(config: config, seed: 9).save(to: shipped + "/deepgrow3d-generic.safetensors", halfPrecision: true)
@@ -126,6 +127,13 @@ final class ModelLifecycleTests: XCTestCase {
         let tuned = try XCTUnwrap(try database.models(kind: "deepgrow3d").first { $0.origin == .trained })
         XCTAssertEqual(tuned.parent, "deepgrow3d-generic")
         XCTAssertEqual(try SegmentationModel.configuration(of: tuned.weightsPath), config, "fine-tuned: the generic network's grid and crop")
+        // Both scored on the settled answers to five robot clicks: the generic network has learnt nothing, but settled
+        // on the seeds' likelihood it answers better than the briefly tuned one on its own probability, and serves on.
+        let generic = try database.model(named: "deepgrow3d-generic")
+        XCTAssertEqual(generic.metrics["clicks"], 5)
+        XCTAssertEqual(tuned.metrics["clicks"], 5)
+        XCTAssertGreaterThan(try XCTUnwrap(generic.score), try XCTUnwrap(tuned.score) + 0.1)
+        XCTAssertEqual(try database.servingModel(kind: "deepgrow3d")?.name, "deepgrow3d-generic")
         let again = try runTermlabel(["train", folder, "--model", "deepgrow3d", "--epochs", "1", "--steps", "1", "--fresh"], environment: environment)
         XCTAssertEqual(again.status, 0, again.err)
         XCTAssertNil(try database.models(kind: "deepgrow3d").first!.parent, "a fresh run has no parent")
@@ -133,7 +141,9 @@ final class ModelLifecycleTests: XCTestCase {
         let list = try runTermlabel(["model", "list", folder], environment: environment)
         XCTAssertEqual(list.status, 0, list.err)
         let card = try XCTUnwrap(list.out.split(separator: "\n").first { $0.dropFirst(2).hasPrefix("deepgrow3d  deepgrow3d-generic ") }, list.out)
-        XCTAssertTrue(card.contains("generic (shipped)") && card.contains("3×3×3"), String(card))
+        XCTAssertTrue(card.contains("generic (shipped)") && card.contains("9×9×9"), String(card))
+        XCTAssertTrue(card.hasSuffix(String(format: "liver %.2f", try XCTUnwrap(generic.metrics["liver"]))), String(card))
+        XCTAssertFalse(card.contains("clicks"), "the clicks scored are no label: \(card)")
         XCTAssertFalse(list.out.contains("deepgrow2d"), "no 2D model shipped here")
 
         // Training on synthetic studies continues it too.

@@ -21,7 +21,8 @@ extension TerminalEndToEndTests {
         // Its score stands for a model trained to 0.99 (training one that far takes many minutes in a debug build):
         // a first epoch of any continuation scores below it.
         let good = try XCTUnwrap(database.servingModel(kind: "deepgrow3d"))
-        try database.rescore(good.id!, score: 0.99, metrics: ["dice": 0.99], validatedOn: good.validatedOn)
+        try database.rescore(good.id!, score: 0.99, metrics: ["dice": 0.99, "clicks": try XCTUnwrap(good.metrics["clicks"])],
+                             validatedOn: good.validatedOn)
 
         start()
         waitFor("Studies (2)")
