@@ -2,6 +2,11 @@
 // TermLabel: AI-assisted annotation of 3D medical images in the terminal.
 import PackageDescription
 
+// The tests run a debug build, where the modules that do the arithmetic (volumes, cuts, networks, training and its
+// validation) would run ten to twenty times slower than released; they are optimised in debug builds too, which keeps
+// the tests that segment, train and answer clicks as they are served within the suite's time.
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "TermLabel",
     platforms: [.macOS(.v13)],
@@ -25,16 +30,19 @@ let package = Package(
         .systemLibrary(name: "CNCursesW"),
 
         // Tier 1
-        .target(name: "Volume", dependencies: ["CNifti", "CDeflate", "Parallelism"]),
+        .target(name: "Volume", dependencies: ["CNifti", "CDeflate", "Parallelism"],
+                swiftSettings: optimisedInDebug),
         .target(name: "Cells"),
         .target(name: "Randomness"),
         .target(name: "Parallelism"),
 
         // Tier 2
-        .target(name: "Segmenters", dependencies: ["Volume", "Parallelism", "Randomness", "CGeodesicKernels"]),
+        .target(name: "Segmenters", dependencies: ["Volume", "Parallelism", "Randomness", "CGeodesicKernels"],
+                swiftSettings: optimisedInDebug),
         .target(name: "CGeodesicKernels"),
-        .target(name: "CConvKernels"),
-        .target(name: "Engine", dependencies: ["COpenBLAS", "CConvKernels", "Randomness", "Parallelism"]),
+        .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        .target(name: "Engine", dependencies: ["COpenBLAS", "CConvKernels", "Randomness", "Parallelism"],
+                swiftSettings: optimisedInDebug),
         .target(name: "EngineTesting", dependencies: ["Engine", "Randomness"]),
         .target(name: "Render", dependencies: ["Volume", "Cells"]),
         .target(name: "Terminal", dependencies: ["Cells", "CNCursesW", "CTerminalGuard", "CDeflate", "Parallelism"]),
@@ -43,7 +51,8 @@ let package = Package(
         // Tier 3
         .target(name: "TUI", dependencies: ["Render", "Cells", "Volume", "Segmenters", "Datastore", "Learning"]),
         .target(name: "Datastore", dependencies: ["Volume", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Learning", dependencies: ["Engine", "Volume", "Segmenters", "Randomness"]),
+        .target(name: "Learning", dependencies: ["Engine", "Volume", "Segmenters", "Randomness"],
+                swiftSettings: optimisedInDebug),
 
         // Test support
         .target(name: "VolumeTesting", dependencies: ["Volume", "Randomness"]),
