@@ -27,15 +27,15 @@ public struct PreparedImage: Sendable {
         automaticWindow = FirstUse { IntensityWindow.automatic(for: volume) }
     }
 
-    /// An image already on `config`'s model grid (`grid`, RAS at its spacing), its intensities normalised as the
-    /// configuration says: a training study's, validated as the model would answer on it.
-    init(normalised image: [Float], on grid: Grid, config: ModelConfig) {
-        space = ModelSpace(image: grid, spacingMM: config.spacingMM)
-        precondition(space.grid.shape == grid.shape, "the image lies on the model grid")
+    /// `volume` with its intensities already on `config`'s model grid and normalised (`image`): a training study's,
+    /// kept by the trainer, validated as the model would answer on the volume.
+    init(normalised image: [Float], of volume: Volume, config: ModelConfig) {
+        space = ModelSpace(image: volume.grid, spacingMM: config.spacingMM)
+        precondition(space.grid.voxelCount == image.count, "the image lies on the model grid")
         self.image = image
         spacingMM = config.spacingMM
         normalisation = config.intensity
-        automaticWindow = FirstUse { IntensityWindow.automatic(for: Volume(grid: grid, voxels: image)) }
+        automaticWindow = FirstUse { IntensityWindow.automatic(for: volume) }
     }
 
     /// Whether this preparation fits `config` (same grid and intensities).

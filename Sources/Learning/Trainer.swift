@@ -50,8 +50,8 @@ public struct TrainingOptions: Sendable {
     /// Names for DeepGrow's per-structure validation figures (label value → name).
     public var labelNames: [UInt16: String] = [:]
     /// DeepGrow: how validation answers clicks. With a likelihood, as the model's answers are served: the click
-    /// robot's `validationClicks` clicks (each at the centre of the largest error), every answer settled on the
-    /// validation study with it, and the figure the mean Dice over those clicks; so that a model is chosen for its
+    /// robot's `validationClicks` clicks (each at the centre of the largest error), every answer settled with it on
+    /// the validation study's image and judged there, and the figure the mean Dice over those clicks; so that a model is chosen for its
     /// answers to corrections as much as to the first click, and a generic model (settled on the seeds' likelihood)
     /// and one trained on the folder (on its own probability) compare on what the user would get. Nil: the
     /// network's own answer to one centre click.
@@ -102,6 +102,8 @@ public final class Trainer {
     /// The training studies `options.favoured` names.
     let favoured: [Prepared]
     let validation: [Prepared]
+    /// Reads a study as it is on disk: settled validation answers on the image, as the model's answers are served.
+    let load: (String) throws -> TrainingCase
     var generator: SplitMix
 
     /// A case on the model grid: normalised image, class per voxel (DeepEdit/automatic: channel index; DeepGrow: the
@@ -112,8 +114,6 @@ public final class Trainer {
         var classes: [UInt16]
         var shape: [Int]
         var voxelsOf: [UInt16: [Int]]
-        /// The model grid the case lies on.
-        var grid: Grid
         /// DeepGrow 2D: each (structure, axial slice) pair, with the structure's voxels on that slice.
         var sections: [(structure: UInt16, voxels: [Int])] = []
     }
@@ -126,10 +126,11 @@ public final class Trainer {
     /// Studies loaded one at a time and kept only on the model grid, so a folder of large volumes never sits in
     /// memory whole.
     public init(model: SegmentationModel, studies ids: [String], options: TrainingOptions = TrainingOptions(),
-                load: (String) throws -> TrainingCase) throws {
+                load: @escaping (String) throws -> TrainingCase) throws {
         guard !ids.isEmpty else { throw ModelError.nothingToTrainOn }
         self.model = model
         self.options = options
+        self.load = load
         generator = SplitMix(seed: options.seed)
         let config = model.config
         let channelOf = Dictionary(config.labels.enumerated().map { ($0.element.value, UInt16($0.offset + 1)) }, uniquingKeysWith: { a, _ in a })
@@ -141,8 +142,7 @@ public final class Trainer {
             if !config.kind.isDeepGrow { classes = classes.map { channelOf[$0] ?? 0 } }
             var voxelsOf: [UInt16: [Int]] = [:]
             for (n, v) in classes.enumerated() where v != 0 { voxelsOf[v, default: []].append(n) }
-            var prepared = Prepared(id: c.id, image: image, classes: classes, shape: space.grid.shape, voxelsOf: voxelsOf,
-                                    grid: space.grid)
+            var prepared = Prepared(id: c.id, image: image, classes: classes, shape: space.grid.shape, voxelsOf: voxelsOf)
             if config.kind == .deepgrow2d {
                 let plane = space.grid.shape[0] * space.grid.shape[1]
                 for (value, voxels) in voxelsOf.sorted(by: { $0.key < $1.key }) {
@@ -383,9 +383,12 @@ public final class Trainer {
         var sums: [String: (Double, Int)] = [:]
         for c in validation {
             if config.kind.isDeepGrow {
+                // Settled answers are judged on the study as it is on disk, read again (the trainer keeps the model grid's).
+                let study = try options.validationSettling.map { (settling: $0, case: try load(c.id)) }
                 for (value, voxels) in c.voxelsOf.sorted(by: { $0.key < $1.key }) {
                     let name = options.labelNames[value] ?? "label \(value)"
-                    let d = try clickDice(c, structure: value, voxels: voxels)
+                    let d = try study.map { try settledClickDice($0.case, prepared: c, structure: value, settling: $0.settling) }
+                        ?? clickDice(c, structure: value, voxels: voxels)
                     let old = sums[name] ?? (0, 0)
                     sums[name] = (old.0 + d, old.1 + 1)
                 }
@@ -419,49 +422,68 @@ public final class Trainer {
         return sums.mapValues { $0.0 / Double(max($0.1, 1)) }
     }
 
-    /// DeepGrow's validation figure for one structure of a validation case: the network's own answer to a click at
-    /// its centre, or with `validationSettling` the mean Dice of the settled answers to the robot's clicks.
-    func clickDice(_ c: Prepared, structure value: UInt16, voxels: [Int]) throws -> Double {
+    /// DeepGrow's figure for one structure of a validation case without settling: the network's own answer to a
+    /// click at the structure's centre (2D: on its largest axial slice), on the model grid.
+    func clickDice(_ c: Prepared, structure value: UInt16, voxels: [Int]) -> Double {
         var truth = c.classes.map { $0 == value ? UInt16(1) : 0 }
         var shape = c.shape
         let plane = shape[0] * shape[1]
         var slice = 0
         if model.config.kind == .deepgrow2d {
-            // The slice with the most of the structure.
-            var counts = [Int](repeating: 0, count: shape[2])
-            for v in voxels { counts[v / plane] += 1 }
-            slice = counts.indices.max { counts[$0] < counts[$1] }!
+            slice = Trainer.fullestSlice(of: voxels, plane: plane, slices: shape[2])
+            truth = Array(truth[slice * plane..<(slice + 1) * plane])
+            shape = [shape[0], shape[1], 1]
+        }
+        var none: SplitMix? = nil
+        guard var click = ClickSimulation.nextClick(prediction: [UInt16](repeating: 0, count: truth.count), truth: truth,
+                                                    shape: shape, generator: &none) else { return 1 }
+        click.voxel.k += slice
+        let grown = Inference.grow(model, image: c.image, shape: c.shape, clicks: ClickSet.deepGrow(foreground: [click.voxel], background: []))
+        return Trainer.dice(grown.probability[slice * plane..<slice * plane + truth.count].map { $0 > 0.5 ? 1 : 0 }, truth, class: 1)
+    }
+
+    /// DeepGrow's figure for one structure settled with `settling`: the mean Dice of the answers to the robot's
+    /// `validationClicks` clicks, each settled on the study's image as it is served and judged there (2D: on the
+    /// structure's largest axial slice). `prepared` is the same study on the model grid.
+    func settledClickDice(_ study: TrainingCase, prepared c: Prepared, structure value: UInt16,
+                          settling: SettlingLikelihood) throws -> Double {
+        let grid = study.image.grid
+        var truth = study.labels.voxels.map { $0 == value ? UInt16(1) : 0 }
+        var shape = grid.shape
+        let plane = shape[0] * shape[1]
+        var slice = 0
+        if model.config.kind == .deepgrow2d {
+            slice = Trainer.fullestSlice(of: truth.indices.filter { truth[$0] == 1 }, plane: plane, slices: shape[2])
             truth = Array(truth[slice * plane..<(slice + 1) * plane])
             shape = [shape[0], shape[1], 1]
         }
         let judged = slice * plane..<slice * plane + truth.count
-        func nextClick(after predicted: [UInt16]) -> (voxel: VoxelIndex, label: UInt16)? {
-            var robot: SplitMix? = nil
-            guard var click = ClickSimulation.nextClick(prediction: predicted, truth: truth, shape: shape, generator: &robot) else { return nil }
-            click.voxel.k += slice
-            return click
-        }
-        let nothing = [UInt16](repeating: 0, count: truth.count)
-        guard let settling = options.validationSettling else {
-            guard let click = nextClick(after: nothing) else { return 1 }
-            let grown = Inference.grow(model, image: c.image, shape: c.shape, clicks: ClickSet.deepGrow(foreground: [click.voxel], background: []))
-            return Trainer.dice(grown.probability[judged].map { $0 > 0.5 ? 1 : 0 }, truth, class: 1)
-        }
-        let image = Volume(grid: c.grid, voxels: c.image)
-        let prepared = PreparedImage(normalised: c.image, on: c.grid, config: model.config)
-        var predicted = nothing, positive: [VoxelIndex] = [], negative: [VoxelIndex] = [], total = 0.0
+        let prepared = PreparedImage(normalised: c.image, of: study.image, config: model.config)
+        var predicted = [UInt16](repeating: 0, count: truth.count), positive: [VoxelIndex] = [], negative: [VoxelIndex] = []
+        var total = 0.0
         let clicks = max(1, options.validationClicks)
         for made in 0..<clicks {
+            var robot: SplitMix? = nil
             // Nothing left to correct: the answer stands for the clicks not needed.
-            guard let click = nextClick(after: predicted) else { return (total + Double(clicks - made)) / Double(clicks) }
+            guard var click = ClickSimulation.nextClick(prediction: predicted, truth: truth, shape: shape, generator: &robot) else {
+                return (total + Double(clicks - made)) / Double(clicks)
+            }
+            click.voxel.k += slice
             if click.label == 1 { positive.append(click.voxel) } else { negative.append(click.voxel) }
             let set = ClickSet.deepGrow(foreground: positive, background: negative)
-            let answer = try Inference.answer(model, prepared, image: image, clicks: set, label: 1,
-                                              settlingWith: set.seeds(radiusMM: 3, grid: c.grid), likelihood: settling)
+            let answer = try Inference.answer(model, prepared, image: study.image, clicks: set, label: 1,
+                                              settlingWith: set.seeds(radiusMM: 3, grid: grid), likelihood: settling)
             predicted = answer.labels.voxels[judged].map { $0 == 1 ? 1 : 0 }
             total += Trainer.dice(predicted, truth, class: 1)
         }
         return total / Double(clicks)
+    }
+
+    /// The axial slice (voxel axis k) holding the most of a structure's voxels.
+    static func fullestSlice(of voxels: [Int], plane: Int, slices: Int) -> Int {
+        var counts = [Int](repeating: 0, count: slices)
+        for v in voxels { counts[v / plane] += 1 }
+        return counts.indices.max { counts[$0] < counts[$1] }!
     }
 
     /// Dice of one class between two label arrays (1 when neither has it).

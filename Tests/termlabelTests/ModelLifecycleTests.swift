@@ -112,8 +112,7 @@ final class ModelLifecycleTests: XCTestCase {
         let shipped = folder + "-shipped", fresh = folder + "-fresh"
         defer { for f in [shipped, fresh] { try? FileManager.default.removeItem(atPath: f) } }
         try FileManager.default.createDirectory(atPath: shipped, withIntermediateDirectories: true)
-        // On the phantoms' 9 mm grid: its answers are settled on that grid when it is scored.
-        var config = ModelConfig.generic(.deepgrow3d, gridMM: 9)
+        var config = ModelConfig.generic(.deepgrow3d)
         config.features = [4, 4, 8, 8, 16, 4]
         config.patch = [32, 32, 16]
         try SegmentationModel(config: config, seed: 9).save(to: shipped + "/deepgrow3d-generic.safetensors", halfPrecision: true)
@@ -141,7 +140,7 @@ final class ModelLifecycleTests: XCTestCase {
         let list = try runTermlabel(["model", "list", folder], environment: environment)
         XCTAssertEqual(list.status, 0, list.err)
         let card = try XCTUnwrap(list.out.split(separator: "\n").first { $0.dropFirst(2).hasPrefix("deepgrow3d  deepgrow3d-generic ") }, list.out)
-        XCTAssertTrue(card.contains("generic (shipped)") && card.contains("9×9×9"), String(card))
+        XCTAssertTrue(card.contains("generic (shipped)") && card.contains("3×3×3"), String(card))
         XCTAssertTrue(card.hasSuffix(String(format: "liver %.2f", try XCTUnwrap(generic.metrics["liver"]))), String(card))
         XCTAssertFalse(card.contains("clicks"), "the clicks scored are no label: \(card)")
         XCTAssertFalse(list.out.contains("deepgrow2d"), "no 2D model shipped here")
