@@ -51,10 +51,10 @@ public struct TrainingOptions: Sendable {
     public var labelNames: [UInt16: String] = [:]
     /// DeepGrow: how validation answers clicks. With a likelihood, as the model's answers are served: the click
     /// robot's `validationClicks` clicks (each at the centre of the largest error), every answer settled with it on
-    /// the validation study's image and judged there, and the figure the mean Dice over those clicks; so that a model is chosen for its
-    /// answers to corrections as much as to the first click, and a generic model (settled on the seeds' likelihood)
-    /// and one trained on the folder (on its own probability) compare on what the user would get. Nil: the
-    /// network's own answer to one centre click.
+    /// the validation study's image and judged there, and the figure the mean Dice over those clicks; so that a
+    /// model is chosen for its answers to corrections as much as to the first click, and a generic model (settled on
+    /// the seeds' likelihood) and one trained on the folder (on its own probability) compare on what the user would
+    /// get. Nil: the network's own answer to one centre click, on the model grid.
     public var validationSettling: SettlingLikelihood? = .model
     public var validationClicks = 5
 
