@@ -43,7 +43,7 @@ extension AppDatabase {
         let present = try models(kind: kind).filter { FileManager.default.fileExists(atPath: $0.weightsPath) }
         if let pinned = present.first(where: \.pinned) { return pinned }
         let scored = present.filter { $0.score != nil }
-        // Newest first, so that among equal scores the newest wins.
+        // Among equal scores the oldest: a model replaces the one serving only by a higher score.
         let best = scored.max { a, b in a.score! < b.score! || (a.score! == b.score! && a.createdAt > b.createdAt) }
         if let unscored = present.first(where: { $0.score == nil }), best.map({ unscored.createdAt > $0.createdAt }) ?? true {
             return unscored

@@ -30,6 +30,8 @@ final class ModelRegistryTests: XCTestCase {
         try register("good", score: 0.77, minutes: 50)
         try register("worse-and-newer", score: 0.70, minutes: 40)
         XCTAssertEqual(try database.servingModel(kind: "deepgrow3d")?.name, "good")
+        try register("as-good-and-newer", score: 0.77, minutes: 45)
+        XCTAssertEqual(try database.servingModel(kind: "deepgrow3d")?.name, "good", "a checkpoint serves only by a higher score")
         try register("imported", score: nil, minutes: 30, origin: .imported)
         XCTAssertEqual(try database.servingModel(kind: "deepgrow3d")?.name, "imported", "an import newer than every scored model serves until scored")
         try register("better", score: 0.78, minutes: 20)
