@@ -132,14 +132,15 @@ final class TerminalEndToEndTests: XCTestCase {
     }
 
     /// Training runs in the background while the annotator keeps stepping through slices: every step shows on
-    /// screen promptly, and the progress line moves on. A small plan keeps the training steps short in a debug build.
+    /// screen promptly, and the progress line moves on. A small network on a patch large enough that the run lasts
+    /// past the slice steps (the arithmetic is optimised in debug builds too).
     func testWhileAModelTrainsSlicesStillStep() throws {
         let samples = CLITests.repository.appendingPathComponent("samples/ct-abdomen")
         try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
         for file in ["ct_001.nii.gz", "labels/final/ct_001.nii.gz", "labels.json"] {
             try FileManager.default.copyItem(atPath: samples.appendingPathComponent(file).path, toPath: folder + "/" + file)
         }
-        try saveSmallPlan(AppDatabase(folder: folder), ctSampleFingerprint, patch: [48, 48, 16])
+        try saveSmallPlan(AppDatabase(folder: folder), ctSampleFingerprint, patch: [96, 96, 32])
         start()
         waitFor("Studies (2)")
         send("j")
