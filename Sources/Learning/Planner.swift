@@ -169,13 +169,17 @@ public enum Planner {
             }
             reasons.append("patch \(config.patch.map(String.init).joined(separator: "×")), features \(config.features.map(String.init).joined(separator: ",")), batch \(batch): "
                            + String(format: "a training step needs about %.0f MB of the %.0f MB free", bytes / 1e6, Double(machine.freeMemoryBytes) / 1e6))
-            // Epochs: as many 20-step epochs as the budget allows (forward + backward ≈ 3 forward passes).
+            // Epochs: as many 20-step epochs as the budget allows (forward + backward ≈ 3 forward passes), each
+            // followed by DeepGrow's validation: an answer to each of the robot's clicks on every validation structure,
+            // a forward pass of one crop each (the cut that settles it is small beside it).
             let stepFlops = 3 * Double(config.patch.reduce(1, *) * batch)
                 * flopsPerVoxel(config.features, inChannels: config.inChannels, outChannels: config.outChannels, dims: dims)
             let stepSeconds = stepFlops / (flopsPerCoreSecond(dims: dims) * Double(max(machine.cores, 1))) * (kind.isDeepGrow ? 1.5 : 1.2)
-            let epochs = max(2, min(100, Int(machine.budgetSeconds / (stepSeconds * 20))))
-            reasons.append(String(format: "%d epochs of 20 steps: about %.1f s a step on %d cores fits a %.0f-minute budget", epochs, stepSeconds,
-                                  machine.cores, machine.budgetSeconds / 60))
+            let validationSeconds = kind.isDeepGrow ? Double(Planner.validationAnswers(data)) * stepSeconds / Double(3 * batch) : 0
+            let epochs = max(2, min(100, Int(machine.budgetSeconds / (stepSeconds * 20 + validationSeconds))))
+            reasons.append(String(format: "%d epochs of 20 steps: about %.1f s a step on %d cores", epochs, stepSeconds, machine.cores)
+                           + (kind.isDeepGrow ? String(format: " and %.0f s of validation after each", validationSeconds) : "")
+                           + String(format: " fit a %.0f-minute budget", machine.budgetSeconds / 60))
             // Inference: the volume on the image grid (probabilities, labels) and on the model grid.
             let inference = Double(data.largestVoxelCount) * 14 + Double(config.patch.reduce(1, *)) * 4 * 40 + 200e6
             let overlap = kind.isDeepGrow ? 0 : 0.25
@@ -186,5 +190,13 @@ public enum Planner {
                                     trainingBytes: Int(bytes), inferenceBytes: Int(inference), reasons: reasons))
         }
         return Plan(fingerprint: data, machine: machine, models: models)
+    }
+
+    /// DeepGrow's answers in one validation: the robot's clicks on each structure of the validation studies (a fifth
+    /// of the labeled ones, at least one).
+    static func validationAnswers(_ data: DatasetFingerprint) -> Int {
+        let options = TrainingOptions()
+        let studies = data.labeledStudies >= 2 ? max(1, Int((Double(data.labeledStudies) * options.validationShare).rounded())) : 1
+        return studies * max(data.labelCount, 1) * options.validationClicks
     }
 }

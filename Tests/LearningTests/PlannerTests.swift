@@ -34,6 +34,19 @@ final class PlannerTests: XCTestCase {
         }
     }
 
+    /// DeepGrow validates every epoch with the click robot on each validation structure: the budget holds that too,
+    /// so a dataset with more structures gets fewer epochs of DeepGrow, and the automatic model as many.
+    func testDeepGrowsBudgetCountsItsValidation() throws {
+        var few = fingerprint(modality: "CT"), many = few
+        (few.labelCount, many.labelCount) = (1, 12)
+        let machine = MachineProfile(cores: 2, freeMemoryBytes: 16 << 30, budgetSeconds: 600)
+        let (a, b) = (Planner.plan(few, machine: machine), Planner.plan(many, machine: machine))
+        XCTAssertEqual(try XCTUnwrap(a.model(.auto)).epochs, try XCTUnwrap(b.model(.auto)).epochs)
+        for kind in [ModelKind.deepgrow3d, .deepgrow2d] {
+            XCTAssertLessThan(try XCTUnwrap(b.model(kind)).epochs, try XCTUnwrap(a.model(kind)).epochs, "\(kind)")
+        }
+    }
+
     func testOnASmallMachineTheStepFitsHalfTheFreeMemory() throws {
         let free = 900 << 20
         let plan = Planner.plan(fingerprint(modality: "CT"), machine: MachineProfile(cores: 2, freeMemoryBytes: free, budgetSeconds: 600))
