@@ -24,13 +24,15 @@ final class BackgroundTraining: @unchecked Sendable {
         return cancellation != nil
     }
 
-    /// Starts training `kind`, or stops the run in progress.
-    func toggle(_ kind: ModelKind, epochs: Int, steps: Int) -> Action {
+    /// Starts training `kind` (what to show while it prepares), or stops the run in progress (nil: "stopping…"
+    /// joins the run's own reports, before the one it ends with, so that a run ending as it is stopped says so last).
+    func toggle(_ kind: ModelKind, epochs: Int, steps: Int) -> Action? {
         lock.lock()
         if let running = cancellation {
             running.cancel()
+            pending.append(.training("stopping…", message: "training stops after this step; the best model so far stays registered"))
             lock.unlock()
-            return .training("stopping…", message: "training stops after this step; the best model so far stays registered")
+            return nil
         }
         let cancellation = Cancellation()
         self.cancellation = cancellation

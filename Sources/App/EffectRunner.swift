@@ -82,7 +82,7 @@ final class EffectRunner: @unchecked Sendable {
         case .decide(let id, let version, let verdict, let level, let comment):
             onStudyQueue { $0.decide(id, version: version, verdict: verdict, level: level, comment: comment) }
         case .toggleTraining(let tool):
-            post([training.toggle(tool.modelKind, epochs: trainingLength.epochs, steps: trainingLength.steps)])
+            if let action = training.toggle(tool.modelKind, epochs: trainingLength.epochs, steps: trainingLength.steps) { post([action]) }
         case .cancelWork:
             work.cancel()
         }
