@@ -196,7 +196,6 @@ public enum Planner {
     /// of the labeled ones, at least one).
     static func validationAnswers(_ data: DatasetFingerprint) -> Int {
         let options = TrainingOptions()
-        let studies = data.labeledStudies >= 2 ? max(1, Int((Double(data.labeledStudies) * options.validationShare).rounded())) : 1
-        return studies * max(data.labelCount, 1) * options.validationClicks
+        return max(options.heldOut(of: data.labeledStudies), 1) * max(data.labelCount, 1) * options.validationClicks
     }
 }

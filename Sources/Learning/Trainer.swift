@@ -58,6 +58,12 @@ public struct TrainingOptions: Sendable {
     public var validationSettling: SettlingLikelihood? = .model
     public var validationClicks = 5
 
+    /// How many of `count` studies validation holds out: `validationShare` of them, at least one where there are two
+    /// or more (none with one study: validation then runs on it).
+    public func heldOut(of count: Int) -> Int {
+        count >= 2 && validationShare > 0 ? max(1, Int((Double(count) * validationShare).rounded())) : 0
+    }
+
     /// For a model of `kind`, how many robot clicks its validation figure spans (0: DeepGrow's network's own answer
     /// to one click); nil for the kinds validated without clicks. Models compare only on figures made alike.
     public func clicksScored(_ kind: ModelKind) -> Int? {
@@ -156,8 +162,7 @@ public final class Trainer {
             let held = prepared.filter { chosen.contains($0.id) }
             validation = held.isEmpty ? training : held
         } else {
-            let held = prepared.count >= 2 && options.validationShare > 0
-                ? max(1, Int((Double(prepared.count) * options.validationShare).rounded())) : 0
+            let held = options.heldOut(of: prepared.count)
             training = Array(prepared.dropLast(held))
             // With a single study, validation runs on it (the figure then says how well it fits, not how it generalises).
             validation = held > 0 ? Array(prepared.suffix(held)) : prepared
