@@ -388,11 +388,15 @@ public final class Trainer {
         var sums: [String: (Double, Int)] = [:]
         for c in validation {
             if config.kind.isDeepGrow {
-                // Settled answers are judged on the study as it is on disk, read again (the trainer keeps the model grid's).
-                let study = try options.validationSettling.map { (settling: $0, case: try load(c.id)) }
+                // Settled answers are judged on the study as it is on disk, read again (the trainer keeps the model
+                // grid's), prepared once for all its structures (the image's window is found at the first answer).
+                let study = try options.validationSettling.map { settling in
+                    let read = try load(c.id)
+                    return (settling: settling, case: read, prepared: PreparedImage(normalised: c.image, of: read.image, config: config))
+                }
                 for (value, voxels) in c.voxelsOf.sorted(by: { $0.key < $1.key }) {
                     let name = options.labelNames[value] ?? "label \(value)"
-                    let d = try study.map { try settledClickDice($0.case, prepared: c, structure: value, settling: $0.settling) }
+                    let d = try study.map { try settledClickDice($0.case, prepared: $0.prepared, structure: value, settling: $0.settling) }
                         ?? clickDice(c, structure: value, voxels: voxels)
                     let old = sums[name] ?? (0, 0)
                     sums[name] = (old.0 + d, old.1 + 1)
@@ -450,7 +454,7 @@ public final class Trainer {
     /// DeepGrow's figure for one structure settled with `settling`: the mean Dice of the answers to the robot's
     /// `validationClicks` clicks, each settled on the study's image as it is served and judged there (2D: on the
     /// structure's largest axial slice). `prepared` is the same study on the model grid.
-    func settledClickDice(_ study: TrainingCase, prepared c: Prepared, structure value: UInt16,
+    func settledClickDice(_ study: TrainingCase, prepared: PreparedImage, structure value: UInt16,
                           settling: SettlingLikelihood) throws -> Double {
         let grid = study.image.grid
         var truth = study.labels.voxels.map { $0 == value ? UInt16(1) : 0 }
@@ -463,7 +467,6 @@ public final class Trainer {
             shape = [shape[0], shape[1], 1]
         }
         let judged = slice * plane..<slice * plane + truth.count
-        let prepared = PreparedImage(normalised: c.image, of: study.image, config: model.config)
         var predicted = [UInt16](repeating: 0, count: truth.count), positive: [VoxelIndex] = [], negative: [VoxelIndex] = []
         var total = 0.0
         let clicks = max(1, options.validationClicks)
