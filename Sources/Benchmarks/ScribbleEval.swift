@@ -31,12 +31,13 @@ struct ScribbleEval: ParsableCommand {
     @Option(help: "Also write the simulated scribbles and the results into this folder.")
     var keep: String?
 
-    @Option(help: ArgumentHelp("Instead, each structure alone with each of these methods side by side (e.g. kde,forest,histogram,growcut), Dice and seconds.", valueName: "m,m,…"))
+    @Option(help: ArgumentHelp("Instead, each structure alone with each of these methods side by side (e.g. kde,forest,histogram@1,growcut; @λ gives a method its own smoothness weight), Dice and seconds.", valueName: "m,m,…"))
     var compare: String?
 
     func validate() throws {
-        for name in compare?.split(separator: ",") ?? [] where IntensityModel.Kind(rawValue: String(name)) == nil {
-            throw ValidationError("--compare takes methods among " + IntensityModel.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+        for name in compare?.split(separator: ",") ?? [] where ComparedMethod(name) == nil {
+            throw ValidationError("--compare takes methods among " + IntensityModel.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                                  + ", each with its own λ if followed by @λ (histogram@1); not \"\(name)\"")
         }
     }
 
@@ -51,7 +52,7 @@ struct ScribbleEval: ParsableCommand {
         var options = graphCut.options
         options.localMean = localMean
         if let compare {
-            return try compareMethods(compare.split(separator: ",").compactMap { IntensityModel.Kind(rawValue: String($0)) },
+            return try compareMethods(compare.split(separator: ",").compactMap(ComparedMethod.init),
                                       ids: ids, names: names, options: options)
         }
         // Columns as wide as the longest study name and label name, so that every row says which it is.
@@ -92,8 +93,8 @@ struct ScribbleEval: ParsableCommand {
     }
 
     /// Each structure of each study alone, with each method on the same scribbles: Dice (seconds), then the means.
-    func compareMethods(_ methods: [IntensityModel.Kind], ids: [String], names: [UInt16: String], options: GraphCutOptions) throws {
-        print("study                 label           " + methods.map { $0.rawValue.column(16) }.joined())
+    func compareMethods(_ methods: [ComparedMethod], ids: [String], names: [UInt16: String], options: GraphCutOptions) throws {
+        print("study                 label           " + methods.map { $0.name.column(16) }.joined())
         var dice = [[Double]](repeating: [], count: methods.count), times = dice
         for id in ids {
             let image = try Volume(contentsOf: folder + "/\(id).nii.gz")
@@ -105,7 +106,8 @@ struct ScribbleEval: ParsableCommand {
                 var row = (id + " ").column(22) + ((names[label] ?? "label \(label)") + " ").column(16)
                 for (n, method) in methods.enumerated() {
                     var chosen = options
-                    chosen.method = method
+                    chosen.method = method.kind
+                    chosen.lambda = method.lambda ?? options.lambda
                     let start = DispatchTime.now()
                     let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: background), options: chosen)
                     let (d, t) = (result.labels.dice(with: truth, label: label), seconds(since: start))
@@ -120,4 +122,25 @@ struct ScribbleEval: ParsableCommand {
             String(format: "%.4f (%5.2f s) ", dice[$0].reduce(0, +) / Double(max(dice[$0].count, 1)), times[$0].reduce(0, +) / Double(max(times[$0].count, 1)))
         }.joined())
     }
+}
+
+/// A method for `--compare`, with its own smoothness weight where one is named ("histogram@1": the histogram cut at
+/// λ 1 beside the others at `--lambda`), so that each peer can run at the setting it does best with.
+struct ComparedMethod {
+    let kind: IntensityModel.Kind
+    let lambda: Float?
+
+    init?(_ text: Substring) {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let kind = IntensityModel.Kind(rawValue: String(parts[0])) else { return nil }
+        if parts.count == 2 {
+            guard let lambda = Float(parts[1]), lambda.isFinite, lambda >= 0 else { return nil }
+            self.lambda = lambda
+        } else {
+            lambda = nil
+        }
+        self.kind = kind
+    }
+
+    var name: String { kind.rawValue + (lambda.map { String(format: "@%g", $0) } ?? "") }
 }
