@@ -24,7 +24,7 @@ public struct SyncReport: Sendable, Equatable {
 extension AppDatabase {
     @discardableResult
     public func sync(author: String = "disk") throws -> SyncReport {
-        let folder = StudyFolder(folder: location.folder)
+        let folder = try StudyFolder(folder: location.folder)
         var report = SyncReport()
         report.problems = folder.problems
         report.skippedImages = folder.skippedImages

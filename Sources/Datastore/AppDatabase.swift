@@ -7,6 +7,8 @@ import Volume
 
 public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAFolder(String)
+    /// A folder that exists but cannot be listed (its permissions): read as empty, it would mark every study missing.
+    case unreadableFolder(path: String, reason: String)
     case cannotCreate(path: String, reason: String)
     case unknownStudy(String)
     case conflict(study: String, tag: String, basedOn: Int?, latest: Int, author: String)
@@ -25,6 +27,7 @@ public enum DatastoreError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .notAFolder(let path): "\(path): not a folder"
+        case .unreadableFolder(let path, let reason): "\(path): cannot read the folder (\(reason)); the study list was left as it was"
         case .cannotCreate(let path, let reason): "\(path): cannot create the study list: \(reason)"
         case .unknownStudy(let id): "no study \"\(id)\" in this folder"
         case .conflict(let study, let tag, let basedOn, let latest, let author):

@@ -63,9 +63,17 @@ public struct StudyFolder: Sendable {
         return nil
     }
 
-    public init(folder: String) {
+    /// Why a folder cannot be listed (strerror), or nil where it can.
+    static func unlistable(_ folder: String) -> String? {
+        guard let directory = opendir(folder) else { return String(cString: strerror(errno)) }
+        closedir(directory)
+        return nil
+    }
+
+    public init(folder: String) throws {
         let manager = FileManager.default
-        let names = ((try? manager.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        if let reason = StudyFolder.unlistable(folder) { throw DatastoreError.unreadableFolder(path: folder, reason: reason) }
+        let names = try manager.contentsOfDirectory(atPath: folder).sorted()
         let root = realpath(folder, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } ?? folder
         var seen: [String: String] = [:]
         for name in names where !name.hasPrefix(".") {
@@ -84,10 +92,20 @@ public struct StudyFolder: Sendable {
             images.append(ImageFile(imageId: id, relativePath: name, stamp: stamp))
         }
         let labelRoot = folder + "/labels"
-        for tag in ((try? manager.contentsOfDirectory(atPath: labelRoot)) ?? []).sorted() where !tag.hasPrefix(".") {
-            var isDirectory: ObjCBool = false
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: labelRoot, isDirectory: &isDirectory), isDirectory.boolValue else { return }
+        // Label files that cannot be listed are not registered; what is registered stays (nothing is marked gone).
+        if let reason = StudyFolder.unlistable(labelRoot) {
+            problems.append("labels: cannot read the folder (\(reason)); its label files were not looked at")
+            return
+        }
+        for tag in try manager.contentsOfDirectory(atPath: labelRoot).sorted() where !tag.hasPrefix(".") {
             guard manager.fileExists(atPath: labelRoot + "/" + tag, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
-            for name in ((try? manager.contentsOfDirectory(atPath: labelRoot + "/" + tag)) ?? []).sorted() where !name.hasPrefix(".") {
+            if let reason = StudyFolder.unlistable(labelRoot + "/" + tag) {
+                problems.append("labels/\(TerminalText.escaped(tag)): cannot read the folder (\(reason)); its label files were not looked at")
+                continue
+            }
+            for name in try manager.contentsOfDirectory(atPath: labelRoot + "/" + tag).sorted() where !name.hasPrefix(".") {
                 guard let id = StudyFolder.imageId(of: name) else { continue }
                 let path = labelRoot + "/" + tag + "/" + name
                 guard seen[id] != nil else {

@@ -132,7 +132,7 @@ public final class MonaiAPI: RequestResponder, @unchecked Sendable {
             case .conflict, .claimed, .notClaimed, .staleReview, .alreadyDecided: return APIError(409, error.description)
             case .badName: return APIError(400, error.description)
             case .readOnly: return APIError(403, error.description)
-            case .notAFolder, .cannotCreate: return APIError(500, error.description)
+            case .notAFolder, .cannotCreate, .unreadableFolder: return APIError(500, error.description)
             }
         case let error as TrainingBusy: return APIError(429, error.description)
         case let error as ModelError:

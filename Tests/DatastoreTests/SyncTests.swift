@@ -47,6 +47,27 @@ final class SyncTests: XCTestCase {
         XCTAssertFalse(try database.sync().changedAnything)
     }
 
+    func testAFolderThatCannotBeListedLeavesTheStudyListAsItWas() throws {
+        let fixture = try StudyFolderFixture(count: 2, labeled: 1)
+        // The list beside the folder, as for a read-only one, so that it stays when the folder goes.
+        let data = NSTemporaryDirectory() + "termlabel-sync-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let database = try AppDatabase(location: StoreLocation(folder: fixture.path, environment: ["XDG_DATA_HOME": data], writable: false))
+        try database.sync()
+        let before = try database.studies().map { "\($0.imageId) \($0.status)" }
+        XCTAssertEqual(before, ["case_00 labeled", "case_01 unlabeled"])
+        // The folder cannot be listed any more (an unmounted share, changed permissions; root lists any folder, so
+        // here a file takes its place): read as empty, every study would be marked missing.
+        let away = fixture.path + ".away"
+        try FileManager.default.moveItem(atPath: fixture.path, toPath: away)
+        defer { try? FileManager.default.removeItem(atPath: fixture.path); try? FileManager.default.moveItem(atPath: away, toPath: fixture.path) }
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: fixture.path))
+        XCTAssertThrowsError(try database.sync()) { error in
+            XCTAssertEqual("\(error)", "\(fixture.path): cannot read the folder (Not a directory); the study list was left as it was")
+        }
+        XCTAssertEqual(try database.studies().map { "\($0.imageId) \($0.status)" }, before)
+    }
+
     func testLabelsEditedByHandBecomeNewVersions() throws {
         let fixture = try StudyFolderFixture(count: 1, labeled: 1)
         let database = try AppDatabase(folder: fixture.path)
