@@ -25,7 +25,7 @@ public enum ClickJSON {
     /// foreground first, background last; clicks keep their order within a list.
     /// With `grid`, a click outside it is refused.
     public static func read(_ path: String, labels: [String: UInt16] = [:], within grid: Grid? = nil) throws -> [Click] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw VolumeError.fileNotFound(path: path) }
+        let data = try WholeFile.read(path)
         func bad(_ reason: String) -> VolumeError { .malformed(path: path, reason: reason) }
         let expected = "not click JSON ({\"foreground\": [[i,j,k]…], \"background\": […]} or one list per label name)"
         guard let lists = try json(data, else: expected, bad: bad) as? [String: Any] else { throw bad(expected) }
@@ -65,7 +65,7 @@ public enum ClickJSON {
 
     /// A JSON list of voxel indices, `[[i, j, k], …]` (a lasso's points).
     public static func readPoints(_ path: String) throws -> [VoxelIndex] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw VolumeError.fileNotFound(path: path) }
+        let data = try WholeFile.read(path)
         func bad(_ reason: String) -> VolumeError { .malformed(path: path, reason: reason) }
         let expected = "not a JSON list of voxel indices ([[i,j,k], …])"
         guard let points = try json(data, else: expected, bad: bad) as? [Any] else { throw bad(expected) }

@@ -83,7 +83,7 @@ public enum NrrdFile {
 
     private static func parse(_ path: String) throws -> (Grid, VoxelType, Data, Bool) {
         func bad(_ reason: String) -> VolumeError { .invalidHeader(path: path, reason: reason) }
-        let file = try wholeFile(path)
+        let file = try WholeFile.read(path)
         guard file.starts(with: Data("NRRD000".utf8)) else { throw bad("not a NRRD file (it does not start with NRRD000)") }
         // The header ends at the first empty line.
         guard let end = file.firstRange(of: Data("\n\n".utf8)) else { throw bad("the header never ends (no empty line)") }
@@ -140,31 +140,6 @@ public enum NrrdFile {
         }
         guard data.count >= expected else { throw VolumeError.truncated(path: path, expectedBytes: expected, actualBytes: data.count) }
         return (Grid(shape: sizes, affine: affine), type, data, bigEndian)
-    }
-
-    /// The file's bytes, read with POSIX calls (its size checked against the memory budget first).
-    private static func wholeFile(_ path: String) throws -> Data {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw VolumeError.fileNotFound(path: path) }
-            throw VolumeError.unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw VolumeError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        try MemoryBudget.check(Int(info.st_size), of: 1, reading: path)
-        var data = Data(count: Int(info.st_size))
-        let got = data.withUnsafeMutableBytes { buffer -> Int in
-            var done = 0
-            while done < buffer.count {
-                let n = read(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n <= 0 { return n < 0 ? -1 : done }
-                done += n
-            }
-            return done
-        }
-        guard got >= 0 else { throw VolumeError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        return data.prefix(got)
     }
 
     /// "(1,0,0) (0,1,0) none" → vectors (a "none" entry, a non-spatial axis, is refused by the caller's count).

@@ -107,6 +107,15 @@ extension CLITests {
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.err, "termlabel: /no/such/file.nii.gz: no such file\n")
     }
+
+    func testAClickFileThatIsNoFileSaysWhatItIs() throws {
+        let sample = CLITests.repository.appendingPathComponent("samples/ct-abdomen/ct_001.nii.gz").path
+        let folder = NSTemporaryDirectory()
+        let result = try run(["segment", sample, "--clicks", folder, "--out", folder + "/never.nii.gz"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.err, "termlabel: \(folder): cannot read: it is a folder\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/never.nii.gz"))
+    }
 }
 
 final class SegmentCLITests: XCTestCase {
