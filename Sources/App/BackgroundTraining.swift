@@ -43,15 +43,20 @@ final class BackgroundTraining: @unchecked Sendable {
             var request = TrainingRequest(kind: kind)
             (request.epochs, request.steps, request.seed, request.cancellation) = (epochs, steps, clock.seed, cancellation)
             request.startedAt = clock.now()
+            var unnamed: String?
             let (outcome, failure) = shelf.train(request) { event in
                 switch event {
                 case .progress(let p): self.post(.training(BackgroundTraining.describe(kind, p), message: nil))
                 case .rescored(let name, let score, _):
                     self.post(.training("\(kind.rawValue): \(name) scored \(String(format: "%.3f", score)) on the validation studies", message: nil))
+                case .unnamedLabels(let notice):
+                    unnamed = notice
+                    self.post(.training("\(kind.rawValue): preparing…", message: "\(kind.rawValue): " + notice))
                 default: break
                 }
             }
-            let message = BackgroundTraining.outcome(outcome, failure: failure)
+            // Said again at the end, where the annotator looks: the run learnt nothing of those structures.
+            let message = BackgroundTraining.outcome(outcome, failure: failure) + (unnamed.map { "; " + $0 } ?? "")
             MemoryPolicy.release()
             self.lock.lock()
             self.cancellation = nil

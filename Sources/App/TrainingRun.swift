@@ -40,6 +40,8 @@ public enum TrainingEvent: Sendable {
     case started(training: [String], validation: [String], from: String?, learningRate: Float)
     case progress(TrainingProgress)
     case checkpoint(ModelRecord)
+    /// Label values in the studies that the model does not learn (`Trainer.unnamedLabelsNotice`).
+    case unnamedLabels(String)
 
     /// Where a run starts, in the words `train` and the server report: "from <model> (learning rate r)", or from
     /// fresh weights.
@@ -120,6 +122,7 @@ extension ModelShelf {
             let (model, from) = try startingPoint(request.kind, fresh: request.fresh, seed: request.seed)
             let trainer = try Trainer(model: model, studies: ids, options: options, load: load)
             events(.started(training: trainer.trainingIds, validation: trainer.validationIds, from: from?.name, learningRate: options.learningRate))
+            if let notice = trainer.unnamedLabelsNotice { events(.unnamedLabels(notice)) }
             let run = ModelShelf.runStamp(request.startedAt)
             let parent = from?.name
             outcome.summary = try trainer.run(progress: { events(.progress($0)) }) { model, summary in

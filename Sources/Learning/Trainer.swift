@@ -111,6 +111,9 @@ public final class Trainer {
     /// Reads a study as it is on disk: settled validation answers on the image, as the model's answers are served.
     let load: (String) throws -> TrainingCase
     var generator: SplitMix
+    /// Per study, the label values that a model of named labels (DeepEdit, automatic) does not learn: the folder's
+    /// labels do not name them, so they train as background.
+    public let unnamedLabels: [(study: String, values: [UInt16])]
 
     /// A case on the model grid: normalised image, class per voxel (DeepEdit/automatic: channel index; DeepGrow: the
     /// label value), and the voxels of each class to centre crops on.
@@ -140,8 +143,13 @@ public final class Trainer {
         generator = SplitMix(seed: options.seed)
         let config = model.config
         let channelOf = Dictionary(config.labels.enumerated().map { ($0.element.value, UInt16($0.offset + 1)) }, uniquingKeysWith: { a, _ in a })
+        var unnamed: [(study: String, values: [UInt16])] = []
         let prepared = try ids.sorted().map { id -> Prepared in
             let c = try load(id)
+            if !config.kind.isDeepGrow {
+                let values = c.labels.labelsPresent.filter { channelOf[$0] == nil }
+                if !values.isEmpty { unnamed.append((c.id, values)) }
+            }
             let space = ModelSpace(image: c.image.grid, spacingMM: config.spacingMM)
             let image = space.image(c.image, normalisation: config.intensity)
             var classes = space.labels(c.labels)
@@ -168,6 +176,20 @@ public final class Trainer {
             validation = held > 0 ? Array(prepared.suffix(held)) : prepared
         }
         favoured = training.filter { options.favoured.contains($0.id) }
+        unnamedLabels = unnamed
+    }
+
+    /// What the run says of `unnamedLabels`, nil where there are none: a subset of the structures may be meant
+    /// (a liver model from fully labeled abdomens), or the files may number them otherwise than the folder does.
+    public var unnamedLabelsNotice: String? {
+        guard !unnamedLabels.isEmpty else { return nil }
+        let values = Set(unnamedLabels.flatMap(\.values)).sorted().map(String.init)
+        let studies = unnamedLabels.map(\.study)
+        let named = model.config.labels.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
+        let one = values.count == 1
+        return "label \(one ? "value" : "values") \(values.joined(separator: ", ")) (in \(studies.prefix(3).joined(separator: ", "))"
+            + (studies.count > 3 ? " and \(studies.count - 3) more" : "") + ") \(one ? "is" : "are") not among the folder's labels ("
+            + named + ") and \(one ? "trains" : "train") as background"
     }
 
     public var trainingIds: [String] { training.map(\.id) }

@@ -119,6 +119,7 @@ extension MonaiAPI {
                         case .started(let training, let validation, let from, let rate):
                             report("\(training.count) training, \(validation.count) validation studies, "
                                    + TrainingEvent.startingPoint(from: from, learningRate: rate))
+                        case .unnamedLabels(let notice): report("\(request.kind.rawValue): " + notice)
                         }
                     }
                     if let failure, !(failure is CancellationError) {

@@ -94,6 +94,8 @@ struct TrainCommand: ParsableCommand {
                 bar.show(TrainCommand.describe(p))
             case .checkpoint(let record):
                 bar.finish("epoch \(record.epochs): best of this run, \(String(format: "%.3f", record.score ?? 0)), saved as \(record.name)")
+            case .unnamedLabels(let notice):
+                print("note: " + notice)
             }
         }
         bar.finish("")

@@ -121,6 +121,26 @@ final class TrainerTests: XCTestCase {
 }
 
 final class DeepEditTrainingTests: XCTestCase {
+    /// A study whose label holds values the folder's labels do not name trains those structures as background: a
+    /// subset may be meant (a liver model from fully labeled abdomens), or a colleague's files number them otherwise,
+    /// and then the model never finds them. DeepEdit and the automatic model say which values and studies, and
+    /// which labels there are; DeepGrow, which grows whatever structure is clicked, learns every value.
+    func testLabelValuesTheFolderDoesNotNameAreReportedForNamedLabelModels() throws {
+        let cases = [TrainerTests.discs(seed: 1), TrainerTests.discs(seed: 2)]
+        func trainer(_ kind: ModelKind, _ labels: [ModelLabel]) throws -> Trainer {
+            let config = ModelConfig(kind: kind, features: [4, 4, 4, 4, 4, 4], labels: labels, spacingMM: [nil, nil, nil],
+                                     patch: [32, 32, 16], intensity: .window(low: -0.5, high: 1.5), guidanceSigma: 2)
+            return try Trainer(model: try SegmentationModel(config: config, seed: 1), cases: cases)
+        }
+        for kind in [ModelKind.deepedit, .auto] {
+            XCTAssertEqual(try trainer(kind, [ModelLabel(value: 1, name: "disc")]).unnamedLabelsNotice,
+                           "label values 2, 3 (in discs_001, discs_002) are not among the folder's labels (disc = 1) and train as background")
+        }
+        let named = [ModelLabel(value: 1, name: "a"), ModelLabel(value: 2, name: "b"), ModelLabel(value: 3, name: "c")]
+        XCTAssertNil(try trainer(.deepedit, named).unnamedLabelsNotice)
+        XCTAssertNil(try trainer(.deepgrow3d, []).unnamedLabelsNotice)
+    }
+
     /// Interactive steps click inside structures with the label's own value (not its channel number), sometimes
     /// only one label of the two, and a few steps of training run end to end on two labels, validated both
     /// automatically and with a click in each label. Structures' intensities shift one step each.

@@ -46,6 +46,9 @@ final class ModelLifecycleTests: XCTestCase {
         XCTAssertGreaterThan(goodScore, 0.05, "the first run learnt something:\n\(first)")
         XCTAssertTrue(first.contains("auto: \(good.name) serves (validation Dice \(String(format: "%.3f", goodScore)))"), first)
         XCTAssertTrue(first.contains("training auto from fresh weights (learning rate 0.003) on case_1, case_2"), first)
+        // labels.json names the liver alone: the other organs train as background, and the run says so.
+        XCTAssertTrue(first.contains("note: label values 2, 3, 4, 5 (in case_0, case_1, case_2) are not among the folder's labels "
+                                     + "(liver = 1) and train as background"), first)
 
         // A learning rate that throws the weights far off: its best epoch scores below the serving model.
         let worse = try train(["--epochs", "1", "--steps", "2", "--learning-rate", "50"])
