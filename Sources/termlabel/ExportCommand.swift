@@ -37,5 +37,6 @@ struct ExportCommand: ParsableCommand {
         } else {
             print("\(summary.training) labeled studies for training, \(summary.test) without labels, in \(output)")
         }
+        for note in summary.notes { print("note: " + note) }
     }
 }

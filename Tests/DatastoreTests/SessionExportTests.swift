@@ -53,4 +53,42 @@ final class SessionExportTests: XCTestCase {
             }
         }
     }
+
+    /// nnU-Net refuses a dataset whose label values are not 1, 2, … without gaps, or whose label files hold a value
+    /// dataset.json does not list; MONAI's one-hot fails on the latter. Here labels.json names the liver (1) and the
+    /// lesion (5), and the files hold the phantom's spleen and kidneys too: those go to background (as they train
+    /// here), and for nnU-Net the lesion becomes 2. The files written so are on the label's grid; the others
+    /// stay links.
+    func testExportedLabelsHoldOnlyTheValuesTheDatasetListsAndNnUNetsAreConsecutive() throws {
+        let fixture = try StudyFolderFixture(count: 2, labeled: 2)
+        try Data(#"{"modality": "CT", "labels": {"liver": 1, "lesion": 5}}"#.utf8)
+            .write(to: URL(fileURLWithPath: fixture.path + "/labels.json"))
+        // case_01 holds the liver alone: nothing to change in it.
+        var liverOnly = try LabelVolume(contentsOf: fixture.path + "/labels/final/case_01.nii.gz")
+        liverOnly.voxels = liverOnly.voxels.map { $0 == 1 ? 1 : 0 }
+        try liverOnly.write(to: fixture.path + "/labels/final/case_01.nii.gz")
+        let original = try LabelVolume(contentsOf: fixture.path + "/labels/final/case_00.nii.gz")
+        XCTAssertEqual(original.labelsPresent, [1, 2, 3, 4, 5], "the phantom holds every organ")
+        let database = try AppDatabase(folder: fixture.path)
+        let mappings: [(ExportFormat, [UInt16: UInt16])] = [(.nnunet, [1: 1, 5: 2]), (.monai, [1: 1, 5: 5])]
+        for (format, mapping) in mappings {
+            let output = fixture.path + "-\(format.rawValue)"
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            let summary = try database.export(to: output, format: format)
+            let label = try LabelVolume(contentsOf: output + "/labelsTr/case_00.nii.gz")
+            XCTAssertTrue(label.grid.matches(original.grid))
+            XCTAssertEqual(label.voxels, original.voxels.map { mapping[$0] ?? 0 }, "\(format)")
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/dataset.json"))) as? [String: Any])
+            let link = try? FileManager.default.destinationOfSymbolicLink(atPath: output + "/labelsTr/case_01.nii.gz")
+            var notes = ["case_00: label values 2, 3, 4 not named by the folder's labels, exported as background"]
+            if format == .nnunet {
+                XCTAssertEqual(json["labels"] as? [String: Int], ["background": 0, "liver": 1, "lesion": 2])
+                notes.insert("label values renumbered for nnU-Net (consecutive from 1): lesion 5 → 2", at: 0)
+            } else {
+                XCTAssertEqual(json["labels"] as? [String: String], ["0": "background", "1": "liver", "5": "lesion"])
+            }
+            XCTAssertNotNil(link, "a file with nothing to change stays a link")
+            XCTAssertEqual(summary.notes, notes)
+        }
+    }
 }
