@@ -40,12 +40,15 @@ public struct DatasetSurvey {
             for (value, count) in counts { sizes[value, default: []].append(Double(count) * voxel) }
         }
         let medianSizes = sizes.values.map { $0.sorted()[$0.count / 2] }
+        // The labels DeepEdit and the automatic model learn: those the folder names, else every value present (not
+        // the largest value: a folder naming a subset, or numbering with gaps, has fewer).
+        let named = try ModelShelf(database: database).labels()
         return DatasetFingerprint(
             studies: studies.count, labeledStudies: labeled.count,
             medianSpacingMM: (0..<3).map { median(spacings, $0) }, medianExtentMM: (0..<3).map { median(extents, $0) },
             largestVoxelCount: largest, modality: modality ?? "MRI",
             bodyPercentiles: percentiles.isEmpty ? [] : [0, 1].map { i in percentiles.map { $0[i] }.sorted()[percentiles.count / 2] },
-            labelCount: max(sizes.keys.max().map(Int.init) ?? 0, try ModelShelf(database: database).labels().count),
+            labelCount: named.isEmpty ? sizes.count : named.count,
             smallestStructureMM3: medianSizes.min())
     }
 }

@@ -16,7 +16,8 @@ public struct DatasetFingerprint: Sendable, Codable, Equatable {
     public var modality: String
     /// 0.5th and 99.5th intensity percentiles inside the body, over the sampled volumes.
     public var bodyPercentiles: [Double]
-    /// Labels seen in the final labels, and the smallest structure's median volume in mm³.
+    /// The labels the models learn (those the folder names, else the values seen in the final labels), and the
+    /// smallest structure's median volume in mm³.
     public var labelCount: Int
     public var smallestStructureMM3: Double?
 

@@ -39,7 +39,7 @@ struct PlanCommand: ParsableCommand {
         let f = fingerprint
         print("dataset: \(f.studies) studies (\(f.labeledStudies) labeled), \(f.modality), median voxel "
               + f.medianSpacingMM.map { String(format: "%.2f", $0) }.joined(separator: "×") + " mm, median extent "
-              + f.medianExtentMM.map { String(format: "%.0f", $0) }.joined(separator: "×") + " mm, \(f.labelCount) labels")
+              + f.medianExtentMM.map { String(format: "%.0f", $0) }.joined(separator: "×") + " mm, \(f.labelCount) label\(f.labelCount == 1 ? "" : "s")")
         print(String(format: "machine: %d cores, %.1f GB free, %.0f-minute budget", plan.machine.cores,
                      Double(plan.machine.freeMemoryBytes) / 1e9, budgetMinutes))
         for model in plan.models {

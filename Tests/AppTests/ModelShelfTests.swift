@@ -27,6 +27,25 @@ final class ModelShelfTests: XCTestCase {
         return folder
     }
 
+    /// The plan sizes DeepEdit's guidance and DeepGrow's validation by the number of labels: those the folder
+    /// names, else the values its labels hold; never the largest value (here 7, with one label named, and then
+    /// two values with a gap).
+    func testThePlanCountsTheLabelsTheFolderNamesOrTheValuesItsLabelsHold() throws {
+        let folder = try folderWithOneStudy()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var labels = try LabelVolume(contentsOf: folder + "/labels/final/img_001.nii.gz")
+        labels.voxels = labels.voxels.map { $0 == 1 ? 7 : 0 }
+        labels.voxels[0] = 2
+        try labels.write(to: folder + "/labels/final/img_001.nii.gz")
+        let names = try Data(contentsOf: URL(fileURLWithPath: folder + "/labels.json"))
+        try FileManager.default.removeItem(atPath: folder + "/labels.json")
+        let database = try AppDatabase(folder: folder)
+        try database.sync()
+        XCTAssertEqual(try DatasetSurvey(database: database).fingerprint(sample: 4).labelCount, 2, "no names: the values 2 and 7")
+        try names.write(to: URL(fileURLWithPath: folder + "/labels.json"))
+        XCTAssertEqual(try DatasetSurvey(database: database).fingerprint(sample: 4).labelCount, 1, "labels.json names the organ alone")
+    }
+
     func testADeepEditClickInTheAppAnswersForItsLabelAndHoldsItsClicks() throws {
         let folder = try folderWithOneStudy()
         defer { try? FileManager.default.removeItem(atPath: folder) }
