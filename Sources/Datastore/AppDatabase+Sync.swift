@@ -98,6 +98,18 @@ extension AppDatabase {
                     try touched.update(db)
                     continue
                 }
+                // A label on another grid than its image's (resampled elsewhere) would stop training and make an export
+                // that nnU-Net refuses, far from here: it is named now and not registered.
+                let header: ImageHeader
+                do { header = try NiftiFile.open(file.path).header } catch {
+                    report.problems.append("\(error); not registered")
+                    continue
+                }
+                if let difference = AppDatabase.gridDifference(header, study) {
+                    let name = "labels/\(TerminalText.escaped(file.tag))/\(TerminalText.escaped((file.path as NSString).lastPathComponent))"
+                    report.problems.append("\(name): \(difference); not registered")
+                    continue
+                }
                 let version = (newest?.version ?? 0) + 1
                 let copy = history + "/\(file.tag)/\(file.imageId)/v\(version).nii.gz"
                 try FileManager.default.createDirectory(atPath: (copy as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -112,6 +124,22 @@ extension AppDatabase {
             try AppDatabase.refreshStatuses(db)
         }
         return report
+    }
+
+    /// How a label file's grid differs from its study's image (voxels, then voxel size), nil where it does not.
+    static func gridDifference(_ label: ImageHeader, _ study: Study) -> String? {
+        // A 2D image's header may stop at two dimensions where a label written for it has a third of one voxel.
+        func three(_ dims: [Int]) -> [Int] { Array((dims + [1, 1, 1]).prefix(3)) }
+        let shape = three(label.dims), spacing = Array(label.zooms.prefix(3))
+        func voxels(_ s: [Int]) -> String { s.map(String.init).joined(separator: "×") }
+        func size(_ s: [Double]) -> String { s.map { String(format: "%g", $0) }.joined(separator: "×") + " mm" }
+        if shape != three(study.shape) {
+            return "its grid (\(voxels(shape)) voxels) differs from its image's (\(voxels(three(study.shape))))"
+        }
+        if zip(spacing, study.spacing.prefix(3)).contains(where: { abs($0 - $1) > 1e-3 * max(abs($1), 1) }) {
+            return "its voxels (\(size(spacing))) differ from its image's (\(size(Array(study.spacing.prefix(3)))))"
+        }
+        return nil
     }
 
     /// Statuses follow from the facts: missing image, reviewed (accepted) or plain final label, a rejected final

@@ -43,6 +43,28 @@ final class HostileFolderTests: XCTestCase {
         }
     }
 
+    /// A label resampled elsewhere onto another grid than its image's would stop training ("grid mismatch" on a file
+    /// in the history) and make an export that nnU-Net refuses: the study list names it when it is found and does
+    /// not register it; the label beside it on the right grid is registered.
+    func testALabelOnAnotherGridThanItsImageIsNamedAndNotRegistered() throws {
+        let fixture = try StudyFolderFixture(count: 3, labeled: 3)
+        let grid = fixture.images["case_00"]!.grid
+        XCTAssertEqual(grid.shape, [24, 24, 8])
+        let cropped = Grid(shape: [24, 24, 7], affine: grid.affine)
+        try LabelVolume(grid: cropped).write(to: fixture.path + "/labels/final/case_00.nii.gz")
+        let finer = Grid(shape: grid.shape, affine: fixture.images["case_01"]!.grid.affine * .scaling(0.5, 0.5, 0.5))
+        try LabelVolume(grid: finer).write(to: fixture.path + "/labels/final/case_01.nii.gz")
+        let database = try AppDatabase(folder: fixture.path)
+        let report = try database.sync()
+        XCTAssertEqual(report.labelVersions, ["case_02 final v1"])
+        let spacing = grid.spacingMM.map { String(format: "%g", $0) }.joined(separator: "×")
+        let half = grid.spacingMM.map { String(format: "%g", $0 / 2) }.joined(separator: "×")
+        XCTAssertEqual(report.problems, [
+            "labels/final/case_00.nii.gz: its grid (24×24×7 voxels) differs from its image's (24×24×8); not registered",
+            "labels/final/case_01.nii.gz: its voxels (\(half) mm) differ from its image's (\(spacing) mm); not registered"])
+        XCTAssertEqual(try database.studies().map(\.status), [.unlabeled, .unlabeled, .labeled])
+    }
+
     func testATagThatClimbsOutIsRefusedBeforeAnythingIsCreated() throws {
         let fixture = try StudyFolderFixture(count: 1, labeled: 0)
         let database = try AppDatabase(folder: fixture.path)
