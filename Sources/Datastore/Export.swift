@@ -70,7 +70,7 @@ extension AppDatabase {
                     var table = [UInt16](repeating: 0, count: 65536)
                     for (value, to) in exported { table[Int(value)] = to }
                     label.voxels = label.voxels.map { table[Int($0)] }
-                    try? manager.removeItem(atPath: target)
+                    // Written to a temporary file renamed over the target: an earlier export's link there is replaced.
                     try label.write(to: target)
                     if !unnamed.isEmpty {
                         notes.append("\(id): label \(unnamed.count == 1 ? "value" : "values") \(unnamed.map(String.init).joined(separator: ", ")) "

@@ -113,7 +113,7 @@ public final class Trainer {
     var generator: SplitMix
     /// Per study, the label values that a model of named labels (DeepEdit, automatic) does not learn: the folder's
     /// labels do not name them, so they train as background.
-    public let unnamedLabels: [(study: String, values: [UInt16])]
+    let unnamedLabels: [(study: String, values: [UInt16])]
 
     /// A case on the model grid: normalised image, class per voxel (DeepEdit/automatic: channel index; DeepGrow: the
     /// label value), and the voxels of each class to centre crops on.
