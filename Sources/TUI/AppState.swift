@@ -157,6 +157,9 @@ public struct AppState: Sendable {
     public var review: ReviewMode?
     /// Screen size, for mapping mouse positions onto slices.
     public var screen = (width: 80, height: 24)
+    /// What the study list's sync could not take in (a label file on another grid than its image's, a bad
+    /// labels.json): shown where the slices go until a study is opened.
+    public var folderProblems: [String] = []
 
     public init(folder: String, studies: [StudyEntry]) {
         self.folder = folder

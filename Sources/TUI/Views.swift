@@ -34,6 +34,7 @@ public enum Screen {
         } else {
             buffer.write("Select a study and press Enter.  ? shows every key.", x: viewRect.x + 2, y: viewRect.y + 1,
                          style: Style(attributes: .dim), limit: viewRect.width - 2)
+            drawFolderProblems(state.folderProblems, into: &buffer, at: viewRect)
         }
         buffer.fill(statusRow, with: Cell(" ", style: Style(attributes: .reverse)))
         buffer.write(statusText(state), x: 0, y: statusRow.y, style: Style(attributes: .reverse), limit: width)
@@ -78,6 +79,48 @@ public enum Screen {
         else { return nil }
         let (top, bottom) = view.splitTop(view.height / 2)
         return top.columns(2) + bottom.columns(2)
+    }
+
+    /// Under the prompt to open a study: what the folder holds that the study list did not take in, each problem
+    /// wrapped to the view's width, as many as fit.
+    static func drawFolderProblems(_ problems: [String], into buffer: inout CellBuffer, at rect: Rect) {
+        guard !problems.isEmpty, rect.height > 5 else { return }
+        let width = rect.width - 4
+        var y = rect.y + 3
+        buffer.write("Not taken in (termlabel list says the same):", x: rect.x + 2, y: y, style: Style(attributes: .bold), limit: rect.width - 2)
+        y += 1
+        let last = rect.maxY - 1
+        for (n, problem) in problems.enumerated() {
+            let lines = wrapped(TerminalText.escaped(problem), width: width)
+            // The last row says how many did not fit, where some do not.
+            let room = last - y + (n == problems.count - 1 ? 1 : 0)
+            guard lines.count <= room else {
+                buffer.write("… and \(problems.count - n) more", x: rect.x + 2, y: y, style: Style(attributes: .dim), limit: rect.width - 2)
+                return
+            }
+            for (m, line) in lines.enumerated() {
+                buffer.write((m == 0 ? "• " : "  ") + line, x: rect.x + 2, y: y, limit: rect.width - 2)
+                y += 1
+            }
+        }
+    }
+
+    /// Text broken at spaces into lines of at most `width` characters (a longer word is cut).
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+            while line.count > width {
+                lines.append(String(line.prefix(width)))
+                line = String(line.dropFirst(width))
+            }
+        }
+        return lines + (line.isEmpty ? [] : [line])
     }
 
     /// The fourth quarter of a 2×2 layout: the study, its grid and its labels with their colours.

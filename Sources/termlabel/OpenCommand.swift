@@ -46,11 +46,9 @@ struct OpenCommand: ParsableCommand {
     /// The app on a synced study list, in review mode on the queue `review` selects when given.
     static func openApp(on database: AppDatabase, report: SyncReport, theme: String = "dark", color: String? = nil, graphics: String? = nil,
                         message: String = "? shows every key.", trainOnSubmit: Bool = false, review: ReviewQueueFilter? = nil) throws {
-        var state = AppState(folder: database.location.folder,
-                             studies: try StudyEntry.all(in: database, skipped: report.skippedImages, at: Date()))
+        var state = try AppState.opening(database, report: report, message: message)
         state.theme = try Theme.named(theme, in: UserFolders.themeFolders())
         state.keymap = try Keymap.loading(overridesAt: UserFolders.keysFile())
-        state.message = message
         state.trainOnSubmit = trainOnSubmit
 
         let session = TerminalSession(color: color, graphics: TerminalProbe.choose(forced: graphics).choice)

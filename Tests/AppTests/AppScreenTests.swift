@@ -41,9 +41,7 @@ final class AppScreenTests: XCTestCase {
 
     func makeApp(width: Int = 100, height: Int = 14) throws -> (AnnotationApp, MemoryConsole, AppDatabase) {
         let database = try AppDatabase(folder: folder)
-        let report = try database.sync()
-        var state = AppState(folder: database.location.folder, studies: try StudyEntry.all(in: database, skipped: report.skippedImages, at: Date()))
-        state.message = "? shows every key."
+        let state = try AppState.opening(database, report: try database.sync(), message: "? shows every key.")
         let console = MemoryConsole(width: width, height: height)
         let app = AnnotationApp(database: database, state: state, console: console, clock: ManualClock(),
                                 trainingLength: TrainingLength(epochs: 1, steps: 2))
@@ -109,6 +107,33 @@ final class AppScreenTests: XCTestCase {
     }
 
     static let list = [" Studies (2)", " ct_001        unlabeled", " ct_002        labeled"]
+
+    /// What the study list could not take in is said where the slices go until a study opens, not only by
+    /// `termlabel list`; as many problems as fit, and how many more there are.
+    func testOpeningSaysWhatTheFolderHoldsThatWasNotTakenIn() throws {
+        try writeLabel(of: "ct_002")
+        let grid = phantoms["ct_001"]!.image.grid
+        try LabelVolume(grid: Grid(shape: [40, 40, 9], affine: grid.affine)).write(to: folder + "/labels/final/ct_001.nii.gz")
+        for id in (3...9).map({ "ct_00\($0)" }) { try LabelVolume(grid: grid).write(to: folder + "/labels/final/\(id).nii.gz") }
+        let (app, _, _) = try makeApp()
+        defer { app.close() }
+        assertScreen(press(app), """
+         Studies (2)               │                                                                        
+         ct_001        unlabeled   │  Select a study and press Enter.  ? shows every key.                   
+         ct_002        labeled     │                                                                        
+                                   │  Not taken in (termlabel list says the same):                          
+                                   │  • labels/final/ct_003.nii.gz: no image "ct_003" in the folder; skipped
+                                   │  • labels/final/ct_004.nii.gz: no image "ct_004" in the folder; skipped
+                                   │  • labels/final/ct_005.nii.gz: no image "ct_005" in the folder; skipped
+                                   │  • labels/final/ct_006.nii.gz: no image "ct_006" in the folder; skipped
+                                   │  • labels/final/ct_007.nii.gz: no image "ct_007" in the folder; skipped
+                                   │  • labels/final/ct_008.nii.gz: no image "ct_008" in the folder; skipped
+                                   │  • labels/final/ct_009.nii.gz: no image "ct_009" in the folder; skipped
+                                   │  … and 1 more                                                          
+         /tmp/termlabel-app-screens                                                                         
+        ? shows every key.                                                                                  
+        """)
+    }
 
     func testTheStudyListAndTheHelpOverlay() throws {
         try writeLabel(of: "ct_002")
