@@ -55,6 +55,12 @@ public struct GraphCutOptions: Sendable {
     /// nearer than `remoteContestMinimumMM`, fully from twice that (0: only where crossed).
     public var remoteContestShare: Float = 0.25
     public var remoteContestMinimumMM: Float = 20
+    /// With clicks alone, the same once a negative click is placed and two positive ones, from this share of the
+    /// clicks' extent on: a click marks a point, not a structure's outline, so what lies within half of their
+    /// extent stays the intensities' to decide. One positive click's tissue is the structure's as far as it
+    /// reaches (a ventricle's far horns beside a negative click on the fluid below them); a later one, on the
+    /// structure's dim flank, brings a tissue that reaches what lies around it (0: never for clicks).
+    public var clickRemoteContestShare: Float = 0.5
     /// A thin structure's edges: the weight (nats per unit of the window's intensity per mm²) of the flux of the
     /// image's gradient through the answer's boundary, which pulls it out to the partial-volume rim's half-way
     /// value (`EdgeFlux`; labels given by clicks, with `kde` and `forest`; 0: none).

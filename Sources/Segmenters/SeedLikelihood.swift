@@ -13,7 +13,9 @@
 //   hemisphere), that tissue is contested: there each class pays −log of its share of a softmin of the geodesic
 //   distances, so that the voxel goes to the seeds it is nearest to through similar tissue, as in GrowCut; once a
 //   background stroke is drawn, a label's tissue far from every seed is the label's only where the label's seeds
-//   are the nearest (a structure's tissue beyond a narrow passage of it is not known to be the structure); a part
+//   are the nearest (a structure's tissue beyond a narrow passage of it is not known to be the structure; with
+//   clicks alone, once a negative click and two positive ones are placed: the other hemisphere's white matter,
+//   reached through a later flank click's partial-volume tissue, goes to the negative click placed in it); a part
 //   of a slice that a background stroke closes around, holding no structure's stroke, counts as near the label
 //   whose tissue it is (the user drew the loop around a part of the structure and stroked another part), and, with
 //   one structure, on a slice where a loop closes around its stroke, its tissue outside every loop as background
@@ -118,16 +120,20 @@ struct SeedLikelihood {
         let contest = clicksOnly ? [Float](repeating: 0, count: bins)
             : contestedBins(background: background, labelDensities: labelDensities, unmarked: rest, intensities: intensities,
                             smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
-        // Far from every seed, a label's tissue is contested too once a background stroke is drawn: there the
+        // Far from every seed, a label's tissue is contested too once background is marked: there the
         // intensities say the structure, but what lies beyond a narrow passage of that tissue (the cisterns below
         // the ventricles, reached through the third ventricle) is not known to be it. There a label pays for its
         // share of the seed competition, from a share of the marks' extent on: near a large structure's marks (a
         // cortex drawn across the head) the intensities decide, as a thin sheet's own tissue is reached at greater
-        // cost than what lies beside it.
-        let remote = clicksOnly || options.remoteContestShare <= 0 ? [Bool](repeating: false, count: bins)
+        // cost than what lies beside it. With clicks alone, from a larger share of their extent, and only once
+        // a second positive click is placed (`GraphCutOptions.clickRemoteContestShare`).
+        let remoteShare = clicksOnly ? options.clickRemoteContestShare : options.remoteContestShare
+        let positiveClicks = clicksOnly ? foreground.values.reduce(0) { $0 + groups(of: $1, shape: shape).count } : 0
+        let remote = background.isEmpty || remoteShare <= 0 || (clicksOnly && positiveClicks < 2) ? [Bool](repeating: false, count: bins)
             : (0..<bins).map { b in labelDensities.contains { $0[b] > rest[b] } }
         let remoteFrom = remote.contains(true)
-            ? remoteDistance(of: foreground.values.flatMap { $0 } + background, shape: shape, spacing: spacing, options: options) : 0
+            ? remoteDistance(of: foreground.values.flatMap { $0 } + background, share: remoteShare, shape: shape, spacing: spacing,
+                             options: options) : 0
         // Negative clicks alone mark a tissue no more than a label's seeds do: a click's few voxels give a narrower
         // density than a structure's, which would otherwise make the structure's own tissue background everywhere.
         let backgroundDensity = marked.map { m in
@@ -247,14 +253,14 @@ struct SeedLikelihood {
         return costs
     }
 
-    /// The geodesic distance from every seed (mm-equivalents) from which a label's tissue is contested: a share of
+    /// The geodesic distance from every seed (mm-equivalents) from which a label's tissue is contested: `share` of
     /// the diagonal of the box of all marks (a background stroke drawn around a structure, a box's band, bound what
     /// the user looked at), at least `remoteContestMinimumMM`. The contest is full from twice it.
-    static func remoteDistance(of seeds: [Int], shape: [Int], spacing: [Double], options: GraphCutOptions) -> Float {
+    static func remoteDistance(of seeds: [Int], share: Float, shape: [Int], spacing: [Double], options: GraphCutOptions) -> Float {
         guard !seeds.isEmpty else { return options.remoteContestMinimumMM }
         let (low, high) = box(of: seeds, shape: shape)
         let diagonal = (0..<3).reduce(0.0) { $0 + pow(Double(high[$1] - low[$1] + 1) * spacing[$1], 2) }.squareRoot()
-        return max(options.remoteContestShare * Float(diagonal), options.remoteContestMinimumMM)
+        return max(share * Float(diagonal), options.remoteContestMinimumMM)
     }
 
     /// The voxels joined to a seed through voxels that look like it (in the smoothed image, within `tolerance`

@@ -6,7 +6,8 @@
 // on a partial-volume edge of 5 mm slices, a click on a lesion's, a kidney's or a spleen's rim that marks only itself
 // but not one far from the first click's tissue, a ventricle thinner than a click's ball, a thin structure's blurred
 // rim, a background loop around a part of a structure that no stroke marks, the structure's tissue outside every
-// loop; and the box and lasso prompts.
+// loop, a negative click in the other hemisphere's white matter after a click on its dim flank; and the box and
+// lasso prompts.
 
 @testable import Segmenters
 import Randomness
@@ -273,6 +274,24 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertEqual(image[click], 162)
         let result = try GraphCutSegmenter.segment(image, seeds: Seeds(positive: [click], negative: [], radiusMM: 3, grid: image.grid))
         XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.75, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
+    }
+
+    func testANegativeClickInTheOtherHemispheresWhiteMatterKeepsAFlankClicksTissueOutOfIt() throws {
+        // The same head skull-stripped at 2 mm (Fixtures/make_fixtures.py), its left hemisphere's white matter. The
+        // second click lies on white matter's dim flank (value 164, grey matter about 145): its tissue reaches the
+        // grey matter's partial-volume band, which joins the hemispheres, and the right hemisphere's white matter
+        // followed it although a negative click lies in it (32 421 voxels right of the midline). That white matter is
+        // nearer the negative click than the positive ones: far from the clicks it is the negative click's.
+        let image = try Volume(contentsOf: try fixture("t1_stripped_2mm"))
+        let truth = try LabelVolume(contentsOf: try fixture("t1_stripped_2mm_wm_left"))
+        let flank = VoxelIndex(27, 24, 57)
+        XCTAssertEqual(image[flank], 164)
+        let seeds = Seeds(positive: [VoxelIndex(28, 48, 62), flank], negative: [VoxelIndex(46, 46, 62)], radiusMM: 3, grid: image.grid)
+        let result = try GraphCutSegmenter.segment(image, seeds: seeds)
+        let midline = 37
+        let across = result.labels.voxels.indices.filter { result.labels.voxels[$0] == 1 && $0 % image.shape[0] >= midline }.count
+        XCTAssertLessThan(across, 10_000, "voxels right of the midline (the reference has \(truth.voxels.indices.filter { truth.voxels[$0] == 1 && $0 % image.shape[0] >= midline }.count))")
+        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.65, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
     }
 
     func testShortScribblesOnAThinVentricleMarkItsTissueAsStrokes() throws {

@@ -5,7 +5,9 @@
 - a 40 x 40 x 40 crop of pydeface's mean T1-weighted head (MIT-licensed), averaged over 2 x 2 x 2 voxels (2 mm) and
   halved into bytes, and its white matter's reference (the largest component above 160 in the crop);
 - a crop of the same head at 1 mm around its left lateral ventricle, halved into bytes, and that ventricle's
-  reference by docs/checks/real_images.py's rule.
+  reference by docs/checks/real_images.py's rule;
+- the same head skull-stripped and averaged to 2 mm as docs/checks/real_images.py makes it (`t1ss2_*`), cropped to
+  the brain's box and halved into bytes, and the white matter of its left hemisphere's reference.
 
     /tmp/venv/bin/python Tests/SegmentersTests/Fixtures/make_fixtures.py
 """
@@ -58,3 +60,13 @@ with tempfile.TemporaryDirectory() as images:
     affine[:3, 3] = image.affine[:3, :3] @ lower + image.affine[:3, 3]
     save(np.clip(d[box] / 2, 0, 255).round().astype(np.uint8), affine, 't1_mean_ventricle.nii.gz')
     save(one[box].astype(np.uint8), affine, 't1_mean_ventricle_reference.nii.gz')
+
+    # The skull-stripped head at 2 mm, as real_images.py derives it, in the box of the brain.
+    brain, white, _ = real_images.mean_t1_structures(d)
+    affine, coarse, (side,) = real_images.averaged(image, d * brain, [real_images.left_part(white)], (2, 2, 2))
+    where = np.argwhere(coarse > 0)
+    lower, upper = where.min(axis=0), where.max(axis=0) + 1
+    box = tuple(slice(a, b) for a, b in zip(lower, upper))
+    affine[:3, 3] = affine[:3, :3] @ lower + affine[:3, 3]
+    save(np.clip(coarse[box] / 2, 0, 255).round().astype(np.uint8), affine, 't1_stripped_2mm.nii.gz')
+    save(side[box].astype(np.uint8), affine, 't1_stripped_2mm_wm_left.nii.gz')
