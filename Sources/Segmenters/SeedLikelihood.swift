@@ -128,9 +128,9 @@ struct SeedLikelihood {
         // cost than what lies beside it. With clicks alone, from a larger share of their extent, and only once
         // a second positive click is placed (`GraphCutOptions.clickRemoteContestShare`).
         let remoteShare = clicksOnly ? options.clickRemoteContestShare : options.remoteContestShare
-        let positiveClicks = clicksOnly ? foreground.values.reduce(0) { $0 + groups(of: $1, shape: shape).count } : 0
-        let remote = background.isEmpty || remoteShare <= 0 || (clicksOnly && positiveClicks < 2) ? [Bool](repeating: false, count: bins)
-            : (0..<bins).map { b in labelDensities.contains { $0[b] > rest[b] } }
+        let remote = background.isEmpty || remoteShare <= 0
+            || (clicksOnly && foreground.values.reduce(0) { $0 + groups(of: $1, shape: shape).count } < 2)
+            ? [Bool](repeating: false, count: bins) : (0..<bins).map { b in labelDensities.contains { $0[b] > rest[b] } }
         let remoteFrom = remote.contains(true)
             ? remoteDistance(of: foreground.values.flatMap { $0 } + background, share: remoteShare, shape: shape, spacing: spacing,
                              options: options) : 0
