@@ -107,7 +107,10 @@ struct ScribbleEval: ParsableCommand {
                 for (n, method) in methods.enumerated() {
                     var chosen = options
                     chosen.method = method.kind
-                    chosen.lambda = method.lambda ?? options.lambda
+                    if let lambda = method.lambda {
+                        chosen.lambda = lambda
+                        chosen.strokeLambda = lambda
+                    }
                     let start = DispatchTime.now()
                     let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: background), options: chosen)
                     let (d, t) = (result.labels.dice(with: truth, label: label), seconds(since: start))

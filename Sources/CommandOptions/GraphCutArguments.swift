@@ -1,6 +1,7 @@
 // The graph cut's settings as command-line options, shared by `segment` and `eval scribbles|clicks`.
 
 import ArgumentParser
+import Foundation
 import Segmenters
 
 public struct GraphCutArguments: ParsableArguments {
@@ -9,8 +10,8 @@ public struct GraphCutArguments: ParsableArguments {
     @Option(help: "Likelihood: kde (seed densities, background unmixed from the region), forest (kde with a random forest on a filter bank, trained on the seeds), histogram or gmm.")
     public var method = GraphCutOptions().method.rawValue
 
-    @Option(help: "Smoothness weight λ.")
-    public var lambda: Float = GraphCutOptions().lambda
+    @Option(help: ArgumentHelp("Smoothness weight λ (default: \(String(format: "%g", GraphCutOptions().lambda)) with clicks, \(String(format: "%g", GraphCutOptions().strokeLambda)) where a structure is stroked and the method is kde or forest).", valueName: "lambda"))
+    public var lambda: Float?
 
     @Option(help: "Intensity difference σ (on the [0, 1] window) where neighbours stop holding together.")
     public var sigma: Float = GraphCutOptions().sigma
@@ -41,7 +42,7 @@ public struct GraphCutArguments: ParsableArguments {
             throw ValidationError("--method is one of " + IntensityModel.Kind.allCases.map(\.rawValue).joined(separator: ", "))
         }
         guard (0...1).contains(forestWeight) else { throw ValidationError("--forest-weight is 0–1") }
-        guard lambda >= 0, sigma > 0, roiMargin >= 0, maxMargin >= 0, geodesicWeight >= 0, geodesicScale > 0, geodesicContrast >= 0, geodesicReach >= 0 else {
+        guard lambda ?? 0 >= 0, sigma > 0, roiMargin >= 0, maxMargin >= 0, geodesicWeight >= 0, geodesicScale > 0, geodesicContrast >= 0, geodesicReach >= 0 else {
             throw ValidationError("--lambda, --roi-margin, --max-margin, --geodesic-weight, --geodesic-reach and --geodesic-contrast are ≥ 0; --sigma and --geodesic-scale > 0")
         }
     }
@@ -49,7 +50,10 @@ public struct GraphCutArguments: ParsableArguments {
     public var options: GraphCutOptions {
         var options = GraphCutOptions()
         options.method = IntensityModel.Kind(rawValue: method) ?? options.method
-        options.lambda = lambda
+        if let lambda {
+            options.lambda = lambda
+            options.strokeLambda = lambda
+        }
         options.sigma = sigma
         options.roiMarginMM = roiMargin
         options.maximumMarginMM = max(maxMargin, roiMargin)

@@ -19,6 +19,10 @@ public struct GraphCutOptions: Sendable {
     public var localMean = false
     /// Weight of the smoothness term against the data term.
     public var lambda: Float = 5
+    /// The same where a structure is marked by a stroke and the seeds' densities are the likelihood (kde, forest):
+    /// a stroke's voxels give its tissue's values on their own, where a click's ball needs the smoothing to stand
+    /// for a structure; with less of it thin parts (white matter's gyri) keep their width.
+    public var strokeLambda: Float = 3
     /// Refining a model's probabilities: the weight of the image's own evidence, how likely each intensity is in
     /// the structure (as the model and the seeds have it) against the rest, beside the model's (0: the model alone).
     public var modelIntensityWeight: Float = 1
@@ -229,6 +233,9 @@ public enum GraphCutSegmenter {
         let marked = region.seeds(from: seeds)
         let strokes = SeedLikelihood.StrokeTest(shape: region.shape, spacing: region.spacing,
                                                 clicks: seeds.clicks.map { Set($0.compactMap(region.index(of:))) })
+        let stroked = (options.method == .kde || options.method == .forest)
+            && marked.labels.contains { strokes.hasStroke(marked.foreground[$0] ?? []) }
+        let lambda = stroked ? options.strokeLambda : options.lambda
         var local = marked
         // The region's border is background once the region can grow no more: the structure lies within the
         // margin around what the user marked (what lies outside the region is background anyway). Where the region
@@ -321,11 +328,11 @@ public enum GraphCutSegmenter {
                     var graph = GridGraph(shape: region.shape, connectivity: options.connectivity)
                     graph.setDataTerms(costs: costs, fixed: fixed)
                     costs = []
-                    graph.setSmoothness(intensities: region.intensities, lambda: options.lambda, sigma: options.sigma, spacing: region.spacing)
+                    graph.setSmoothness(intensities: region.intensities, lambda: lambda, sigma: options.sigma, spacing: region.spacing)
                     return try graph.minimumCut(cancellation: options.cancellation).sourceSide.map { $0 ? 1 : 0 }
                 }
                 return try AlphaExpansion.run(costs: costs, fixed: fixed, intensities: region.intensities, shape: region.shape,
-                                              spacing: region.spacing, lambda: options.lambda, sigma: options.sigma,
+                                              spacing: region.spacing, lambda: lambda, sigma: options.sigma,
                                               connectivity: options.connectivity, cancellation: options.cancellation)
             }
             if flux.isEmpty {

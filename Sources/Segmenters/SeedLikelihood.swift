@@ -6,6 +6,10 @@
 // - the background's density is the region's own histogram with every tissue's share taken out (the region holds
 //   the structure too: without that, a structure that fills most of the region would look like background), or
 //   the marked background's where that is higher; the posterior has equal priors;
+// - with background strokes, a stroked label's values end half-way between its strokes' values and those of the
+//   nearest tissue the background strokes cover (not the label's own tissue a stroke crosses): a kernel's tail
+//   would carry the label past that boundary (the ventricles' partial-volume rim, and through the third ventricle
+//   to the cisterns);
 // - with seeds of two or more classes, each class also pays for its geodesic distance beyond the nearest
 //   class's, so that a voxel goes to the seed it is joined to through similar tissue (two structures of the same
 //   intensity on either side of a negative seed are told apart);
@@ -117,9 +121,11 @@ struct SeedLikelihood {
         // cannot decide and seed competition must. Not for negative clicks alone: such a click already counts as
         // fully as the structure's seeds (below), and the linear competition settles it without taking away all
         // that lies nearer to it than to the positive clicks.
+        let backgroundTissues = clicksOnly ? []
+            : backgroundTissues(background, labelDensities: labelDensities, unmarked: rest, intensities: intensities,
+                                smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
         let contest = clicksOnly ? [Float](repeating: 0, count: bins)
-            : contestedBins(background: background, labelDensities: labelDensities, unmarked: rest, intensities: intensities,
-                            smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
+            : contestedBins(backgroundTissues, labelDensities: labelDensities, unmarked: rest)
         // Far from every seed, a label's tissue is contested too once background is marked: there the
         // intensities say the structure, but what lies beyond a narrow passage of that tissue (the cisterns below
         // the ventricles, reached through the third ventricle) is not known to be it. There a label pays for its
@@ -145,8 +151,16 @@ struct SeedLikelihood {
                 return max(rest[b], clicksOnly && strongest > rest[b] ? min(m[b], strongest) : m[b])
             }
         } ?? rest
+        // With background strokes, a stroked label's values end half-way to the background strokes' values (a
+        // click's ball holds too few of its tissue's values to bound them: a box's centre click).
+        let bounded = labels.indices.map { n in
+            let own = foreground[labels[n]] ?? []
+            return clicksOnly || !strokes.hasStroke(own) ? labelDensities[n]
+                : withinTheBackgroundStrokesValues(labelDensities[n], own: own, background: backgroundTissues,
+                                                   backgroundDensity: backgroundDensity, intensities: intensities)
+        }
         func table(background: [Float]) -> [[Float]] {
-            let densities = [background] + labelDensities
+            let densities = [background] + bounded
             return densities.map { d in
                 (0..<bins).map { b in
                     let total = densities.reduce(Float(0)) { $0 + $1[b] }
@@ -434,20 +448,31 @@ struct SeedLikelihood {
         return (medianBin(of: group, smoothed: smoothed), smoothedHistogram(of: around, noise: noise))
     }
 
-    /// Per bin, how fully the marked background claims a label's own tissue (0: not at all, 1: as fully as the
-    /// label's seeds). Each mode of the background seeds' intensities is a tissue, normalised on its own; only the
-    /// modes that are a label's tissue count.
-    static func contestedBins(background: [Int], labelDensities: [[Float]], unmarked: [Float], intensities: [Float],
-                              smoothed: [Float], noise: Float, smoothNoise: Float) -> [Float] {
-        guard !background.isEmpty else { return [Float](repeating: 0, count: bins) }
-        let parts = tissueModes(of: background, smoothed: smoothed, noise: smoothNoise).map { part in
-            density(of: part.map { intensities[$0] }, noise: noise, narrow: false)
-        }.filter { part in
-            // The label's tissue: at the mode's peak the label is four times as likely as the unmarked background
-            // and near its own peak, not in its tail (the partial-volume edge a loop around a structure meets).
-            let peak = part.indices.max { part[$0] < part[$1] }!
-            return labelDensities.contains { $0[peak] > 4 * unmarked[peak] && $0[peak] >= 0.25 * ($0.max() ?? 0) }
+    /// A tissue the background seeds mark: a mode of their intensities, its density normalised on its own, and
+    /// whether it is a label's own tissue (at the mode's peak a label is four times as likely as the unmarked
+    /// background and near its own peak, not in its tail: the partial-volume edge a loop around a structure meets).
+    struct BackgroundTissue {
+        let seeds: [Int]
+        let density: [Float]
+        let isLabelTissue: Bool
+    }
+
+    static func backgroundTissues(_ background: [Int], labelDensities: [[Float]], unmarked: [Float], intensities: [Float],
+                                  smoothed: [Float], noise: Float, smoothNoise: Float) -> [BackgroundTissue] {
+        guard !background.isEmpty else { return [] }
+        return tissueModes(of: background, smoothed: smoothed, noise: smoothNoise).map { part in
+            let density = density(of: part.map { intensities[$0] }, noise: noise, narrow: false)
+            let peak = density.indices.max { density[$0] < density[$1] }!
+            return BackgroundTissue(seeds: part, density: density, isLabelTissue: labelDensities.contains {
+                $0[peak] > 4 * unmarked[peak] && $0[peak] >= 0.25 * ($0.max() ?? 0)
+            })
         }
+    }
+
+    /// Per bin, how fully the marked background claims a label's own tissue (0: not at all, 1: as fully as the
+    /// label's seeds); only the background's tissues that are a label's count.
+    static func contestedBins(_ tissues: [BackgroundTissue], labelDensities: [[Float]], unmarked: [Float]) -> [Float] {
+        let parts = tissues.filter(\.isLabelTissue).map(\.density)
         let claimed = (0..<bins).map { b in parts.reduce(Float(0)) { max($0, $1[b]) } }
         return (0..<bins).map { b in
             labelDensities.reduce(Float(0)) { most, label in
@@ -455,6 +480,36 @@ struct SeedLikelihood {
             }
         }
     }
+
+    /// A label's density, kept below the background's where a value lies outside the range of the label's own
+    /// seeds and nearer to a background stroke's value than to that range: between two sets of marked values the
+    /// boundary lies half-way, where a kernel's tail would carry the label past it (the ventricles' partial-volume
+    /// rim, and the third ventricle's narrow passage to the cisterns below). The background's values count from its
+    /// tissues that a stroke covers in earnest (`backgroundTissueShare` of its seeds: a loop's partial-volume steps
+    /// between two tissues are not one) and that are not a label's own (the other ventricle a stroke crosses).
+    static func withinTheBackgroundStrokesValues(_ density: [Float], own: [Int], background: [BackgroundTissue],
+                                                 backgroundDensity: [Float], intensities: [Float]) -> [Float] {
+        let ownBins = own.map { bin(intensities[$0]) }
+        guard let low = ownBins.min(), let high = ownBins.max() else { return density }
+        let seeds = background.reduce(0) { $0 + $1.seeds.count }
+        let marked = background.filter { !$0.isLabelTissue && Float($0.seeds.count) >= backgroundTissueShare * Float(seeds) }
+            .flatMap(\.seeds).map { bin(intensities[$0]) }
+        let below = marked.filter { $0 < low }.max(), above = marked.filter { $0 > high }.min()
+        var kept = density
+        for b in 0..<bins where b < low || b > high {
+            let fromOwn = b < low ? low - b : b - high
+            guard let fromBackground = (b < low ? below : above).map({ abs(b - $0) }), fromBackground < fromOwn else { continue }
+            kept[b] = min(kept[b], outsideOwnValues * backgroundDensity[b])
+        }
+        return kept
+    }
+
+    /// The least share of the background's seeds a tissue of theirs holds to bound a label's values.
+    static let backgroundTissueShare: Float = 0.02
+    /// A label's density beyond its bound, relative to the background's: low enough that no smoothing carries the
+    /// label there (a fifth and a twentieth gave the same answers on real images; with a half the cisterns below
+    /// the ventricles came back).
+    static let outsideOwnValues: Float = 0.1
 
     /// Seeds grouped by the mode of their (smoothed) intensities each climbs to in the seeds' own histogram; a
     /// mode with fewer than 1 % of the seeds (a stroke's partial-volume steps) joins the nearest larger one.

@@ -7,7 +7,8 @@
 - a crop of the same head at 1 mm around its left lateral ventricle, halved into bytes, and that ventricle's
   reference by docs/checks/real_images.py's rule;
 - the same head skull-stripped and averaged to 2 mm as docs/checks/real_images.py makes it (`t1ss2_*`), cropped to
-  the brain's box and halved into bytes, and the white matter of its left hemisphere's reference.
+  the brain's box and halved into bytes, and the references of the white matter of its left hemisphere and of its
+  lateral ventricles.
 
     /tmp/venv/bin/python Tests/SegmentersTests/Fixtures/make_fixtures.py
 """
@@ -62,11 +63,13 @@ with tempfile.TemporaryDirectory() as images:
     save(one[box].astype(np.uint8), affine, 't1_mean_ventricle_reference.nii.gz')
 
     # The skull-stripped head at 2 mm, as real_images.py derives it, in the box of the brain.
-    brain, white, _ = real_images.mean_t1_structures(d)
-    affine, coarse, (side,) = real_images.averaged(image, d * brain, [real_images.left_part(white)], (2, 2, 2))
+    brain, white, ventricles = real_images.mean_t1_structures(d)
+    affine, coarse, (side, ventricles) = real_images.averaged(image, d * brain, [real_images.left_part(white), ventricles],
+                                                              (2, 2, 2))
     where = np.argwhere(coarse > 0)
     lower, upper = where.min(axis=0), where.max(axis=0) + 1
     box = tuple(slice(a, b) for a, b in zip(lower, upper))
     affine[:3, 3] = affine[:3, :3] @ lower + affine[:3, 3]
     save(np.clip(coarse[box] / 2, 0, 255).round().astype(np.uint8), affine, 't1_stripped_2mm.nii.gz')
     save(side[box].astype(np.uint8), affine, 't1_stripped_2mm_wm_left.nii.gz')
+    save(ventricles[box].astype(np.uint8), affine, 't1_stripped_2mm_ventricles.nii.gz')
