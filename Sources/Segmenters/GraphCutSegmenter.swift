@@ -19,9 +19,10 @@ public struct GraphCutOptions: Sendable {
     public var localMean = false
     /// Weight of the smoothness term against the data term.
     public var lambda: Float = 5
-    /// The same where a structure is marked by a stroke and the seeds' densities are the likelihood (kde, forest):
-    /// a stroke's voxels give its tissue's values on their own, where a click's ball needs the smoothing to stand
-    /// for a structure; with less of it thin parts (white matter's gyri) keep their width.
+    /// The same where a structure is marked by a stroke and the seeds' densities are the likelihood (kde, forest;
+    /// not where the seeds refine a model's probabilities): a stroke's voxels give its tissue's values on their
+    /// own, where a click's ball needs the smoothing to stand for a structure; with less of it thin parts (white
+    /// matter's gyri) keep their width.
     public var strokeLambda: Float = 3
     /// Refining a model's probabilities: the weight of the image's own evidence, how likely each intensity is in
     /// the structure (as the model and the seeds have it) against the rest, beside the model's (0: the model alone).
@@ -233,7 +234,7 @@ public enum GraphCutSegmenter {
         let marked = region.seeds(from: seeds)
         let strokes = SeedLikelihood.StrokeTest(shape: region.shape, spacing: region.spacing,
                                                 clicks: seeds.clicks.map { Set($0.compactMap(region.index(of:))) })
-        let stroked = (options.method == .kde || options.method == .forest)
+        let stroked = probabilities == nil && (options.method == .kde || options.method == .forest)
             && marked.labels.contains { strokes.hasStroke(marked.foreground[$0] ?? []) }
         let lambda = stroked ? options.strokeLambda : options.lambda
         var local = marked
