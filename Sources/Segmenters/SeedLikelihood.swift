@@ -22,8 +22,8 @@
 //   reached through a later flank click's partial-volume tissue, goes to the negative click placed in it); a part
 //   of a slice that a background stroke closes around, holding no structure's stroke, counts as near the label
 //   whose tissue it is (the user drew the loop around a part of the structure and stroked another part), and, with
-//   one structure, on a slice where a loop closes around its stroke, its tissue outside every loop as background
-//   as the loops;
+//   one structure, on a slice where a loop closes around its stroke, its tissue outside every loop is background,
+//   as near to the loops as they are themselves;
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
 //   adds no tissue of its own, only a seed;
@@ -185,7 +185,7 @@ struct SeedLikelihood {
         // same tissue across a thin wall, would be their nearest seed. Where a background stroke closes around a
         // stroked part of the one structure, its tissue outside every closed stroke on that slice is not it (the
         // loops go around what is: the other hemisphere's white matter, the third ventricle below the lateral ones):
-        // it is as near the background as the loops themselves.
+        // it is as near the background as the loops themselves, and background there as if a stroke covered it.
         var enclosed = [[Int]](repeating: [], count: labels.count), outsideLoops: [Int] = []
         if !clicksOnly {
             let closed = Components.closedStrokes(background, shape: shape, marks: foreground.values.flatMap { $0 })
@@ -264,6 +264,7 @@ struct SeedLikelihood {
                 }
             }
         }
+        for v in outsideLoops { for c in costs.indices.dropFirst() { costs[c][v] = .infinity } }
         return costs
     }
 

@@ -7,7 +7,8 @@
 // but not one far from the first click's tissue, a ventricle thinner than a click's ball, a thin structure's blurred
 // rim, a background loop around a part of a structure that no stroke marks, the structure's tissue outside every
 // loop, a negative click in the other hemisphere's white matter after a click on its dim flank, scribbled ventricles
-// whose strokes' values end well before the loops', thin white matter under strokes; and the box and lasso prompts.
+// whose strokes' values end well before the loops', thin white matter under strokes, the structure's tissue outside
+// the loops on a scribbled slice; and the box and lasso prompts.
 
 @testable import Segmenters
 import Randomness
@@ -316,6 +317,24 @@ final class ClassicalToolTests: XCTestCase {
         let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
         let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 2))
         XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.92, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
+    }
+
+    func testOnAScribbledSliceTheStructuresTissueOutsideTheLoopsIsBackground() throws {
+        // The 2 mm skull-stripped head's left white matter scribbled on three slices: the loops run along the
+        // midline, and the right hemisphere's white matter beside them, reached between the slices through the
+        // corpus callosum, came into the answer on the scribbled slices too (460 voxels right of the midline there).
+        let image = try Volume(contentsOf: try fixture("t1_stripped_2mm"))
+        let truth = try LabelVolume(contentsOf: try fixture("t1_stripped_2mm_wm_left"))
+        let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
+        let slices = Set(scribbles.voxels.indices.filter { scribbles.voxels[$0] != 0 }.map { scribbles.grid.voxel(atOffset: $0).k })
+        XCTAssertEqual(slices.count, 3)
+        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 2))
+        let midline = 37
+        let across = result.labels.voxels.indices.filter {
+            let v = result.labels.grid.voxel(atOffset: $0)
+            return result.labels.voxels[$0] == 1 && slices.contains(v.k) && v.i >= midline
+        }.count
+        XCTAssertLessThan(across, 60, "voxels right of the midline on the scribbled slices")
     }
 
     func testShortScribblesOnAThinVentricleMarkItsTissueAsStrokes() throws {
