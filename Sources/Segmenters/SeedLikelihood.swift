@@ -264,6 +264,7 @@ struct SeedLikelihood {
                 }
             }
         }
+        // The structure's tissue outside every loop on a slice scribbled for it: background, as if stroked.
         for v in outsideLoops { for c in costs.indices.dropFirst() { costs[c][v] = .infinity } }
         return costs
     }
