@@ -234,9 +234,10 @@ public enum GraphCutSegmenter {
         let marked = region.seeds(from: seeds)
         let strokes = SeedLikelihood.StrokeTest(shape: region.shape, spacing: region.spacing,
                                                 clicks: seeds.clicks.map { Set($0.compactMap(region.index(of:))) })
-        let stroked = probabilities == nil && (options.method == .kde || options.method == .forest)
-            && marked.labels.contains { strokes.hasStroke(marked.foreground[$0] ?? []) }
-        let lambda = stroked ? options.strokeLambda : options.lambda
+        // The labels a stroke marks: they set the smoothing, and neither take the flux nor leave their values unbounded.
+        let strokedLabels = Set(marked.labels.filter { strokes.hasStroke(marked.foreground[$0] ?? []) })
+        let lambda = probabilities == nil && (options.method == .kde || options.method == .forest) && !strokedLabels.isEmpty
+            ? options.strokeLambda : options.lambda
         var local = marked
         // The region's border is background once the region can grow no more: the structure lies within the
         // margin around what the user marked (what lies outside the region is background anyway). Where the region
@@ -275,7 +276,7 @@ public enum GraphCutSegmenter {
             let firstSeeds = seeds.foreground.compactMapValues { $0.first.flatMap(region.index(of:)) }
             costs = SeedLikelihood.costs(intensities: region.intensities, smoothed: smoothed, shape: region.shape,
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,
-                                         background: marked.background, firstSeeds: firstSeeds, strokes: strokes,
+                                         background: marked.background, firstSeeds: firstSeeds, strokes: strokes, strokedLabels: strokedLabels,
                                          tissueOfLargestPart: tissueOfLargestPart, besideAModel: prior != nil,
                                          seedsOnly: seedsOnly.compactMap(region.index(of:)), options: options)
             // The forest needs background the user marked with a stroke: the region's faces or a few negative clicks
@@ -290,10 +291,8 @@ public enum GraphCutSegmenter {
             // Clicks only: strokes already mark a structure's extent (with them, the flux took the ventricles' rims
             // past the half-way value on CT and T2 and lost 0.03–0.05 of Dice).
             flux = EdgeFlux.terms(intensities: region.intensities, shape: region.shape, spacing: region.spacing,
-                                  seeds: local.labels.map { label in
-                                      let marks = local.foreground[label] ?? []
-                                      return strokes.hasStroke(marks) ? [] : marks
-                                  }, weight: options.fluxWeight, likeness: options.sigma)
+                                  seeds: local.labels.map { strokedLabels.contains($0) ? [] : local.foreground[$0] ?? [] },
+                                  weight: options.fluxWeight, likeness: options.sigma)
         } else if options.method != .growcut {
             // The background model also learns from the whole region, which is mostly background: what the user
             // has not marked as a structure and is common around it counts against every structure.

@@ -54,11 +54,11 @@ struct SeedLikelihood {
 
     /// −log posterior per class (background first, then `labels` in order) at every voxel of the region.
     /// `firstSeeds`: per label, a voxel of its first click, where the clicks' order is known. `strokes` tells the
-    /// strokes from the clicks. `besideAModel`: a model's probability is added to these costs as a prior.
+    /// strokes from the clicks; `strokedLabels` are the labels a stroke marks. `besideAModel`: a model's probability is added to these costs as a prior.
     /// `seedsOnly`: seeds whose groups (clicks' balls) add no tissue, unless a label's first seed is among them.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                       foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int],
-                      strokes: StrokeTest, tissueOfLargestPart: Bool, besideAModel: Bool, seedsOnly: [Int] = [],
+                      strokes: StrokeTest, strokedLabels: Set<UInt16>, tissueOfLargestPart: Bool, besideAModel: Bool, seedsOnly: [Int] = [],
                       options: GraphCutOptions) -> [[Float]] {
         let noise = noiseLevel(intensities: intensities, shape: shape)
         let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
@@ -121,11 +121,11 @@ struct SeedLikelihood {
         // cannot decide and seed competition must. Not for negative clicks alone: such a click already counts as
         // fully as the structure's seeds (below), and the linear competition settles it without taking away all
         // that lies nearer to it than to the positive clicks.
-        let backgroundTissues = clicksOnly ? []
+        let markedTissues = clicksOnly ? []
             : backgroundTissues(background, labelDensities: labelDensities, unmarked: rest, intensities: intensities,
                                 smoothed: smoothed, noise: noise, smoothNoise: smoothNoise)
         let contest = clicksOnly ? [Float](repeating: 0, count: bins)
-            : contestedBins(backgroundTissues, labelDensities: labelDensities, unmarked: rest)
+            : contestedBins(markedTissues, labelDensities: labelDensities, unmarked: rest)
         // Far from every seed, a label's tissue is contested too once background is marked: there the
         // intensities say the structure, but what lies beyond a narrow passage of that tissue (the cisterns below
         // the ventricles, reached through the third ventricle) is not known to be it. There a label pays for its
@@ -154,9 +154,8 @@ struct SeedLikelihood {
         // With background strokes, a stroked label's values end half-way to the background strokes' values (a
         // click's ball holds too few of its tissue's values to bound them: a box's centre click).
         let bounded = labels.indices.map { n in
-            let own = foreground[labels[n]] ?? []
-            return clicksOnly || !strokes.hasStroke(own) ? labelDensities[n]
-                : withinTheBackgroundStrokesValues(labelDensities[n], own: own, background: backgroundTissues,
+            clicksOnly || !strokedLabels.contains(labels[n]) ? labelDensities[n]
+                : withinTheBackgroundStrokesValues(labelDensities[n], own: foreground[labels[n]] ?? [], background: markedTissues,
                                                    backgroundDensity: backgroundDensity, intensities: intensities)
         }
         func table(background: [Float]) -> [[Float]] {
