@@ -9,7 +9,8 @@
 // - with background strokes, a stroked label's values end half-way between its strokes' values and those of the
 //   nearest tissue the background strokes cover (not the label's own tissue a stroke crosses): a kernel's tail
 //   would carry the label past that boundary (the ventricles' partial-volume rim, and through the third ventricle
-//   to the cisterns);
+//   to the cisterns), and short of it the label is the likelier (a partial-volume rim more than half the
+//   structure, where a narrow density of the strokes lies below the broad one of the tissue around it);
 // - with seeds of two or more classes, each class also pays for its geodesic distance beyond the nearest
 //   class's, so that a voxel goes to the seed it is joined to through similar tissue (two structures of the same
 //   intensity on either side of a negative seed are told apart);
@@ -482,10 +483,12 @@ struct SeedLikelihood {
         }
     }
 
-    /// A label's density, kept below the background's where a value lies outside the range of the label's own
-    /// seeds and nearer to a background stroke's value than to that range: between two sets of marked values the
-    /// boundary lies half-way, where a kernel's tail would carry the label past it (the ventricles' partial-volume
-    /// rim, and the third ventricle's narrow passage to the cisterns below). The background's values count from its
+    /// A label's density outside the range of the label's own seeds, between two sets of marked values, with the
+    /// boundary half-way: kept below the background's where a value is nearer to a background stroke's value than
+    /// to that range, where a kernel's tail would carry the label past it (the ventricles' partial-volume rim, and
+    /// the third ventricle's narrow passage to the cisterns below), and above it where the value is nearer to the
+    /// range, where the strokes' narrow density falls below the broad one of the tissue around the structure (on 5 mm
+    /// CT slices a ventricle's rim, more fluid than brain, went to the brain). The background's values count from its
     /// tissues that a stroke covers in earnest (`backgroundTissueShare` of its seeds: a loop's partial-volume steps
     /// between two tissues are not one) and that are not a label's own (the other ventricle a stroke crosses).
     static func withinTheBackgroundStrokesValues(_ density: [Float], own: [Int], background: [BackgroundTissue],
@@ -498,9 +501,13 @@ struct SeedLikelihood {
         let below = marked.filter { $0 < low }.max(), above = marked.filter { $0 > high }.min()
         var kept = density
         for b in 0..<bins where b < low || b > high {
+            guard let fromBackground = (b < low ? below : above).map({ abs(b - $0) }) else { continue }
             let fromOwn = b < low ? low - b : b - high
-            guard let fromBackground = (b < low ? below : above).map({ abs(b - $0) }), fromBackground < fromOwn else { continue }
-            kept[b] = min(kept[b], outsideOwnValues * backgroundDensity[b])
+            if fromBackground < fromOwn {
+                kept[b] = min(kept[b], outsideOwnValues * backgroundDensity[b])
+            } else if fromOwn < fromBackground {
+                kept[b] = max(kept[b], nearOwnValues * backgroundDensity[b])
+            }
         }
         return kept
     }
@@ -511,6 +518,9 @@ struct SeedLikelihood {
     /// label there (a fifth and a twentieth gave the same answers on real images; with a half the cisterns below
     /// the ventricles came back).
     static let outsideOwnValues: Float = 0.1
+    /// Short of the bound, the label's density is at least this many times the background's (on real images, at 1
+    /// and 2 the 5 mm CT's ventricle kept less of its rim; at 4 the CT head's ventricles took a little too much).
+    static let nearOwnValues: Float = 3
 
     /// Seeds grouped by the mode of their (smoothed) intensities each climbs to in the seeds' own histogram; a
     /// mode with fewer than 1 % of the seeds (a stroke's partial-volume steps) joins the nearest larger one.

@@ -105,6 +105,14 @@ def mean_t1_structures(d):
     return brain, white, ventricles
 
 
+def ct_head_structures(d):
+    """Brain and lateral ventricles of the CT head atlas: the head above 10 HU, its holes filled; the ventricles by a
+    threshold on the lightly smoothed image, well inside the brain."""
+    brain = ndi.binary_fill_holes(largest(d > 10))
+    ventricles = largest((ndi.gaussian_filter(d, 1) < 22) & ndi.binary_erosion(brain, iterations=8))
+    return brain, ventricles
+
+
 def save(out, name, image, data, mask, affine=None):
     affine = image.affine if affine is None else affine
     volume = nib.Nifti1Image(data, affine)
@@ -138,8 +146,7 @@ def main(out, derived=False):
     with tempfile.TemporaryDirectory() as images:
         fetch(images)
         image, d = load(images, 'ct_brain_atlas_1mm.nii.gz')
-        brain = ndi.binary_fill_holes(largest(d > 10))
-        ventricles = largest((ndi.gaussian_filter(d, 1) < 22) & ndi.binary_erosion(brain, iterations=8))
+        brain, ventricles = ct_head_structures(d)
         save(out, 'cthead_brain', image, d, brain)
         save(out, 'cthead_ventricles', image, d, ventricles)
         save(out, 'cthead_ventricle_one', image, d, left_part(ventricles))

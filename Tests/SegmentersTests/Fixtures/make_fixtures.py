@@ -8,7 +8,10 @@
   reference by docs/checks/real_images.py's rule;
 - the same head skull-stripped and averaged to 2 mm as docs/checks/real_images.py makes it (`t1ss2_*`), cropped to
   the brain's box and halved into bytes, and the references of the white matter of its left hemisphere and of its
-  lateral ventricles.
+  lateral ventricles;
+- TotalSegmentator's CT head atlas (Apache-2.0) averaged over 5 slices as docs/checks/real_images.py makes it
+  (`ct5_*`, 1 x 1 x 5 mm), in a crop 32 mm beyond its left lateral ventricle (the region a cut looks at), in whole HU, and that
+  ventricle's reference.
 
     /tmp/venv/bin/python Tests/SegmentersTests/Fixtures/make_fixtures.py
 """
@@ -22,7 +25,8 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', '..', '..', 'docs', 'checks'))
 import real_images  # noqa: E402
 
-real_images.WHEELS = {'dipy==1.12.1': ['dipy/data/files/aniso_vox.nii.gz'],
+real_images.WHEELS = {'totalsegmentator==2.18.0': ['totalsegmentator/resources/ct_brain_atlas_1mm.nii.gz'],
+                      'dipy==1.12.1': ['dipy/data/files/aniso_vox.nii.gz'],
                       'pydeface==2.1.0': ['pydeface/data/mean_reg2mean.nii.gz']}
 
 
@@ -73,3 +77,15 @@ with tempfile.TemporaryDirectory() as images:
     save(np.clip(coarse[box] / 2, 0, 255).round().astype(np.uint8), affine, 't1_stripped_2mm.nii.gz')
     save(side[box].astype(np.uint8), affine, 't1_stripped_2mm_wm_left.nii.gz')
     save(ventricles[box].astype(np.uint8), affine, 't1_stripped_2mm_ventricles.nii.gz')
+
+    # The CT head at 5 mm slices, as real_images.py derives it, around its left lateral ventricle.
+    image, d = real_images.load(images, 'ct_brain_atlas_1mm.nii.gz')
+    ventricles = real_images.ct_head_structures(d)[1]
+    affine, thick, (one,) = real_images.averaged(image, d, [real_images.left_part(ventricles)], (1, 1, 5))
+    where = np.argwhere(one)
+    lower = np.maximum(where.min(axis=0) - [32, 32, 7], 0)
+    upper = np.minimum(where.max(axis=0) + [33, 33, 8], one.shape)
+    box = tuple(slice(a, b) for a, b in zip(lower, upper))
+    affine[:3, 3] = affine[:3, :3] @ lower + affine[:3, 3]
+    save(np.round(thick[box]).astype(np.int16), affine, 'ct_5mm_ventricle.nii.gz')
+    save(one[box].astype(np.uint8), affine, 'ct_5mm_ventricle_reference.nii.gz')
