@@ -111,8 +111,11 @@ public enum TerminalProbe {
     public static let queries = KittyGraphics.query + "\u{1b}[>q" + "\u{1b}[16t" + "\u{1b}[14t" + "\u{1b}[c"
 
     /// Asks the controlling terminal (nothing when there is none) and waits for the fence or `deadline` seconds;
-    /// the terminal's modes are restored before it returns.
-    public static func ask(deadline: Double = 0.15) -> (replies: TerminalReplies, bytes: [UInt8], seconds: Double) {
+    /// the terminal's modes are restored before it returns. A terminal that answers ends the wait with the fence, so
+    /// the deadline is what a slow answer may take: an SSH link's round trip (0.1–0.3 s across an ocean), a busy
+    /// machine's terminal (kitty drawing in software: 5 ms idle, 27–75 ms beside three busy processes, none within
+    /// 0.15 s beside a test run and two segmentations), never the start-up time of a terminal that answers.
+    public static func ask(deadline: Double = 1) -> (replies: TerminalReplies, bytes: [UInt8], seconds: Double) {
         let start = Date()
         let tty = open("/dev/tty", O_RDWR | O_NOCTTY)
         guard tty >= 0 else { return (TerminalReplies(), [], 0) }

@@ -1,6 +1,7 @@
 // The start-up queries to the terminal, through `script` (a pseudo-terminal whose other end is a pipe): `termlabel
-// doctor` in a terminal that answers nothing chooses half blocks and says why; the app in a terminal whose answers
-// arrive late, as over a slow SSH link, does not take them for keys.
+// doctor` in a terminal that answers nothing chooses half blocks and says why, in one whose answers take 0.4 s (a
+// slow SSH link) it chooses the pixels they offer; the app in a terminal whose answers arrive later still does not
+// take them for keys.
 
 import Foundation
 import XCTest
@@ -22,6 +23,34 @@ final class TerminalQueriesCLITests: XCTestCase {
         XCTAssertTrue(text.contains("answers     none ("), text)
         XCTAssertTrue(text.contains("graphics    cells: the terminal answered no query"), text)
         XCTAssertTrue(text.contains("colour      256: terminfo's colour count"), text)
+    }
+
+    func testATerminalThatAnswersAfterASlowRoundTripGetsItsPixels() throws {
+        // 0.4 s between the queries and the answers: an SSH link across an ocean, or a terminal on a busy machine.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script (util-linux) is not installed") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "env TERM=xterm-256color \(termlabelBinary.path) doctor", "/dev/null"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        let screen = ScreenLog()
+        output.fileHandleForReading.readabilityHandler = { screen.append($0.availableData) }
+        try process.run()
+        XCTAssertTrue(screen.wait(for: "\u{1b}[14t\u{1b}[c"), "the queries were sent: \(screen.text)")
+        usleep(400_000)
+        // Kitty's: graphics accepted, the cell's size in pixels, device attributes. Where the doctor gave up
+        // before they came, `script` has closed its input: a failure, not a signal that ends the tests.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            try input.fileHandleForWriting.write(contentsOf: Data("\u{1b}_Gi=31;OK\u{1b}\\\u{1b}[6;20;10t\u{1b}[?62;22c".utf8))
+        } catch {
+            XCTFail("the answers could not be sent (\(error)): \(screen.text)")
+        }
+        process.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+        XCTAssertEqual(process.terminationStatus, 0, screen.text)
+        XCTAssertTrue(screen.text.contains("graphics    kitty: the terminal answered the kitty graphics query"), screen.text)
     }
 
     func testLateAnswersAreNotTakenForKeys() throws {
