@@ -28,15 +28,7 @@ final class TerminalQueriesCLITests: XCTestCase {
     func testATerminalThatAnswersAfterASlowRoundTripGetsItsPixels() throws {
         // 0.4 s between the queries and the answers: an SSH link across an ocean, or a terminal on a busy machine.
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script (util-linux) is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-qec", "env TERM=xterm-256color \(termlabelBinary.path) doctor", "/dev/null"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        let screen = ScreenLog()
-        output.fileHandleForReading.readabilityHandler = { screen.append($0.availableData) }
-        try process.run()
+        let (process, input, output, screen) = try runInScript("-qec", "env TERM=xterm-256color \(termlabelBinary.path) doctor")
         XCTAssertTrue(screen.wait(for: "\u{1b}[14t\u{1b}[c"), "the queries were sent: \(screen.text)")
         usleep(400_000)
         // Kitty's: graphics accepted, the cell's size in pixels, device attributes. Where the doctor gave up
@@ -61,15 +53,8 @@ final class TerminalQueriesCLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.copyItem(atPath: CLITests.repository.appendingPathComponent("samples/ct-abdomen/ct_004.nii.gz").path,
                                          toPath: folder + "/ct_004.nii.gz")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-qefc", "env TERM=xterm-256color XDG_DATA_HOME=\(folder)/data SWIFT_BACKTRACE=enable=no \(termlabelBinary.path) \(folder)", "/dev/null"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        let screen = ScreenLog()
-        output.fileHandleForReading.readabilityHandler = { screen.append($0.availableData) }
-        try process.run()
+        let (process, input, output, screen) = try runInScript(
+            "-qefc", "env TERM=xterm-256color XDG_DATA_HOME=\(folder)/data SWIFT_BACKTRACE=enable=no \(termlabelBinary.path) \(folder)")
         XCTAssertTrue(screen.wait(for: "Studies (1)"), "the app started: \(screen.text)")
         // The answers (a kitty refusal, XTVERSION, device attributes with '?') after the app gave up waiting.
         input.fileHandleForWriting.write(Data("\u{1b}_Gi=31;ENOTSUPPORTED\u{1b}\\\u{1b}P>|XTerm(379)\u{1b}\\\u{1b}[?63;1;2;4;6c".utf8))
@@ -79,6 +64,22 @@ final class TerminalQueriesCLITests: XCTestCase {
         output.fileHandleForReading.readabilityHandler = nil
         XCTAssertEqual(process.terminationStatus, 0)
         XCTAssertFalse(screen.text.contains("Keys (Esc or ? closes)"), "the '?' of the late answer opened the help")
+    }
+}
+
+extension TerminalQueriesCLITests {
+    /// `command` in `script`'s pseudo-terminal (with `flags`), its input a pipe and what it writes collected.
+    func runInScript(_ flags: String, _ command: String) throws -> (Process, input: Pipe, output: Pipe, ScreenLog) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = [flags, command, "/dev/null"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        let screen = ScreenLog()
+        output.fileHandleForReading.readabilityHandler = { screen.append($0.availableData) }
+        try process.run()
+        return (process, input, output, screen)
     }
 }
 
