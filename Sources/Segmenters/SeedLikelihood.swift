@@ -157,6 +157,7 @@ struct SeedLikelihood {
         let bounded = labels.indices.map { n in
             clicksOnly || !strokedLabels.contains(labels[n]) ? labelDensities[n]
                 : withinTheBackgroundStrokesValues(labelDensities[n], own: foreground[labels[n]] ?? [], background: markedTissues,
+                                                   otherLabels: labels.filter { $0 != labels[n] }.flatMap { foreground[$0] ?? [] },
                                                    backgroundDensity: backgroundDensity, intensities: intensities)
         }
         func table(background: [Float]) -> [[Float]] {
@@ -487,14 +488,17 @@ struct SeedLikelihood {
     /// boundary half-way: kept below the background's where a value is nearer to a background stroke's value than
     /// to that range, where a kernel's tail would carry the label past it (the ventricles' partial-volume rim, and
     /// the third ventricle's narrow passage to the cisterns below), and above it where the value is nearer to the
-    /// range, where the strokes' narrow density falls below the broad one of the tissue around the structure (on 5 mm
-    /// CT slices a ventricle's rim, more fluid than brain, went to the brain). The background's values count from its
-    /// tissues that a stroke covers in earnest (`backgroundTissueShare` of its seeds: a loop's partial-volume steps
-    /// between two tissues are not one) and that are not a label's own (the other ventricle a stroke crosses).
-    static func withinTheBackgroundStrokesValues(_ density: [Float], own: [Int], background: [BackgroundTissue],
+    /// range than to the background's and to every other label's seeds, where the strokes' narrow density falls
+    /// below the broad one of the tissue around the structure (on 5 mm CT slices a ventricle's rim, more fluid than
+    /// brain, went to the brain; a lesion's strokes beside the liver's must not lift the lesion over the liver's
+    /// values). The background's values count from its tissues that a stroke covers in earnest
+    /// (`backgroundTissueShare` of its seeds: a loop's partial-volume steps between two tissues are not one) and that
+    /// are not a label's own (the other ventricle a stroke crosses).
+    static func withinTheBackgroundStrokesValues(_ density: [Float], own: [Int], background: [BackgroundTissue], otherLabels: [Int],
                                                  backgroundDensity: [Float], intensities: [Float]) -> [Float] {
         let ownBins = own.map { bin(intensities[$0]) }
         guard let low = ownBins.min(), let high = ownBins.max() else { return density }
+        let otherBins = Set(otherLabels.map { bin(intensities[$0]) })
         let seeds = background.reduce(0) { $0 + $1.seeds.count }
         let marked = background.filter { !$0.isLabelTissue && Float($0.seeds.count) >= backgroundTissueShare * Float(seeds) }
             .flatMap(\.seeds).map { bin(intensities[$0]) }
@@ -505,7 +509,7 @@ struct SeedLikelihood {
             let fromOwn = b < low ? low - b : b - high
             if fromBackground < fromOwn {
                 kept[b] = min(kept[b], outsideOwnValues * backgroundDensity[b])
-            } else if fromOwn < fromBackground {
+            } else if fromOwn < fromBackground, !otherBins.contains(where: { abs(b - $0) <= fromOwn }) {
                 kept[b] = max(kept[b], nearOwnValues * backgroundDensity[b])
             }
         }

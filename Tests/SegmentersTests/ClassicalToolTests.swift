@@ -321,6 +321,18 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.86, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
     }
 
+    func testEveryOrganScribbledAtOnceKeepsTheLesionToItself() throws {
+        // The CT sample ct_001, its five structures scribbled together. The lesion's strokes' values lie beside the
+        // liver's: where the lesion was the likelier up to half-way to the background's values alone, it took the
+        // liver around it (2511 voxels for 734, Dice 0.45; now 0.95).
+        let study = try XCTUnwrap(SampleSets.cases.first { $0.id == "ct_001" })
+        let phantom = study.make()
+        let scribbles = ScribbleSimulator.scribbles(for: phantom.labels, labels: [1, 2, 3, 4, 5], backgroundValue: 6)
+        let result = try GraphCutSegmenter.segment(phantom.image, seeds: Seeds(scribbles: scribbles, backgroundValue: 6))
+        XCTAssertGreaterThan(result.labels.dice(with: phantom.labels, label: 5), 0.93,
+                             "\(result.labels.count(of: 5)) voxels for \(phantom.labels.count(of: 5))")
+    }
+
     func testScribbledWhiteMatterKeepsItsThinParts() throws {
         // The 2 mm crop of the mean T1's white matter, scribbled on three slices: its gyral strands are a voxel or
         // two wide, and the smoothing that a click's ball needs (λ 5) cut them off (Dice 0.913; now 0.929).
