@@ -157,7 +157,7 @@ struct SeedLikelihood {
         let bounded = labels.indices.map { n in
             clicksOnly || !strokedLabels.contains(labels[n]) ? labelDensities[n]
                 : withinTheBackgroundStrokesValues(labelDensities[n], own: foreground[labels[n]] ?? [], background: markedTissues,
-                                                   otherLabels: labels.filter { $0 != labels[n] }.flatMap { foreground[$0] ?? [] },
+                                                   otherLabelsSeeds: labels.filter { $0 != labels[n] }.flatMap { foreground[$0] ?? [] },
                                                    backgroundDensity: backgroundDensity, intensities: intensities)
         }
         func table(background: [Float]) -> [[Float]] {
@@ -494,11 +494,12 @@ struct SeedLikelihood {
     /// values). The background's values count from its tissues that a stroke covers in earnest
     /// (`backgroundTissueShare` of its seeds: a loop's partial-volume steps between two tissues are not one) and that
     /// are not a label's own (the other ventricle a stroke crosses).
-    static func withinTheBackgroundStrokesValues(_ density: [Float], own: [Int], background: [BackgroundTissue], otherLabels: [Int],
-                                                 backgroundDensity: [Float], intensities: [Float]) -> [Float] {
+    static func withinTheBackgroundStrokesValues(_ density: [Float], own: [Int], background: [BackgroundTissue],
+                                                 otherLabelsSeeds: [Int], backgroundDensity: [Float],
+                                                 intensities: [Float]) -> [Float] {
         let ownBins = own.map { bin(intensities[$0]) }
         guard let low = ownBins.min(), let high = ownBins.max() else { return density }
-        let otherBins = Set(otherLabels.map { bin(intensities[$0]) })
+        let otherBins = Set(otherLabelsSeeds.map { bin(intensities[$0]) })
         let seeds = background.reduce(0) { $0 + $1.seeds.count }
         let marked = background.filter { !$0.isLabelTissue && Float($0.seeds.count) >= backgroundTissueShare * Float(seeds) }
             .flatMap(\.seeds).map { bin(intensities[$0]) }

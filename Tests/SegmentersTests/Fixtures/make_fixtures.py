@@ -10,8 +10,8 @@
   the brain's box and halved into bytes, and the references of the white matter of its left hemisphere and of its
   lateral ventricles;
 - TotalSegmentator's CT head atlas (Apache-2.0) averaged over 5 slices as docs/checks/real_images.py makes it
-  (`ct5_*`, 1 x 1 x 5 mm), in a crop 32 mm beyond its left lateral ventricle (the region a cut looks at), in whole HU, and that
-  ventricle's reference.
+  (`ct5_*`, 1 x 1 x 5 mm), in a crop 32 mm (7 slices) beyond its left lateral ventricle, as far as the region a cut
+  looks at, in whole HU, and that ventricle's reference.
 
     /tmp/venv/bin/python Tests/SegmentersTests/Fixtures/make_fixtures.py
 """
