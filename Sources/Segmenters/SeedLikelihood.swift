@@ -55,8 +55,9 @@ struct SeedLikelihood {
 
     /// −log posterior per class (background first, then `labels` in order) at every voxel of the region.
     /// `firstSeeds`: per label, a voxel of its first click, where the clicks' order is known. `strokes` tells the
-    /// strokes from the clicks; `strokedLabels` are the labels a stroke marks. `besideAModel`: a model's probability is added to these costs as a prior.
-    /// `seedsOnly`: seeds whose groups (clicks' balls) add no tissue, unless a label's first seed is among them.
+    /// strokes from the clicks; `strokedLabels` are the labels a stroke marks. `besideAModel`: a model's probability
+    /// is added to these costs as a prior. `seedsOnly`: seeds whose groups (clicks' balls) add no tissue, unless a
+    /// label's first seed is among them.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                       foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int],
                       strokes: StrokeTest, strokedLabels: Set<UInt16>, tissueOfLargestPart: Bool, besideAModel: Bool, seedsOnly: [Int] = [],

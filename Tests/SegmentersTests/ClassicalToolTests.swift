@@ -300,13 +300,9 @@ final class ClassicalToolTests: XCTestCase {
         // values end where the partial-volume rim begins, the loops' begin well beyond it; the strokes' density
         // reached past the loops' lowest values and the answer took the rim and the third ventricle between the
         // horns (1566 voxels for 1203, Dice 0.83; now 0.95).
-        let image = try Volume(contentsOf: try fixture("t1_stripped_2mm"))
-        let truth = try LabelVolume(contentsOf: try fixture("t1_stripped_2mm_ventricles"))
-        let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
-        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 2))
-        let size = "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))"
-        XCTAssertLessThan(result.labels.count(of: 1), truth.count(of: 1) * 115 / 100, size)
-        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.9, size)
+        let (result, truth, sizes) = try segmentedFromScribbles("t1_stripped_2mm", reference: "t1_stripped_2mm_ventricles")
+        XCTAssertLessThan(result.count(of: 1), truth.count(of: 1) * 115 / 100, sizes)
+        XCTAssertGreaterThan(result.dice(with: truth, label: 1), 0.9, sizes)
     }
 
     func testAScribbledVentricleOnThickSlicesKeepsItsRimUpToHalfWayToTheBrain() throws {
@@ -314,11 +310,8 @@ final class ClassicalToolTests: XCTestCase {
         // fluid's values (7–16 HU), the reference's rim the partial volume up to half-way to the brain's (17–22 HU);
         // there the brain's broad density stood above the strokes' narrow one and the answer kept to the fluid
         // (Dice 0.844; now 0.874).
-        let image = try Volume(contentsOf: try fixture("ct_5mm_ventricle"))
-        let truth = try LabelVolume(contentsOf: try fixture("ct_5mm_ventricle_reference"))
-        let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
-        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 2))
-        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.86, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
+        let (result, truth, sizes) = try segmentedFromScribbles("ct_5mm_ventricle", reference: "ct_5mm_ventricle_reference")
+        XCTAssertGreaterThan(result.dice(with: truth, label: 1), 0.86, sizes)
     }
 
     func testEveryOrganScribbledAtOnceKeepsTheLesionToItself() throws {
@@ -336,11 +329,8 @@ final class ClassicalToolTests: XCTestCase {
     func testScribbledWhiteMatterKeepsItsThinParts() throws {
         // The 2 mm crop of the mean T1's white matter, scribbled on three slices: its gyral strands are a voxel or
         // two wide, and the smoothing that a click's ball needs (λ 5) cut them off (Dice 0.913; now 0.929).
-        let image = try Volume(contentsOf: try fixture("t1_mean_crop"))
-        let truth = try LabelVolume(contentsOf: try fixture("t1_mean_crop_wm"))
-        let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
-        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 2))
-        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.92, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
+        let (result, truth, sizes) = try segmentedFromScribbles("t1_mean_crop", reference: "t1_mean_crop_wm")
+        XCTAssertGreaterThan(result.dice(with: truth, label: 1), 0.92, sizes)
     }
 
     func testOnAScribbledSliceTheStructuresTissueOutsideTheLoopsIsBackground() throws {
@@ -366,11 +356,8 @@ final class ClassicalToolTests: XCTestCase {
         // crosses on its thin slices are a few millimetres long, as short as a click's ball: taken for clicks, the
         // one on a thin part (its voxels mixed with white matter) counted as a click on an edge and its tissue was
         // left out, and the answer kept little more than the ventricle's darkest core (Dice 0.46; now 0.70).
-        let image = try Volume(contentsOf: try fixture("t1_mean_ventricle"))
-        let truth = try LabelVolume(contentsOf: try fixture("t1_mean_ventricle_reference"))
-        let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
-        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 2))
-        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.65, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
+        let (result, truth, sizes) = try segmentedFromScribbles("t1_mean_ventricle", reference: "t1_mean_ventricle_reference")
+        XCTAssertGreaterThan(result.dice(with: truth, label: 1), 0.65, sizes)
     }
 
     func testALoopAroundAPartWithNoStrokeInItGivesThatPartToTheStructure() throws {
@@ -515,6 +502,16 @@ final class ClassicalToolTests: XCTestCase {
             scores.append(try GraphCutSegmenter.segment(image, seeds: seeds).labels.dice(with: truth, label: 1))
         }
         XCTAssertGreaterThan(scores.min()!, 0.85, "Dice with each noise: \(scores)")
+    }
+
+    /// A fixture's structure segmented from simulated scribbles on its reference (three slices), the reference,
+    /// and both sizes for a failure's message.
+    private func segmentedFromScribbles(_ image: String, reference: String) throws -> (LabelVolume, truth: LabelVolume, sizes: String) {
+        let volume = try Volume(contentsOf: try fixture(image))
+        let truth = try LabelVolume(contentsOf: try fixture(reference))
+        let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
+        let labels = try GraphCutSegmenter.segment(volume, seeds: Seeds(scribbles: scribbles, backgroundValue: 2)).labels
+        return (labels, truth, "\(labels.count(of: 1)) voxels for \(truth.count(of: 1))")
     }
 
     private func fixture(_ name: String) throws -> String {
