@@ -224,6 +224,13 @@ struct SeedLikelihood {
             let weight = competing ? options.geodesicWeight / options.geodesicScaleMM : 0
             let reach = reaching ? 1 / options.geodesicReachMM : 0
             let contested = competing && options.contestedWeight > 0 && (contest.contains { $0 > 0 } || remote.contains(true))
+            // Where the loops cross the structure's own tissue (into the other hemisphere's white matter, the other
+            // ventricle), its tissue outside them on a scribbled slice is that other body, and so is, off the
+            // scribbled slices, what is nearer to it through similar tissue than to every mark: contested as the
+            // crossed tissue is, not left to the intensities. Not where no loop crosses the structure's tissue:
+            // there what lies outside a loop with its values is other tissue (sulci, partial-volume bits), and a
+            // part of the structure that starts just off a scribbled slice is nearer to it than to the strokes.
+            let contestedOutside = contested && contest.contains { $0 > 0 } ? outsideDistance : nil
             let temperature = options.contestedScaleMM
             for v in 0..<intensities.count {
                 var nearest = Float.infinity
@@ -245,7 +252,8 @@ struct SeedLikelihood {
                 // from every seed only the labels pay for theirs: that a tissue is far says it may not be the
                 // structure unless the structure's seeds are the nearest, never that it is (a kidney's seeds are
                 // nearer than the background's to the liver that touches its upper pole).
-                let crossed = contested ? contest[b] : 0
+                var crossed = contested ? contest[b] : 0
+                if let contestedOutside, contestedOutside[v] < nearestMarked, labelDensities[0][b] > rest[b] { crossed = 1 }
                 let far = contested && remote[b] ? min(max(nearestMarked / remoteFrom - 1, 0), 1) : 0
                 var partition: Float = 0
                 if crossed > 0 || far > 0 {

@@ -397,6 +397,27 @@ final class ClassicalToolTests: XCTestCase {
         XCTAssertGreaterThan(result.labels.dice(with: left, label: 1), 0.9)
     }
 
+    func testWhereTheLoopsCrossIntoTheOtherSideItsTissueOffTheScribbledSlicesIsNotTheStructure() throws {
+        // Two bodies of one tissue 4 mm apart, joined by a bridge of it 8 mm high at their middle (one hemisphere's
+        // white matter, the other's, the corpus callosum). The scribbles mark the left body; their loops, drawn
+        // 5 mm outside it, cross the bridge on a scribbled slice, and the right body lies outside them. Off the
+        // scribbled slices the right body's tissue near the bridge went to the structure (760 of its voxels, Dice
+        // 0.982; now 30 and 0.995).
+        let (image, truth) = image(shape: [72, 48, 60], seed: 5, intensities: [40, 100, 100, 100], noise: 6) { i, j, k in
+            if self.ellipsoid(i, j, k, centre: [20, 24, 30], radii: [14, 18, 26]) { return 1 }
+            if self.ellipsoid(i, j, k, centre: [52, 24, 30], radii: [14, 18, 26]) { return 2 }
+            return (31...41).contains(i) && (20...28).contains(j) && (26..<34).contains(k) ? 3 : 0
+        }
+        let left = LabelVolume(grid: image.grid, voxels: truth.voxels.map { $0 == 1 ? 1 : 0 })
+        let scribbles = ScribbleSimulator.scribbles(for: left, labels: [1], backgroundValue: 9)
+        XCTAssertTrue(truth.voxels.indices.contains { truth.voxels[$0] == 3 && scribbles.voxels[$0] == 9 }, "a loop crosses the bridge")
+        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 9))
+        let right = truth.voxels.indices.filter { truth.voxels[$0] == 2 }
+        let taken = right.filter { result.labels.voxels[$0] == 1 }.count
+        XCTAssertLessThan(taken, right.count / 100, "\(taken) of the right body's \(right.count) voxels taken")
+        XCTAssertGreaterThan(result.labels.dice(with: left, label: 1), 0.99)
+    }
+
     func testAClickOnAVentriclesRimDoesNotStandForTheVentricle() throws {
         // The click robot on one slice of the 1 mm T1's ventricle (Fixtures/make_fixtures.py): two clicks in its
         // fluid, a negative one in the other ventricle, then a click on the missed rim, whose value (between the
