@@ -89,7 +89,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting", "Randomness"]),
+        .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting", "Randomness"], exclude: ["Fixtures"]),
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Volume", "Segmenters"]),
         .testTarget(name: "EngineTests", dependencies: ["Randomness", "Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["App", "TUI", "Cells", "CellsTesting", "Datastore", "Volume", "VolumeTesting", "Learning", "Segmenters", "Engine"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ServerTesting", "App", "Datastore", "Volume", "VolumeTesting", "Learning"]),
         // The executable's tests run it as a child process (it is a dependency so that it is built first).
-        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning", "ServerTesting"]),
+        .testTarget(name: "termlabelTests", dependencies: ["termlabel", "datastore-stress", "Volume", "Datastore", "VolumeTesting", "CellsTesting", "Learning", "ServerTesting"], exclude: ["Fixtures"]),
         // The fuzz targets (Tests/Fuzz/README.md), their libFuzzer program, and the replay of their corpus.
         .target(name: "FuzzTargets", dependencies: ["Volume", "Engine", "Learning", "TUI", "Server"], path: "Tests/FuzzTargets"),
         .executableTarget(name: "termlabel-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz", exclude: ["README.md"]),

@@ -95,7 +95,7 @@ enum NiftiWriter {
         nim.pointee.time_units = g.timeUnits
     }
 
-    static func encode<T: FixedWidthInteger>(_ values: UnsafeBufferPointer<Float>, into target: UnsafeMutableRawPointer,
+    static func encode<T: FixedWidthInteger & Sendable>(_ values: UnsafeBufferPointer<Float>, into target: UnsafeMutableRawPointer,
                                              as _: T.Type, slope: Double, inter: Double) {
         let p = UncheckedBox(target.bindMemory(to: T.self, capacity: values.count))
         let source = UncheckedBox(UnsafeMutablePointer(mutating: values.baseAddress!))
