@@ -189,7 +189,7 @@ final class SafetensorsTests: XCTestCase {
     func testBadFilesAndMismatchedWeightsAreClearErrors() throws {
         let p = path()
         func expect(_ bytes: [UInt8], _ reason: String) {
-            FileManager.default.createFile(atPath: p, contents: Data(bytes))
+            XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data(bytes)), p)
             XCTAssertThrowsError(try Safetensors.read(p)) { error in
                 XCTAssertTrue("\(error)".hasPrefix(p + ": ") && "\(error)".contains(reason), "\(error)")
             }
