@@ -89,6 +89,7 @@ let package = Package(
             ]
         ),
 
+        // VolumeTests and termlabelTests read their fixtures by path (#filePath): they are no resources.
         .testTarget(name: "VolumeTests", dependencies: ["Volume", "VolumeTesting", "Randomness"], exclude: ["Fixtures"]),
         .testTarget(name: "VolumeTestingTests", dependencies: ["Volume", "VolumeTesting"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Volume", "Segmenters"]),

@@ -96,7 +96,7 @@ enum NiftiWriter {
     }
 
     static func encode<T: FixedWidthInteger & Sendable>(_ values: UnsafeBufferPointer<Float>, into target: UnsafeMutableRawPointer,
-                                             as _: T.Type, slope: Double, inter: Double) {
+                                                        as _: T.Type, slope: Double, inter: Double) {
         let p = UncheckedBox(target.bindMemory(to: T.self, capacity: values.count))
         let source = UncheckedBox(UnsafeMutablePointer(mutating: values.baseAddress!))
         let lo = Double(T.min), hi = Double(T.max), count = values.count
