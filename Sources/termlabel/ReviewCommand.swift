@@ -85,9 +85,11 @@ struct ReviewCommand: ParsableCommand {
     func run() throws {
         let database = try AppDatabase(folder: folder)
         let report = try database.sync()
-        for problem in report.problems { printError(problem) }
+        // The app lists what the sync did not take in; a script reads it on standard error.
+        func printProblems() { for problem in report.problems { printError(problem) } }
         let filter = ReviewQueueFilter(status: ReviewQueueStatus(rawValue: status)!, annotator: annotator, label: label, since: sinceDate)
         if let study {
+            printProblems()
             let verdict: ReviewVerdict = accept ? .accepted : reject != nil ? .rejected : .flagged
             let decision = try database.decide(study, version: version, reviewer: reviewer ?? Annotator.current.user, verdict: verdict,
                                                level: flag.first.flatMap { Int($0) }, comment: reject ?? (flag.count > 1 ? flag[1] : ""))
@@ -96,6 +98,7 @@ struct ReviewCommand: ParsableCommand {
         }
         let queue = try database.reviewQueue(filter)
         if json {
+            printProblems()
             for item in queue { print(try item.json(figures: database.reviewFigures(item.study.imageId, version: item.version.version))) }
             return
         }

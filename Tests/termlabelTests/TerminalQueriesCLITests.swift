@@ -1,7 +1,7 @@
 // The start-up queries to the terminal, through `script` (a pseudo-terminal whose other end is a pipe): `termlabel
 // doctor` in a terminal that answers nothing chooses half blocks and says why, in one whose answers take 0.4 s (a
 // slow SSH link) it chooses the pixels they offer; the app in a terminal whose answers arrive later still does not
-// take them for keys.
+// take them for keys; `termlabel review` leaves what the study list did not take in to the app.
 
 import Foundation
 import XCTest
@@ -64,6 +64,32 @@ final class TerminalQueriesCLITests: XCTestCase {
         output.fileHandleForReading.readabilityHandler = nil
         XCTAssertEqual(process.terminationStatus, 0)
         XCTAssertFalse(screen.text.contains("Keys (Esc or ? closes)"), "the '?' of the late answer opened the help")
+    }
+
+    func testReviewLeavesWhatTheSyncDidNotTakeInToTheApp() throws {
+        // The app lists a label the study list refused; printed before it too, the same lines were left on the
+        // shell's screen under the prompt once the app had quit.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script (util-linux) is not installed") }
+        let folder = NSTemporaryDirectory() + "termlabel-review-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let sample = CLITests.repository.appendingPathComponent("samples/ct-abdomen/ct_004.nii.gz").path
+        try FileManager.default.copyItem(atPath: sample, toPath: folder + "/ct_004.nii.gz")
+        try FileManager.default.copyItem(atPath: sample, toPath: folder + "/labels/final/orphan.nii.gz")
+        let (process, input, output, screen) = try runInScript(
+            "-qefc", "env TERM=xterm-256color XDG_DATA_HOME=\(folder)/data SWIFT_BACKTRACE=enable=no \(termlabelBinary.path) review \(folder)")
+        let fullScreen = "\u{1b}[?1049h"
+        func inTheApp() -> String { screen.text.components(separatedBy: fullScreen).dropFirst().joined() }
+        let deadline = Date().addingTimeInterval(60)
+        while !inTheApp().contains("orphan") && Date() < deadline { usleep(20_000) }
+        input.fileHandleForWriting.write(Data("q".utf8))
+        process.waitUntilExit()
+        output.fileHandleForReading.readabilityHandler = nil
+        XCTAssertEqual(process.terminationStatus, 0, screen.text)
+        XCTAssertTrue(inTheApp().contains("orphan"), "the app lists it: \(screen.text)")
+        let beforeTheApp = screen.text.components(separatedBy: fullScreen)[0]
+        XCTAssertFalse(beforeTheApp.contains("orphan"), beforeTheApp)
     }
 }
 
