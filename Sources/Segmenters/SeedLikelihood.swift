@@ -24,7 +24,8 @@
 //   of a slice that a background stroke closes around, holding no structure's stroke, counts as near the label
 //   whose tissue it is (the user drew the loop around a part of the structure and stroked another part), and, with
 //   one structure, on a slice where a loop closes around its stroke, its tissue outside every loop is background,
-//   as near to the loops as they are themselves;
+//   as near to the loops as they are themselves, and where the loops cross the structure's tissue, what lies
+//   nearer to that outside than to every mark off the scribbled slices is contested too (the other hemisphere);
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
 //   adds no tissue of its own, only a seed;
@@ -223,14 +224,15 @@ struct SeedLikelihood {
             let distances = (0..<seeded.count).map { Array(flat[$0 * count..<($0 + 1) * count]) }
             let weight = competing ? options.geodesicWeight / options.geodesicScaleMM : 0
             let reach = reaching ? 1 / options.geodesicReachMM : 0
-            let contested = competing && options.contestedWeight > 0 && (contest.contains { $0 > 0 } || remote.contains(true))
+            let crossesOwnTissue = contest.contains { $0 > 0 }
+            let contested = competing && options.contestedWeight > 0 && (crossesOwnTissue || remote.contains(true))
             // Where the loops cross the structure's own tissue (into the other hemisphere's white matter, the other
             // ventricle), its tissue outside them on a scribbled slice is that other body, and so is, off the
             // scribbled slices, what is nearer to it through similar tissue than to every mark: contested as the
             // crossed tissue is, not left to the intensities. Not where no loop crosses the structure's tissue:
             // there what lies outside a loop with its values is other tissue (sulci, partial-volume bits), and a
             // part of the structure that starts just off a scribbled slice is nearer to it than to the strokes.
-            let contestedOutside = contested && contest.contains { $0 > 0 } ? outsideDistance : nil
+            let contestedOutside = contested && crossesOwnTissue ? outsideDistance : nil
             let temperature = options.contestedScaleMM
             for v in 0..<intensities.count {
                 var nearest = Float.infinity

@@ -47,14 +47,9 @@ final class TerminalQueriesCLITests: XCTestCase {
 
     func testLateAnswersAreNotTakenForKeys() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script (util-linux) is not installed") }
-        let folder = NSTemporaryDirectory() + "termlabel-late-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try folderWithOneSample("late")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.copyItem(atPath: CLITests.repository.appendingPathComponent("samples/ct-abdomen/ct_004.nii.gz").path,
-                                         toPath: folder + "/ct_004.nii.gz")
-        let (process, input, output, screen) = try runInScript(
-            "-qefc", "env TERM=xterm-256color XDG_DATA_HOME=\(folder)/data SWIFT_BACKTRACE=enable=no \(termlabelBinary.path) \(folder)")
+        let (process, input, output, screen) = try runAppInScript(folder, folder)
         XCTAssertTrue(screen.wait(for: "Studies (1)"), "the app started: \(screen.text)")
         // The answers (a kitty refusal, XTVERSION, device attributes with '?') after the app gave up waiting.
         input.fileHandleForWriting.write(Data("\u{1b}_Gi=31;ENOTSUPPORTED\u{1b}\\\u{1b}P>|XTerm(379)\u{1b}\\\u{1b}[?63;1;2;4;6c".utf8))
@@ -70,15 +65,11 @@ final class TerminalQueriesCLITests: XCTestCase {
         // The app lists a label the study list refused; printed before it too, the same lines were left on the
         // shell's screen under the prompt once the app had quit.
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script (util-linux) is not installed") }
-        let folder = NSTemporaryDirectory() + "termlabel-review-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
+        let folder = try folderWithOneSample("review")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let sample = CLITests.repository.appendingPathComponent("samples/ct-abdomen/ct_004.nii.gz").path
-        try FileManager.default.copyItem(atPath: sample, toPath: folder + "/ct_004.nii.gz")
-        try FileManager.default.copyItem(atPath: sample, toPath: folder + "/labels/final/orphan.nii.gz")
-        let (process, input, output, screen) = try runInScript(
-            "-qefc", "env TERM=xterm-256color XDG_DATA_HOME=\(folder)/data SWIFT_BACKTRACE=enable=no \(termlabelBinary.path) review \(folder)")
+        try FileManager.default.createDirectory(atPath: folder + "/labels/final", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder + "/ct_004.nii.gz", toPath: folder + "/labels/final/orphan.nii.gz")
+        let (process, input, output, screen) = try runAppInScript(folder, "review \(folder)")
         let fullScreen = "\u{1b}[?1049h"
         func inTheApp() -> String { screen.text.components(separatedBy: fullScreen).dropFirst().joined() }
         let deadline = Date().addingTimeInterval(60)
@@ -94,6 +85,21 @@ final class TerminalQueriesCLITests: XCTestCase {
 }
 
 extension TerminalQueriesCLITests {
+    /// A new folder in the temporary directory holding the CT sample ct_004.
+    func folderWithOneSample(_ name: String) throws -> String {
+        let folder = NSTemporaryDirectory() + "termlabel-\(name)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLITests.repository.appendingPathComponent("samples/ct-abdomen/ct_004.nii.gz").path,
+                                         toPath: folder + "/ct_004.nii.gz")
+        return folder
+    }
+
+    /// `termlabel ARGUMENTS` in `script`'s pseudo-terminal, its data (models, settings) inside `folder`.
+    func runAppInScript(_ folder: String, _ arguments: String) throws -> (Process, input: Pipe, output: Pipe, ScreenLog) {
+        try runInScript("-qefc", "env TERM=xterm-256color XDG_DATA_HOME=\(folder)/data SWIFT_BACKTRACE=enable=no \(termlabelBinary.path) \(arguments)")
+    }
+
     /// `command` in `script`'s pseudo-terminal (with `flags`), its input a pipe and what it writes collected.
     func runInScript(_ flags: String, _ command: String) throws -> (Process, input: Pipe, output: Pipe, ScreenLog) {
         let process = Process()
