@@ -71,12 +71,13 @@ public enum Components {
 
     /// What closed strokes say on their slices, along any axis (in each plane holding a few of `strokes`):
     /// `enclosed`, the parts of the plane that strokes cut off from its edge (4-connected) and that hold none of
-    /// `marks`; `outside`, in a plane where a stroke closes around a part that holds a mark, what lies outside every
-    /// closed stroke, where that holds no mark (the strokes themselves left out of both).
-    static func closedStrokes(_ strokes: [Int], shape: [Int], marks: [Int]) -> (enclosed: [Int], outside: [Int]) {
+    /// `marks`; `around`, the parts they cut off that hold a mark, less the marks; `outside`, in a plane where a
+    /// stroke closes around a part that holds a mark, what lies outside every closed stroke, where that holds no mark
+    /// (the strokes themselves left out of all three).
+    static func closedStrokes(_ strokes: [Int], shape: [Int], marks: [Int]) -> (enclosed: [Int], outside: [Int], around: [Int]) {
         let strides = [1, shape[0], shape[0] * shape[1]]
         var isStroke = [Bool](repeating: false, count: shape[0] * shape[1] * shape[2])
-        var isMark = isStroke, enclosed = isStroke, outside = isStroke
+        var isMark = isStroke, enclosed = isStroke, outside = isStroke, around = isStroke
         for v in strokes { isStroke[v] = true }
         for v in marks { isMark[v] = true }
         for axis in 0..<3 {
@@ -114,7 +115,7 @@ public enum Components {
                     if open {
                         openParts.append(part)
                         outsideHoldsMark = outsideHoldsMark || holdsMark
-                    } else if holdsMark { closesAroundAMark = true } else {
+                    } else if holdsMark { closesAroundAMark = true; for p in part { around[voxel(p)] = true } } else {
                         for p in part { enclosed[voxel(p)] = true }
                     }
                 }
@@ -128,6 +129,6 @@ public enum Components {
                 }
             }
         }
-        return (enclosed.indices.filter { enclosed[$0] }, outside.indices.filter { outside[$0] && !isStroke[$0] })
+        return (enclosed.indices.filter { enclosed[$0] }, outside.indices.filter { outside[$0] && !isStroke[$0] }, around.indices.filter { around[$0] && !isMark[$0] })
     }
 }

@@ -189,7 +189,13 @@ struct SeedLikelihood {
         // stroked part of the one structure, its tissue outside every closed stroke on that slice is not it (the
         // loops go around what is: the other hemisphere's white matter, the third ventricle below the lateral ones):
         // it is as near the background as the loops themselves, and background there as if a stroke covered it.
-        var enclosed = [[Int]](repeating: [], count: labels.count), outsideLoops: [Int] = []
+        // Inside such a loop, what the structure's strokes leave unmarked is the structure too, whatever its value:
+        // seeds one contest temperature further away, as an enclosed part's, where they are nearer through similar
+        // tissue to the strokes than to that outside (not the bridge a loop crosses into the other hemisphere). A
+        // brain's cortex around strokes through its white matter has values the loop holds (the scalp, the partial
+        // volume along the skull), and without them it went to the loop, on the scribbled slice and beyond it. A
+        // box's band is such a loop.
+        var enclosed = [[Int]](repeating: [], count: labels.count), outsideLoops: [Int] = [], insideLoops: [Int] = []
         if !clicksOnly {
             let closed = Components.closedStrokes(background, shape: shape, marks: foreground.values.flatMap { $0 })
             for v in closed.enclosed {
@@ -198,7 +204,10 @@ struct SeedLikelihood {
                    labelDensities[label][b] > rest[b] { enclosed[label].append(v) }
             }
             // One structure only: a slice scribbled for one of several says nothing of the others' tissue on it.
-            if labels.count == 1 { outsideLoops = closed.outside.filter { let b = bin(intensities[$0]); return labelDensities[0][b] > rest[b] } }
+            if labels.count == 1 {
+                outsideLoops = closed.outside.filter { let b = bin(intensities[$0]); return labelDensities[0][b] > rest[b] }
+                insideLoops = closed.around
+            }
         }
         let competing = seeded.count >= 2 && options.geodesicWeight > 0
         let reaching = options.geodesicReachMM > 0
@@ -221,7 +230,16 @@ struct SeedLikelihood {
                 }
             }
             let outsideDistance = rows > seeded.count ? Array(flat[seeded.count * count..<rows * count]) : nil
-            let distances = (0..<seeded.count).map { Array(flat[$0 * count..<($0 + 1) * count]) }
+            var distances = (0..<seeded.count).map { Array(flat[$0 * count..<($0 + 1) * count]) }
+            // The label's distance again, from the inside of the loops too (above).
+            if let row = seeded.firstIndex(where: { $0.0 == 1 }), !insideLoops.isEmpty {
+                let near = insideLoops.filter { v in outsideDistance.map { distances[row][v] <= $0[v] } ?? true }
+                if !near.isEmpty {
+                    distances[row] = GeodesicDistance.from(seeded[row].1, farther: enclosed[0] + near, start: options.contestedScaleMM,
+                                                           intensities: smoothed, shape: shape, spacing: spacing,
+                                                           contrast: options.geodesicContrast)
+                }
+            }
             let weight = competing ? options.geodesicWeight / options.geodesicScaleMM : 0
             let reach = reaching ? 1 / options.geodesicReachMM : 0
             let crossesOwnTissue = contest.contains { $0 > 0 }

@@ -1,7 +1,7 @@
 """Writes the real images the classical tool's tests run on:
-- dipy's anisotropic T2-weighted brain (4 x 4 x 5 mm; dipy is BSD-licensed) as it ships, and its lateral ventricles'
-  reference made by docs/checks/real_images.py's rule (a threshold inside the eroded brain, the component nearest
-  the centre);
+- dipy's anisotropic T2-weighted brain (4 x 4 x 5 mm; dipy is BSD-licensed) as it ships, and the references of its
+  lateral ventricles and of one hemisphere made by docs/checks/real_images.py's rules (a threshold inside the eroded
+  brain, the component nearest the centre; the brain's part on one side of its centre of mass);
 - a 40 x 40 x 40 crop of pydeface's mean T1-weighted head (MIT-licensed), averaged over 2 x 2 x 2 voxels (2 mm) and
   halved into bytes, and its white matter's reference (the largest component above 160 in the crop);
 - a crop of the same head at 1 mm around its left lateral ventricle, halved into bytes, and that ventricle's
@@ -44,6 +44,7 @@ with tempfile.TemporaryDirectory() as images:
     brain = ndi.binary_fill_holes(real_images.largest(d > 120))
     ventricles = real_images.nearest_centre((d > 600) & ndi.binary_erosion(brain, iterations=2))
     save(ventricles.astype(np.uint8), image.affine, 't2_aniso_ventricles.nii.gz')
+    save(real_images.left_part(brain).astype(np.uint8), image.affine, 't2_aniso_hemisphere.nii.gz')
 
     image, d = real_images.load(images, 'mean_reg2mean.nii.gz')
     shape = [n // 2 for n in d.shape]
