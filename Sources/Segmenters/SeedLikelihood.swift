@@ -215,7 +215,9 @@ struct SeedLikelihood {
             // One class per core, each written into its own part of one buffer; a class's enclosed parts are seeds
             // that start a contest temperature away.
             let count = intensities.count
-            let enclosedParts = enclosed, outsideParts = outsideLoops
+            // With no outside to be nearer to, the inside of the loops is the label's from the start (above).
+            let enclosedParts = outsideLoops.isEmpty && !insideLoops.isEmpty ? [enclosed[0] + insideLoops] : enclosed
+            let outsideParts = outsideLoops
             // A last row where there is an outside: the distance from it alone, for the background.
             let rows = seeded.count + (!outsideParts.isEmpty && seeded[0].0 == 0 ? 1 : 0)
             var flat = [Float](repeating: 0, count: count * rows)
@@ -231,9 +233,9 @@ struct SeedLikelihood {
             }
             let outsideDistance = rows > seeded.count ? Array(flat[seeded.count * count..<rows * count]) : nil
             var distances = (0..<seeded.count).map { Array(flat[$0 * count..<($0 + 1) * count]) }
-            // The label's distance again, from the inside of the loops too (above).
-            if let row = seeded.firstIndex(where: { $0.0 == 1 }), !insideLoops.isEmpty {
-                let near = insideLoops.filter { v in outsideDistance.map { distances[row][v] <= $0[v] } ?? true }
+            // With an outside, the label's distance again, from the inside of the loops nearer to its strokes.
+            if let outsideDistance, let row = seeded.firstIndex(where: { $0.0 == 1 }), !insideLoops.isEmpty {
+                let near = insideLoops.filter { distances[row][$0] <= outsideDistance[$0] }
                 if !near.isEmpty {
                     distances[row] = GeodesicDistance.from(seeded[row].1, farther: enclosed[0] + near, start: options.contestedScaleMM,
                                                            intensities: smoothed, shape: shape, spacing: spacing,
