@@ -120,8 +120,10 @@ public enum Components {
                     }
                 }
                 // The open parts and what lies beyond the strokes' box are one outside; where it holds a mark (a loop
-                // left open where it met another structure), it is no structure's outside.
-                if closesAroundAMark && !outsideHoldsMark {
+                // left open where it met another structure), it is no structure's outside, nor where a stroke on the
+                // plane closes around nothing (the user went around one part and only stroked beside another).
+                if closesAroundAMark && !outsideHoldsMark
+                    && everyStrokeCloses(plane: voxel, width: nu, height: nw, isStroke: isStroke, open: openParts) {
                     for part in openParts { for p in part { outside[voxel(p)] = true } }
                     for a in 0..<shape[u] { for b in 0..<shape[w] where a < box.low[0] || a > box.high[0] || b < box.low[1] || b > box.high[1] {
                         outside[plane * strides[axis] + a * strides[u] + b * strides[w]] = true
@@ -130,5 +132,32 @@ public enum Components {
             }
         }
         return (enclosed.indices.filter { enclosed[$0] }, outside.indices.filter { outside[$0] && !isStroke[$0] }, around.indices.filter { around[$0] && !isMark[$0] })
+    }
+
+    /// Whether every stroke on a plane (its pieces joined through diagonals too) borders a part it cuts off from the
+    /// plane's edge: a voxel beside it (4-connected) in no open part.
+    private static func everyStrokeCloses(plane voxel: (Int) -> Int, width nu: Int, height nw: Int, isStroke: [Bool],
+                                          open: [[Int]]) -> Bool {
+        var isOpen = [Bool](repeating: false, count: nu * nw)
+        for part in open { for p in part { isOpen[p] = true } }
+        var seen = [Bool](repeating: false, count: nu * nw)
+        for start in 0..<nu * nw where !seen[start] && isStroke[voxel(start)] {
+            var piece = [start], head = 0, closes = false
+            seen[start] = true
+            while head < piece.count {
+                let p = piece[head]; head += 1
+                let (a, b) = (p % nu, p / nu)
+                for db in -1...1 { for da in -1...1 where da != 0 || db != 0 {
+                    let (x, y) = (a + da, b + db)
+                    guard x >= 0, y >= 0, x < nu, y < nw else { continue }
+                    let q = x + y * nu
+                    if isStroke[voxel(q)] {
+                        if !seen[q] { seen[q] = true; piece.append(q) }
+                    } else if !isOpen[q] && (da == 0 || db == 0) { closes = true }
+                } }
+            }
+            if !closes { return false }
+        }
+        return true
     }
 }

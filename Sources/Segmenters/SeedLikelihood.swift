@@ -23,8 +23,8 @@
 //   reached through a later flank click's partial-volume tissue, goes to the negative click placed in it); a part
 //   of a slice that a background stroke closes around, holding no structure's stroke, counts as near the label
 //   whose tissue it is (the user drew the loop around a part of the structure and stroked another part), and, with
-//   one structure, on a slice where a loop closes around its stroke, its tissue outside every loop is background,
-//   as near to the loops as they are themselves, and where the loops cross the structure's tissue, what lies
+//   one structure, on a slice where a loop closes around its stroke (and every stroke closes around something),
+//   its tissue outside every loop is background, as near to the loops as they are themselves, and where the loops cross the structure's tissue, what lies
 //   nearer to that outside than to every mark off the scribbled slices is contested too (the other hemisphere);
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
@@ -188,7 +188,9 @@ struct SeedLikelihood {
         // same tissue across a thin wall, would be their nearest seed. Where a background stroke closes around a
         // stroked part of the one structure, its tissue outside every closed stroke on that slice is not it (the
         // loops go around what is: the other hemisphere's white matter, the third ventricle below the lateral ones):
-        // it is as near the background as the loops themselves, and background there as if a stroke covered it.
+        // it is as near the background as the loops themselves, and background there as if a stroke covered it. Not
+        // where a stroke on that slice closes around nothing: beside a part the user did not go around, that part's
+        // tissue is left to the seed competition.
         // Inside such a loop, what the structure's strokes leave unmarked is the structure too, whatever its value:
         // seeds one contest temperature further away, as an enclosed part's, where they are nearer through similar
         // tissue to the strokes than to that outside (not the bridge a loop crosses into the other hemisphere). A
