@@ -1,5 +1,6 @@
-// `termlabel eval scribbles DIR`: simulated scribbles (a cross inside, a loop outside, on a few axial slices)
-// on every study with a final label, graph cut per label alone and all labels at once, Dice and time per label.
+// `termlabel eval scribbles DIR`: simulated scribbles (a cross inside, a loop outside, closed or left open in a few
+// places, on a few axial slices) on every study with a final label, graph cut per label alone and all labels at
+// once, Dice and time per label.
 
 import App
 import ArgumentParser
@@ -23,6 +24,9 @@ struct ScribbleEval: ParsableCommand {
     @Option(help: "Axial slices scribbled per structure.")
     var slices = 3
 
+    @Option(help: ArgumentHelp("Leave each background loop open in this many places (40° each): strokes drawn beside the structure rather than around it.", valueName: "n"))
+    var loopGaps = 0
+
     @OptionGroup var graphCut: GraphCutArguments
 
     @Flag(help: "Add the local mean as a second feature (gmm).")
@@ -35,6 +39,7 @@ struct ScribbleEval: ParsableCommand {
     var compare: String?
 
     func validate() throws {
+        guard (0...6).contains(loopGaps) else { throw ValidationError("--loop-gaps takes 0 to 6 (each gap 40°), not \(loopGaps)") }
         for name in compare?.split(separator: ",") ?? [] where ComparedMethod(name) == nil {
             throw ValidationError("--compare takes methods among " + IntensityModel.Kind.allCases.map(\.rawValue).joined(separator: ", ")
                                   + ", each with its own λ if followed by @λ (histogram@1); not \"\(name)\"")
@@ -64,10 +69,10 @@ struct ScribbleEval: ParsableCommand {
             let truth = try LabelVolume(contentsOf: labelFolder + "/\(id).nii.gz")
             let labels = truth.labelsPresent
             let background = UInt16(labels.max()! + 1)
-            let scribbles = ScribbleSimulator.scribbles(for: truth, labels: labels, slices: slices, backgroundValue: background)
+            let scribbles = ScribbleSimulator.scribbles(for: truth, labels: labels, slices: slices, backgroundValue: background, loopGaps: loopGaps)
             let together = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: background), options: options)
             for label in labels {
-                let single = ScribbleSimulator.scribbles(for: truth, labels: [label], slices: slices, backgroundValue: background)
+                let single = ScribbleSimulator.scribbles(for: truth, labels: [label], slices: slices, backgroundValue: background, loopGaps: loopGaps)
                 let start = DispatchTime.now()
                 let alone = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: single, backgroundValue: background), options: options)
                 let time = seconds(since: start)
@@ -102,7 +107,7 @@ struct ScribbleEval: ParsableCommand {
             let labels = truth.labelsPresent
             let background = UInt16(labels.max()! + 1)
             for label in labels {
-                let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [label], slices: slices, backgroundValue: background)
+                let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [label], slices: slices, backgroundValue: background, loopGaps: loopGaps)
                 var row = (id + " ").column(22) + ((names[label] ?? "label \(label)") + " ").column(16)
                 for (n, method) in methods.enumerated() {
                     var chosen = options
