@@ -24,8 +24,9 @@
 //   of a slice that a background stroke closes around, holding no structure's stroke, counts as near the label
 //   whose tissue it is (the user drew the loop around a part of the structure and stroked another part), and, with
 //   one structure, on a slice where a loop closes around its stroke (and every stroke closes around something),
-//   its tissue outside every loop is background, as near to the loops as they are themselves, and where the loops cross the structure's tissue, what lies
-//   nearer to that outside than to every mark off the scribbled slices is contested too (the other hemisphere);
+//   its tissue outside every loop is background, as near to the loops as they are themselves, and where the loops
+//   cross the structure's tissue, what lies nearer to that outside than to every mark off the scribbled slices is
+//   contested too (the other hemisphere);
 // - with clicks only, a click on an edge (its value between the structure's tissue and one that outnumbers
 //   it around the click: a thin part mixed with what lies beside it), or on a part thinner than the smoothing,
 //   adds no tissue of its own, only a seed;
