@@ -136,14 +136,18 @@ struct SeedLikelihood {
         // share of the seed competition, from a share of the marks' extent on: near a large structure's marks (a
         // cortex drawn across the head) the intensities decide, as a thin sheet's own tissue is reached at greater
         // cost than what lies beside it. With clicks alone, from a larger share of their extent, and only once
-        // a second positive click is placed (`GraphCutOptions.clickRemoteContestShare`).
-        let remoteShare = clicksOnly ? options.clickRemoteContestShare : options.remoteContestShare
+        // a second positive click is placed (`GraphCutOptions.clickRemoteContestShare`); with marks on one slice, or
+        // of several structures, from a larger share too (`GraphCutOptions.looseRemoteContestShare`).
+        let marks = foreground.values.flatMap { $0 } + background
+        let (markLow, markHigh) = marks.isEmpty ? ([0, 0, 0], [0, 0, 0]) : box(of: marks, shape: shape)
+        let remoteShare = clicksOnly ? options.clickRemoteContestShare
+            : labels.count > 1 || (0..<3).contains { markLow[$0] == markHigh[$0] } ? options.looseRemoteContestShare
+            : options.remoteContestShare
         let remote = background.isEmpty || remoteShare <= 0
             || (clicksOnly && foreground.values.reduce(0) { $0 + groups(of: $1, shape: shape).count } < 2)
             ? [Bool](repeating: false, count: bins) : (0..<bins).map { b in labelDensities.contains { $0[b] > rest[b] } }
         let remoteFrom = remote.contains(true)
-            ? remoteDistance(of: foreground.values.flatMap { $0 } + background, share: remoteShare, shape: shape, spacing: spacing,
-                             options: options) : 0
+            ? remoteDistance(of: marks, share: remoteShare, shape: shape, spacing: spacing, options: options) : 0
         // Negative clicks alone mark a tissue no more than a label's seeds do: a click's few voxels give a narrower
         // density than a structure's, which would otherwise make the structure's own tissue background everywhere.
         let backgroundDensity = marked.map { m in

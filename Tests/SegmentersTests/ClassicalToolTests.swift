@@ -344,9 +344,9 @@ final class ClassicalToolTests: XCTestCase {
 
     func testScribbledWhiteMatterKeepsItsThinParts() throws {
         // The 2 mm crop of the mean T1's white matter, scribbled on three slices: its gyral strands are a voxel or
-        // two wide, and the smoothing that a click's ball needs (λ 5) cut them off (Dice 0.913; now 0.929).
+        // two wide, and the smoothing that a click's ball needs (λ 5) cut them off (Dice 0.88; at λ 3 0.92).
         let (result, truth, sizes) = try segmentedFromScribbles("t1_mean_crop", reference: "t1_mean_crop_wm")
-        XCTAssertGreaterThan(result.dice(with: truth, label: 1), 0.92, sizes)
+        XCTAssertGreaterThan(result.dice(with: truth, label: 1), 0.91, sizes)
     }
 
     func testOnAScribbledSliceTheStructuresTissueOutsideTheLoopsIsBackground() throws {
@@ -365,6 +365,21 @@ final class ClassicalToolTests: XCTestCase {
             return result.labels.voxels[$0] == 1 && slices.contains(v.k) && v.i >= midline
         }.count
         XCTAssertLessThan(across, 60, "voxels right of the midline on the scribbled slices")
+    }
+
+    func testOneSidesWhiteMatterBetweenTheScribbledSlicesLeavesTheOtherSideOut() throws {
+        // The same scribbles. Between the middle and the upper slice, the right hemisphere's deep white matter is
+        // nearer, through the corpus callosum, to the middle cross than to any loop, and its values are the
+        // structure's: 9 513 voxels right of the midline (Dice 0.78; now 3 707, 0.87). Far from every mark within
+        // the marks' box, it is contested from 0.15 of the box's diagonal on rather than 0.25.
+        let image = try Volume(contentsOf: try fixture("t1_stripped_2mm"))
+        let truth = try LabelVolume(contentsOf: try fixture("t1_stripped_2mm_wm_left"))
+        let scribbles = ScribbleSimulator.scribbles(for: truth, labels: [1], backgroundValue: 2)
+        let result = try GraphCutSegmenter.segment(image, seeds: Seeds(scribbles: scribbles, backgroundValue: 2))
+        let midline = 37
+        let across = result.labels.voxels.indices.filter { result.labels.voxels[$0] == 1 && $0 % image.shape[0] >= midline }.count
+        XCTAssertLessThan(across, 5_000, "voxels right of the midline")
+        XCTAssertGreaterThan(result.labels.dice(with: truth, label: 1), 0.84, "\(result.labels.count(of: 1)) voxels for \(truth.count(of: 1))")
     }
 
     func testShortScribblesOnAThinVentricleMarkItsTissueAsStrokes() throws {
