@@ -139,10 +139,15 @@ struct SeedLikelihood {
         // a second positive click is placed (`GraphCutOptions.clickRemoteContestShare`); with marks on one slice, or
         // of several structures, from a larger share too (`GraphCutOptions.looseRemoteContestShare`).
         let marks = foreground.values.flatMap { $0 } + background
-        let (markLow, markHigh) = marks.isEmpty ? ([0, 0, 0], [0, 0, 0]) : box(of: marks, shape: shape)
-        let remoteShare = clicksOnly ? options.clickRemoteContestShare
-            : labels.count > 1 || (0..<3).contains { markLow[$0] == markHigh[$0] } ? options.looseRemoteContestShare
-            : options.remoteContestShare
+        let remoteShare: Float
+        if clicksOnly {
+            remoteShare = options.clickRemoteContestShare
+        } else {
+            // A background stroke is drawn, so there are marks.
+            let (low, high) = box(of: marks, shape: shape)
+            remoteShare = labels.count > 1 || (0..<3).contains { low[$0] == high[$0] } ? options.looseRemoteContestShare
+                : options.remoteContestShare
+        }
         let remote = background.isEmpty || remoteShare <= 0
             || (clicksOnly && foreground.values.reduce(0) { $0 + groups(of: $1, shape: shape).count } < 2)
             ? [Bool](repeating: false, count: bins) : (0..<bins).map { b in labelDensities.contains { $0[b] > rest[b] } }
