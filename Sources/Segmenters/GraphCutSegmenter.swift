@@ -24,6 +24,9 @@ public struct GraphCutOptions: Sendable {
     /// own, where a click's ball needs the smoothing to stand for a structure; with less of it thin parts (white
     /// matter's gyri) keep their width.
     public var strokeLambda: Float = 3
+    /// With that, the background voxels within this many voxels of a stroked structure's answer that its data term
+    /// prefers, reached from the answer through such voxels, join it after the cut (`ShavedParts`; 0: none).
+    public var shavedPartsBand = 2
     /// Refining a model's probabilities: the weight of the image's own evidence, how likely each intensity is in
     /// the structure (as the model and the seeds have it) against the rest, beside the model's (0: the model alone).
     public var modelIntensityWeight: Float = 1
@@ -268,6 +271,7 @@ public enum GraphCutSegmenter {
         var start = DispatchTime.now()
         var costs: [[Float]] = []
         var flux: [Int: [Float]] = [:]
+        var contested = [Bool](repeating: false, count: region.count)
         if let modelProbabilities {
             costs = modelCosts(modelProbabilities, intensities: region.intensities, marked: marked, options: options)
         } else if options.method == .kde || options.method == .forest {
@@ -284,7 +288,8 @@ public enum GraphCutSegmenter {
                                          spacing: region.spacing, foreground: marked.foreground, labels: local.labels,
                                          background: marked.background, firstSeeds: firstSeeds, strokes: strokes, strokedLabels: strokedLabels,
                                          tissueOfLargestPart: tissueOfLargestPart, besideAModel: prior != nil,
-                                         seedsOnly: seedsOnly.compactMap(region.index(of:)), options: options)
+                                         seedsOnly: seedsOnly.compactMap(region.index(of:)), options: options,
+                                         contested: &contested)
             // The forest needs background the user marked with a stroke: the region's faces or a few negative clicks
             // teach it too little (on real images it then shrinks the answer to the positive seeds' look).
             if options.method == .forest, strokes.hasStroke(marked.background),
@@ -318,11 +323,16 @@ public enum GraphCutSegmenter {
                 costs[0][v] -= weight * log(1 - p)
             }
         }
+        // Strokes give a structure's values themselves: next to the answer, where its data term prefers it and the
+        // seed competition does not weigh in, the smoothing's shaving is undone after the cut.
+        let restored = probabilities == nil && (options.method == .kde || options.method == .forest) && options.shavedPartsBand > 0
+            ? classes.indices.dropFirst().filter { strokedLabels.contains(classes[$0]) } : []
+        let preferred = restored.isEmpty ? [] : ShavedParts.preferredClasses(costs)
         let likelihoodSeconds = seconds(since: start)
         try options.cancellation?.check()
         start = DispatchTime.now()
 
-        let assignment: [UInt8]
+        var assignment: [UInt8]
         if options.method == .growcut && modelProbabilities == nil {
             // Voxels no seed reaches stay background.
             assignment = try GrowCut.run(intensities: region.intensities, shape: region.shape, fixed: fixed,
@@ -367,6 +377,10 @@ public enum GraphCutSegmenter {
         costs = []
         let cutSeconds = seconds(since: start)
         start = DispatchTime.now()
+        for c in restored {
+            ShavedParts.restore(&assignment, class: UInt8(c), preferred: preferred, fixed: fixed, contested: contested,
+                                shape: region.shape, band: options.shavedPartsBand)
+        }
 
         // Post-processing, label by label: stray pieces go back to the background, enclosed background joins
         // the label around it (a structure inside another, such as a lesion in an organ, stays as it is).

@@ -59,11 +59,11 @@ struct SeedLikelihood {
     /// `firstSeeds`: per label, a voxel of its first click, where the clicks' order is known. `strokes` tells the
     /// strokes from the clicks; `strokedLabels` are the labels a stroke marks. `besideAModel`: a model's probability
     /// is added to these costs as a prior. `seedsOnly`: seeds whose groups (clicks' balls) add no tissue, unless a
-    /// label's first seed is among them.
+    /// label's first seed is among them. `contested` is set where the seed competition weighs in.
     static func costs(intensities: [Float], smoothed: [Float], shape: [Int], spacing: [Double],
                       foreground: [UInt16: [Int]], labels: [UInt16], background: [Int], firstSeeds: [UInt16: Int],
                       strokes: StrokeTest, strokedLabels: Set<UInt16>, tissueOfLargestPart: Bool, besideAModel: Bool, seedsOnly: [Int] = [],
-                      options: GraphCutOptions) -> [[Float]] {
+                      options: GraphCutOptions, contested contestedVoxels: inout [Bool]) -> [[Float]] {
         let noise = noiseLevel(intensities: intensities, shape: shape)
         let smoothNoise = noiseLevel(intensities: smoothed, shape: shape)
         let region = density(of: Region.evenlySpaced(200_000, of: intensities.count).map { intensities[$0] }, noise: noise, narrow: true)
@@ -291,6 +291,7 @@ struct SeedLikelihood {
                 let far = contested && remote[b] ? min(max(nearestMarked / remoteFrom - 1, 0), 1) : 0
                 var partition: Float = 0
                 if crossed > 0 || far > 0 {
+                    contestedVoxels[v] = true
                     for n in distances.indices { partition += exp(-((n == 0 ? backgroundDistance : distances[n][v]) - nearest) / temperature) }
                 }
                 for (n, (c, _)) in seeded.enumerated() {

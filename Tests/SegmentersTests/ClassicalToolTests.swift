@@ -344,9 +344,10 @@ final class ClassicalToolTests: XCTestCase {
 
     func testScribbledWhiteMatterKeepsItsThinParts() throws {
         // The 2 mm crop of the mean T1's white matter, scribbled on three slices: its gyral strands are a voxel or
-        // two wide, and the smoothing that a click's ball needs (λ 5) cut them off (Dice 0.88; at λ 3 0.92).
+        // two wide, and the smoothing that a click's ball needs (λ 5) cut them off (Dice 0.88; at λ 3 0.92). What
+        // the smoothing still shaves where the values are the structure's is given back (0.928).
         let (result, truth, sizes) = try segmentedFromScribbles("t1_mean_crop", reference: "t1_mean_crop_wm")
-        XCTAssertGreaterThan(result.dice(with: truth, label: 1), 0.91, sizes)
+        XCTAssertGreaterThan(result.dice(with: truth, label: 1), 0.925, sizes)
     }
 
     func testOnAScribbledSliceTheStructuresTissueOutsideTheLoopsIsBackground() throws {
