@@ -1,4 +1,5 @@
-// Post-processing keeps what the user seeded and fills enclosed holes.
+// Post-processing keeps what the user seeded and fills enclosed holes; what the smoothing shaved off a stroked
+// structure comes back within its band.
 
 @testable import Segmenters
 import XCTest
@@ -27,5 +28,32 @@ final class PostProcessingTests: XCTestCase {
         XCTAssertFalse(Components.fillHoles(closed, shape: shape, open: [at(3, 3, 1)])[at(3, 3, 1)])
         // No seed inside the mask: the largest component stays.
         XCTAssertEqual(Components.keepSeeded(mask, shape: shape, seeds: []).filter { $0 }.count, 24)
+    }
+
+    func testShavedPartsComeBackWithinTheBandAndNeverWhereContestedOrMarked() {
+        // Two rows of voxels: the answer at 0–1, then a strand that prefers the structure (2–6; 6 marked as
+        // background, 7 prefers the background); in row 1 the strand's first voxel is contested.
+        let shape = [8, 2, 1]
+        var assignment = [UInt8](repeating: 0, count: 16)
+        assignment[0] = 1; assignment[1] = 1; assignment[8] = 1; assignment[9] = 1
+        let costs: [[Float]] = [(0..<16).map { $0 % 8 < 7 ? 2 : 0 }, (0..<16).map { $0 % 8 < 7 ? 1 : 3 }]
+        let preferred = ShavedParts.preferredClasses(costs)
+        XCTAssertEqual(preferred[3], 1)
+        XCTAssertEqual(preferred[7], 0)
+        var fixed = [Int8](repeating: -1, count: 16)
+        fixed[6] = 0
+        var contested = [Bool](repeating: false, count: 16)
+        contested[10] = true
+        ShavedParts.restore(&assignment, class: 1, preferred: preferred, fixed: fixed, contested: contested, shape: shape, band: 2)
+        // Two steps from the answer along row 0; row 1 stops at its contested voxel (and what lies beside row 0's
+        // strand there is a third step away).
+        XCTAssertEqual(Array(assignment[0..<8]), [1, 1, 1, 1, 0, 0, 0, 0])
+        XCTAssertEqual(Array(assignment[8..<16]), [1, 1, 0, 0, 0, 0, 0, 0])
+        var wide = [UInt8](repeating: 0, count: 16)
+        wide[0] = 1
+        ShavedParts.restore(&wide, class: 1, preferred: preferred, fixed: fixed, contested: contested, shape: shape, band: 8)
+        XCTAssertEqual(wide[5], 1)
+        XCTAssertEqual(wide[6], 0, "a marked background voxel stays background")
+        XCTAssertEqual(wide[10], 0, "a contested voxel stays background")
     }
 }
