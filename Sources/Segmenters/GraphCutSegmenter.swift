@@ -245,7 +245,9 @@ public enum GraphCutSegmenter {
                                                 clicks: seeds.clicks.map { Set($0.compactMap(region.index(of:))) })
         // The labels a stroke marks: they set the smoothing, and neither take the flux nor leave their values unbounded.
         let strokedLabels = Set(marked.labels.filter { strokes.hasStroke(marked.foreground[$0] ?? []) })
-        let lambda = probabilities == nil && (options.method == .kde || options.method == .forest) && !strokedLabels.isEmpty
+        // The seeds' own densities are the likelihood (not a model's probabilities refined by them).
+        let fromSeedDensities = probabilities == nil && (options.method == .kde || options.method == .forest)
+        let lambda = fromSeedDensities && !strokedLabels.isEmpty
             ? options.strokeLambda : options.lambda
         var local = marked
         // The region's border is background once the region can grow no more: the structure lies within the
@@ -325,7 +327,7 @@ public enum GraphCutSegmenter {
         }
         // Strokes give a structure's values themselves: next to the answer, where its data term prefers it and the
         // seed competition does not weigh in, the smoothing's shaving is undone after the cut.
-        let restored = probabilities == nil && (options.method == .kde || options.method == .forest) && options.shavedPartsBand > 0
+        let restored = fromSeedDensities && options.shavedPartsBand > 0
             ? classes.indices.dropFirst().filter { strokedLabels.contains(classes[$0]) } : []
         let preferred = restored.isEmpty ? [] : ShavedParts.preferredClasses(costs)
         let likelihoodSeconds = seconds(since: start)

@@ -138,21 +138,15 @@ struct SeedLikelihood {
         // cost than what lies beside it. With clicks alone, from a larger share of their extent, and only once
         // a second positive click is placed (`GraphCutOptions.clickRemoteContestShare`); with marks on one slice, or
         // of several structures, from a larger share too (`GraphCutOptions.looseRemoteContestShare`).
-        let marks = foreground.values.flatMap { $0 } + background
-        let remoteShare: Float
-        if clicksOnly {
-            remoteShare = options.clickRemoteContestShare
-        } else {
-            // A background stroke is drawn, so there are marks.
-            let (low, high) = box(of: marks, shape: shape)
-            remoteShare = labels.count > 1 || (0..<3).contains { low[$0] == high[$0] } ? options.looseRemoteContestShare
-                : options.remoteContestShare
-        }
+        let marks = box(of: foreground.values.flatMap { $0 } + background, shape: shape)
+        let remoteShare = clicksOnly ? options.clickRemoteContestShare
+            : labels.count > 1 || (0..<3).contains { marks.low[$0] == marks.high[$0] } ? options.looseRemoteContestShare
+            : options.remoteContestShare
         let remote = background.isEmpty || remoteShare <= 0
             || (clicksOnly && foreground.values.reduce(0) { $0 + groups(of: $1, shape: shape).count } < 2)
             ? [Bool](repeating: false, count: bins) : (0..<bins).map { b in labelDensities.contains { $0[b] > rest[b] } }
         let remoteFrom = remote.contains(true)
-            ? remoteDistance(of: marks, share: remoteShare, shape: shape, spacing: spacing, options: options) : 0
+            ? remoteDistance(across: marks, share: remoteShare, spacing: spacing, options: options) : 0
         // Negative clicks alone mark a tissue no more than a label's seeds do: a click's few voxels give a narrower
         // density than a structure's, which would otherwise make the structure's own tissue background everywhere.
         let backgroundDensity = marked.map { m in
@@ -317,9 +311,9 @@ struct SeedLikelihood {
     /// The geodesic distance from every seed (mm-equivalents) from which a label's tissue is contested: `share` of
     /// the diagonal of the box of all marks (a background stroke drawn around a structure, a box's band, bound what
     /// the user looked at), at least `remoteContestMinimumMM`. The contest is full from twice it.
-    static func remoteDistance(of seeds: [Int], share: Float, shape: [Int], spacing: [Double], options: GraphCutOptions) -> Float {
-        guard !seeds.isEmpty else { return options.remoteContestMinimumMM }
-        let (low, high) = box(of: seeds, shape: shape)
+    static func remoteDistance(across box: (low: [Int], high: [Int]), share: Float, spacing: [Double], options: GraphCutOptions) -> Float {
+        let (low, high) = box
+        guard low[0] <= high[0] else { return options.remoteContestMinimumMM }
         let diagonal = (0..<3).reduce(0.0) { $0 + pow(Double(high[$1] - low[$1] + 1) * spacing[$1], 2) }.squareRoot()
         return max(share * Float(diagonal), options.remoteContestMinimumMM)
     }
