@@ -1,14 +1,14 @@
-// A positive click beside the answer that the first click and the negative clicks give corrects that answer's
-// border: the click robot's on a missed rim, and an annotator's. Its ball's value is often that of what lies around
-// the structure (a spleen's rim beside the abdomen's soft tissue, a kidney's outermost voxels beside muscle, a
-// lesion's beside the organ), and as a tissue of the structure it floods what lies around: the answer grows many
-// times over, and its box many times more. Where counting such clicks' tissues makes the answer more than
-// `correctionGrowthLimit` times the earlier one, in a box more than `floodBoxGrowth` times as large, they mark only
-// seeds; where it grows as much even so (their balls change which voxels lie nearer to a positive click than to a
-// negative one), the answer is the earlier one with their balls. A later click away from the earlier answer (a
-// hemisphere's grey matter, its white matter clicked first) still brings its tissue, as does one beside it whose
-// tissue grows the answer less, or within a box less than that many times the earlier one's (a brain's grey matter
-// and fluid around its white matter).
+// A positive click beside the answer that the first click and the negative clicks give corrects that answer's border:
+// the click robot's on a missed rim, and an annotator's. Its ball's value is often that of what lies around the
+// structure (a spleen's rim beside the abdomen's soft tissue, a kidney's outermost voxels beside muscle, a lesion's
+// beside the organ), and as a tissue of the structure it floods what lies around: the answer grows many times over, and
+// its box many times more. Where counting such clicks' tissues makes the answer more than `correctionGrowthLimit` times
+// the earlier one, in a box more than `floodBoxGrowth` times as large, they mark only seeds, unless later clicks away
+// from the earlier answer made the growth (with the corrections as seeds, the answer is more than half as large); where
+// it grows as much even so (their balls change which voxels lie nearer to a positive click than to a negative one), the
+// answer is the earlier one with their balls. A later click away from the earlier answer (a hemisphere's grey matter,
+// its white matter clicked first) still brings its tissue, as does one beside it whose tissue grows the answer less, or
+// within a box less than that many times the earlier one's (a brain's grey matter and fluid around its white matter).
 
 import Volume
 
@@ -17,6 +17,10 @@ extension GraphCutSegmenter {
     static let correctionReachMM = 4.0
     /// How many times the earlier answer the tissues of such clicks may make it.
     static let correctionGrowthLimit = 4
+    /// Beside later clicks away from the earlier answer: how many times the answer with the corrections as seeds
+    /// alone their tissues may make it (a click on a brain's white matter where a bias field dims it, after clicks
+    /// on its grey matter, adds that white matter: the grey matter's clicks made the growth).
+    static let correctionTissueGrowthLimit = 2
     /// How many times the earlier answer's box a flood's is: it takes what lies far around, where a structure's
     /// second tissue lies around the first (a brain's grey matter and fluid around its white matter: 3–5 times).
     static let floodBoxGrowth = 8
@@ -38,8 +42,14 @@ extension GraphCutSegmenter {
         else { return result }
         let seedsOnly = try grow(image, seeds: seeds, prior: prior, options: options,
                                  seedsOnly: corrections.map(\.centre))
-        // Clicks away from the earlier answer still count: their tissue is in this answer alone.
-        if seedsOnly.labels.count(of: label) <= limit || corrections.count < later.count { return seedsOnly }
+        // Clicks away from the earlier answer still count: their tissue is in this answer alone. Its growth may be
+        // theirs (a brain's grey matter clicked after its white matter): the corrections' tissues flood only where
+        // they make the answer more than `correctionTissueGrowthLimit` times what it is with them as seeds.
+        if corrections.count < later.count {
+            let grown = result.labels.count(of: label) > correctionTissueGrowthLimit * seedsOnly.labels.count(of: label)
+            return grown ? seedsOnly : result
+        }
+        if seedsOnly.labels.count(of: label) <= limit { return seedsOnly }
         var kept = earlier
         for v in balls { kept.labels[v.i, v.j, v.k] = label }
         return kept
